@@ -1,0 +1,7 @@
+//! One module per subcommand; each turns parsed arguments into library calls and output.
+
+use crate::cli::{Cli, Command};
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {}
+}
