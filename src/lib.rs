@@ -4,12 +4,14 @@
 //! each signal, [`info`] counts bits per annotation, the surrogate fits learning curves, and the
 //! planner turns them and a cost model into a plan.
 
+pub mod cost;
 pub mod error;
 pub mod io;
 pub mod rng;
 pub mod scenario;
 pub mod signal;
 pub mod sim;
+pub mod surrogate;
 
 pub use error::{Error, Result};
 pub use scenario::Scenario;

@@ -1,0 +1,36 @@
+//! Surrogate models of quality versus number of annotations, per signal and scenario.
+//!
+//! The planner never runs the simulator in its inner loop: it asks a [`QualityModel`].
+
+use crate::scenario::Scenario;
+use crate::signal::Signal;
+use serde::{Deserialize, Serialize};
+
+/// A predicted quality with an interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    /// Central prediction.
+    pub mean: f64,
+    /// Lower end of the interval.
+    pub lo: f64,
+    /// Upper end of the interval.
+    pub hi: f64,
+    /// Nominal coverage of [lo, hi], e.g. 0.9.
+    pub level: f64,
+}
+
+/// What the planner needs from a fitted surrogate.
+pub trait QualityModel: Send + Sync {
+    /// Quality after `n` annotations (n >= 0, real-valued) of `signal` alone in `scenario`.
+    fn predict(&self, scenario: &Scenario, signal: Signal, n: f64) -> Prediction;
+
+    /// The quality that the model predicts will be exceeded with probability `prob`
+    /// (for example prob = 0.9 gives a pessimistic value), for the safe budget.
+    fn quantile(&self, scenario: &Scenario, signal: Signal, n: f64, prob: f64) -> f64;
+
+    /// Quality reached as n grows without bound.
+    fn ceiling(&self, scenario: &Scenario, signal: Signal) -> f64;
+
+    /// Quality of the untrained encoder (n = 0).
+    fn floor(&self, scenario: &Scenario) -> f64;
+}
