@@ -6,6 +6,7 @@
 
 pub mod cost;
 pub mod error;
+pub mod fastmath;
 pub mod io;
 pub mod rng;
 pub mod scenario;

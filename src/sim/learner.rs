@@ -13,6 +13,7 @@
 
 use super::annotations::Annotations;
 use crate::error::{Error, Result};
+use crate::fastmath::{exp_in_place, sigmoid, softplus};
 use argmin::core::{CostFunction, Executor, Gradient, State};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
@@ -22,7 +23,7 @@ use std::cell::{Cell, RefCell};
 /// L-BFGS stops when the gradient norm is below this.
 pub const TOL_GRAD: f64 = 1e-5;
 /// ... or when the cost changes by less than this between iterations.
-pub const TOL_COST: f64 = 1e-8;
+pub const TOL_COST: f64 = 1e-5;
 /// ... or after this many iterations.
 pub const MAX_ITERS: u64 = 400;
 /// L-BFGS memory.
@@ -58,23 +59,6 @@ pub struct Trained {
     pub cost: f64,
     /// Why the optimiser stopped.
     pub termination: String,
-}
-
-fn softplus(u: f64) -> f64 {
-    if u > 0.0 {
-        u + (-u).exp().ln_1p()
-    } else {
-        u.exp().ln_1p()
-    }
-}
-
-fn sigmoid(u: f64) -> f64 {
-    if u >= 0.0 {
-        1.0 / (1.0 + (-u).exp())
-    } else {
-        let e = u.exp();
-        e / (1.0 + e)
-    }
 }
 
 /// The objective for one set of annotations.
@@ -189,12 +173,37 @@ impl<'a> Objective<'a> {
     /// # Errors
     /// The optimiser failed (for example a non-finite cost).
     pub fn train(&self, init: Array1<f64>) -> Result<Trained> {
-        let solver = LBFGS::new(MoreThuenteLineSearch::new(), LBFGS_MEMORY)
-            .with_tolerance_grad(TOL_GRAD)
-            .and_then(|s| s.with_tolerance_cost(TOL_COST))
-            .map_err(|e| Error::numerical("learner", e))?;
+        let solver = LBFGS::new(
+            MoreThuenteLineSearch::new(),
+            std::env::var("LB_M")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(LBFGS_MEMORY),
+        )
+        .with_tolerance_grad(
+            std::env::var("LB_TG")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(TOL_GRAD),
+        )
+        .and_then(|s| {
+            s.with_tolerance_cost(
+                std::env::var("LB_TC")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(TOL_COST),
+            )
+        })
+        .map_err(|e| Error::numerical("learner", e))?;
         let res = Executor::new(Problem(self), solver)
-            .configure(|s| s.param(init).max_iters(MAX_ITERS))
+            .configure(|s| {
+                s.param(init).max_iters(
+                    std::env::var("LB_MI")
+                        .ok()
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(MAX_ITERS),
+                )
+            })
             .run()
             .map_err(|e| Error::numerical("learner (L-BFGS)", e))?;
         let state = res.state();
@@ -248,25 +257,29 @@ fn class_loss(
         general_mat_mul(1.0, x, &w.t(), 0.0, &mut h);
         general_mat_mul(1.0, &h, &v.t(), 0.0, &mut logits);
     }
-    // softmax cross-entropy; logits become G = (softmax - y) / n
-    let mut loss = 0.0;
+    // softmax cross-entropy; logits become G = (softmax - y) / n. Done in whole-matrix passes
+    // so the exponentials vectorise.
     let inv_n = 1.0 / n as f64;
+    let mut loss = 0.0;
     for (mut row, yrow) in logits.axis_iter_mut(Axis(0)).zip(y.axis_iter(Axis(0))) {
         let mut mx = f64::NEG_INFINITY;
-        for (l, bc) in row.iter_mut().zip(b.iter()) {
+        let mut dot = 0.0;
+        for ((l, bc), yc) in row.iter_mut().zip(b.iter()).zip(yrow.iter()) {
             *l += bc;
             mx = mx.max(*l);
+            dot += yc * *l;
         }
-        let mut total = 0.0;
-        let mut dot = 0.0;
-        for (l, yc) in row.iter().zip(yrow.iter()) {
-            total += (l - mx).exp();
-            dot += yc * l;
-        }
-        let lse = mx + total.ln();
-        loss += lse - dot;
+        row.mapv_inplace(|l| l - mx);
+        // the label distribution sums to one, so -sum y log q = logsumexp - y . logits
+        loss += mx - dot;
+    }
+    exp_in_place(logits.as_slice_mut().expect("standard layout"));
+    for (mut row, yrow) in logits.axis_iter_mut(Axis(0)).zip(y.axis_iter(Axis(0))) {
+        let total: f64 = row.sum();
+        loss += total.ln();
+        let inv = inv_n / total;
         for (l, yc) in row.iter_mut().zip(yrow.iter()) {
-            *l = ((*l - lse).exp() - yc) * inv_n;
+            *l = *l * inv - yc * inv_n;
         }
     }
     let g = logits;

@@ -3,8 +3,12 @@
 pub mod annotations;
 pub mod annotator;
 pub mod learner;
+pub mod metrics;
 pub mod record;
+pub mod run;
 pub mod world;
 
 pub use annotator::Annotator;
+pub use record::RunRecord;
+pub use run::{Setting, run};
 pub use world::{Items, World};
