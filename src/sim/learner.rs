@@ -180,37 +180,12 @@ impl<'a> Objective<'a> {
     /// # Errors
     /// The optimiser failed (for example a non-finite cost).
     pub fn train(&self, init: Array1<f64>) -> Result<Trained> {
-        let solver = LBFGS::new(
-            MoreThuenteLineSearch::new(),
-            std::env::var("LB_M")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(LBFGS_MEMORY),
-        )
-        .with_tolerance_grad(
-            std::env::var("LB_TG")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(TOL_GRAD),
-        )
-        .and_then(|s| {
-            s.with_tolerance_cost(
-                std::env::var("LB_TC")
-                    .ok()
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(TOL_COST),
-            )
-        })
-        .map_err(|e| Error::numerical("learner", e))?;
+        let solver = LBFGS::new(MoreThuenteLineSearch::new(), LBFGS_MEMORY)
+            .with_tolerance_grad(TOL_GRAD)
+            .and_then(|s| s.with_tolerance_cost(TOL_COST))
+            .map_err(|e| Error::numerical("learner", e))?;
         let res = Executor::new(Problem(self), solver)
-            .configure(|s| {
-                s.param(init).max_iters(
-                    std::env::var("LB_MI")
-                        .ok()
-                        .and_then(|v| v.parse().ok())
-                        .unwrap_or(MAX_ITERS),
-                )
-            })
+            .configure(|s| s.param(init).max_iters(MAX_ITERS))
             .run()
             .map_err(|e| Error::numerical("learner (L-BFGS)", e))?;
         let state = res.state();
