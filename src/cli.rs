@@ -14,11 +14,10 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Each variant's help comes from its `Args` struct's doc comment.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Simulate learning from each signal over a sweep of scenarios (writes runs.csv).
     Simulate(crate::commands::simulate::Args),
-    /// Merge the shards of a sweep into the rows of the unsplit run.
     Merge(crate::commands::merge::Args),
 }
 

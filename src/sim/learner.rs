@@ -61,6 +61,9 @@ pub struct Trained {
     pub termination: String,
 }
 
+/// A parameter vector with its cost and gradient.
+type Evaluated = (Array1<f64>, f64, Array1<f64>);
+
 /// The objective for one set of annotations.
 pub struct Objective<'a> {
     pub dims: Dims,
@@ -68,7 +71,7 @@ pub struct Objective<'a> {
     /// The annotation's feature rows (features or differences) in single precision: the two
     /// large products of every evaluation run on them at twice the double-precision speed.
     rows: Array2<f32>,
-    cache: RefCell<Option<(Array1<f64>, f64, Array1<f64>)>>,
+    cache: RefCell<Option<Evaluated>>,
     evals: Cell<u64>,
 }
 
