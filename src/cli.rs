@@ -15,7 +15,10 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Bits per annotation of each signal (theory), or measured from an annotation log.
+    Info(crate::commands::info::Args),
+}
 
 #[cfg(test)]
 mod tests {

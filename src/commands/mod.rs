@@ -2,6 +2,10 @@
 
 use crate::cli::{Cli, Command};
 
+pub mod info;
+
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {}
+    match cli.command {
+        Command::Info(a) => info::run(a),
+    }
 }
