@@ -340,8 +340,7 @@ fn log_mode(args: &Args, path: &std::path::Path) -> Result<String> {
         correction: args.correction.into(),
         ..LogOptions::default()
     };
-    let report = logs::analyse_log(path, &opts)
-        .with_context(|| format!("analysing annotation log {}", path.display()))?;
+    let report = logs::analyse_log(path, &opts).context("analysing the annotation log")?;
     for w in &report.warnings {
         eprintln!("warning: {}: {w}", path.display());
     }
@@ -391,7 +390,7 @@ fn summary(r: &LogReport) -> Vec<(String, String)> {
     ];
     if let Some((lo, hi)) = r.interval {
         v.push((
-            format!("{:.0}% bootstrap interval over items", 100.0 * r.level),
+            format!("bootstrap interval over items ({:.0}%)", 100.0 * r.level),
             format!("{} to {}", fmt(lo, 4), fmt(hi, 4)),
         ));
     }
