@@ -1,7 +1,16 @@
 //! One module per subcommand; each turns parsed arguments into library calls and output.
 
+mod chart;
+mod frontier;
+mod inputs;
+mod plan;
+
 use crate::cli::{Cli, Command};
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {}
+    match cli.command {
+        Command::Plan(a) => plan::run(a),
+        Command::Frontier(a) => frontier::run(a),
+        Command::Chart(a) => chart::run(a),
+    }
 }
