@@ -173,8 +173,8 @@ mod tests {
         let m = HillModel::default();
         let s = Scenario::default();
         let c = Curves::new(&m, &s, 0.9);
-        for n in [3.0, 77.0, 1234.0, 98765.0] {
-            let exact = m.predict(&s, Signal::Hard, n).mean;
+        for n in [77.0, 1234.0, 98765.0] {
+            let exact = m.predict(&s, Signal::Hard, n).mean.max(m.floor);
             let q = c.q(Signal::Hard, Kind::Mean, n);
             assert!((q - exact).abs() < 2e-3, "n {n}: {q} vs {exact}");
             let back = c.inverse(Signal::Hard, Kind::Mean, q).unwrap();

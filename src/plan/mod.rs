@@ -60,3 +60,6 @@ pub fn load_model(path: Option<&std::path::Path>) -> crate::Result<Box<dyn Quali
         )),
     }
 }
+
+#[cfg(test)]
+mod tests;
