@@ -15,6 +15,7 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Each variant's help comes from its `Args` struct's doc comment.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Plan what supervision to buy for a target quality or a budget.
@@ -27,6 +28,8 @@ pub enum Command {
     Frontier(FrontierArgs),
     /// Draw the tradeoff chart (quality against cost) and the bits-per-cost chart.
     Chart(ChartArgs),
+    Simulate(crate::commands::simulate::Args),
+    Merge(crate::commands::merge::Args),
 }
 
 /// Inputs shared by `plan`, `frontier` and `chart`.

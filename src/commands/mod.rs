@@ -4,6 +4,8 @@ mod chart;
 mod frontier;
 mod inputs;
 mod plan;
+pub mod merge;
+pub mod simulate;
 
 use crate::cli::{Cli, Command};
 
@@ -12,5 +14,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Plan(a) => plan::run(a),
         Command::Frontier(a) => frontier::run(a),
         Command::Chart(a) => chart::run(a),
+        Command::Simulate(a) => simulate::run(a),
+        Command::Merge(a) => merge::run(a),
     }
 }

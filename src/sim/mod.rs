@@ -7,6 +7,8 @@ pub mod metrics;
 pub mod mix;
 pub mod record;
 pub mod run;
+pub mod runs_io;
+pub mod sweep;
 pub mod world;
 
 pub use annotator::Annotator;
