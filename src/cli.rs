@@ -30,6 +30,8 @@ pub enum Command {
     Chart(ChartArgs),
     Simulate(crate::commands::simulate::Args),
     Merge(crate::commands::merge::Args),
+    /// Bits per annotation of each signal (theory), or measured from an annotation log.
+    Info(crate::commands::info::Args),
 }
 
 /// Inputs shared by `plan`, `frontier` and `chart`.

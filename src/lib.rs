@@ -8,6 +8,7 @@ pub mod chart;
 pub mod cost;
 pub mod error;
 pub mod fastmath;
+pub mod info;
 pub mod io;
 pub mod plan;
 pub mod rng;

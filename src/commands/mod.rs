@@ -9,6 +9,8 @@ pub mod simulate;
 
 use crate::cli::{Cli, Command};
 
+pub mod info;
+
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Plan(a) => plan::run(a),
@@ -16,5 +18,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Chart(a) => chart::run(a),
         Command::Simulate(a) => simulate::run(a),
         Command::Merge(a) => merge::run(a),
+        Command::Info(a) => info::run(a),
     }
 }
