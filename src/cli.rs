@@ -50,10 +50,10 @@ pub struct PlanInputs {
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
     /// Quality to reach (linear CKA in (0, 1)); overrides the scenario's objective.
-    #[arg(long, value_name = "Q", conflicts_with = "budget")]
+    #[arg(long, value_name = "Q", conflicts_with = "budget", allow_negative_numbers = true)]
     pub target: Option<f64>,
     /// Money to spend; overrides the scenario's objective.
-    #[arg(long, value_name = "B")]
+    #[arg(long, value_name = "B", allow_negative_numbers = true)]
     pub budget: Option<f64>,
     /// Plan even when the scenario is far outside the model's fitted range.
     #[arg(long)]

@@ -127,20 +127,45 @@ fn bad_inputs_are_clear_errors() {
     let negative = write(d, "neg.toml", "[soft]\nprice = -2\n");
     let zero = write(d, "zero.toml", "[hard]\nprice = 0\n");
     let unknown = write(d, "unk.toml", "[quadruplet]\nprice = 1\n");
-    let far = write(d, "far.toml", "[dataset]\nclasses = 5000\ndims = 16\nfeatures = 64\n");
+    let far = write(
+        d,
+        "far.toml",
+        "[dataset]\nclasses = 5000\ndims = 16\nfeatures = 64\n",
+    );
     let cases: Vec<(Vec<String>, Vec<&str>)> = vec![
         (
-            vec!["--scenario".into(), no_triplets, "--target".into(), "0.8".into()],
-            vec!["target", "0.8", "hard 0.750", "soft 0.750", "pair 0.750", "triplet"],
+            vec![
+                "--scenario".into(),
+                no_triplets,
+                "--target".into(),
+                "0.8".into(),
+            ],
+            vec![
+                "target",
+                "0.8",
+                "hard 0.750",
+                "soft 0.750",
+                "pair 0.750",
+                "triplet",
+            ],
         ),
         (vec!["--costs".into(), negative], vec!["soft.price", "-2"]),
         (vec!["--costs".into(), zero], vec!["hard.price", "0"]),
         (vec!["--costs".into(), unknown], vec!["quadruplet"]),
-        (vec!["--budget".into(), "0.001".into()], vec!["budget", "0.001", "one annotation"]),
+        (
+            vec!["--budget".into(), "0.001".into()],
+            vec!["budget", "0.001", "one annotation"],
+        ),
         (vec!["--budget".into(), "-5".into()], vec!["budget", "-5"]),
         (vec!["--target".into(), "1.5".into()], vec!["target", "1.5"]),
-        (vec!["--scenario".into(), far], vec!["dataset.classes", "5000", "fitted range"]),
-        (vec!["--scenario".into(), "missing.toml".into()], vec!["missing.toml"]),
+        (
+            vec!["--scenario".into(), far],
+            vec!["dataset.classes", "5000", "fitted range"],
+        ),
+        (
+            vec!["--scenario".into(), "missing.toml".into()],
+            vec!["missing.toml"],
+        ),
     ];
     for (args, needles) in cases {
         let out = lb(d)
@@ -163,8 +188,14 @@ fn bad_inputs_are_clear_errors() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("nope/chart.png") && !err.contains("panicked"), "{err}");
-    let out = lb(d).args(["chart", "--out", "nope/t.svg"]).output().unwrap();
+    assert!(
+        err.contains("nope/chart.png") && !err.contains("panicked"),
+        "{err}"
+    );
+    let out = lb(d)
+        .args(["chart", "--out", "nope/t.svg"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let out = lb(d).args(["chart", "--out", "t.gif"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains(".png or .svg"));

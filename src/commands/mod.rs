@@ -3,8 +3,8 @@
 mod chart;
 mod frontier;
 mod inputs;
-mod plan;
 pub mod merge;
+mod plan;
 pub mod simulate;
 
 use crate::cli::{Cli, Command};
