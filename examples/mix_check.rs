@@ -79,7 +79,9 @@ fn main() -> labelbudget::Result<()> {
         curves.push((s, v));
     }
     let model = Measured { curves, floor };
-    let planner = Planner::new_extrapolating(PlanScenario::embedded(), Default::default(), &model)?;
+    let mut planner =
+        Planner::new_extrapolating(PlanScenario::embedded(), Default::default(), &model)?;
+    planner.mix_rule = labelbudget::plan::MixRule::AdditiveBits;
     let mixes: [[f64; 4]; 8] = [
         [500.0, 100.0, 0.0, 0.0],
         [1000.0, 0.0, 1000.0, 0.0],
@@ -91,7 +93,7 @@ fn main() -> labelbudget::Result<()> {
         [2000.0, 200.0, 0.0, 0.0],
     ];
     println!(
-        "| hard | soft | triplet | pair | rule (from simulated curves) | mixed simulation | best part alone |"
+        "| hard | soft | triplet | pair | additive-bits rule (from simulated curves) | mixed simulation | best part alone (the default rule) |"
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|");
     for m in mixes {

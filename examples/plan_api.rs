@@ -33,6 +33,12 @@ fn main() -> labelbudget::Result<()> {
     // the frontier: cost against quality over single signals and mixes
     let frontier = planner.frontier(50, None);
     let last = frontier.last().expect("non-empty");
-    println!("frontier: {} points, up to quality {:.3} at {:.0} {}", frontier.len(), last.quality, last.cost, planner.costs.unit);
+    println!(
+        "frontier: {} points, up to quality {:.3} at {:.0} {}",
+        frontier.len(),
+        last.quality,
+        last.cost,
+        planner.costs.unit
+    );
     Ok(())
 }

@@ -32,7 +32,13 @@ fn avg(v: &[f64]) -> f64 {
 }
 
 /// Smallest n (and its cost) with mean CKA >= target for `signal` alone, if below `cap_cost`.
-fn true_minimum(planner: &Planner, signal: Signal, target: f64, seeds: u64, cap_cost: f64) -> labelbudget::Result<Option<(f64, f64)>> {
+fn true_minimum(
+    planner: &Planner,
+    signal: Signal,
+    target: f64,
+    seeds: u64,
+    cap_cost: f64,
+) -> labelbudget::Result<Option<(f64, f64)>> {
     let reaches = |n: f64| -> labelbudget::Result<bool> {
         Ok(avg(&mean_cka(planner, &Counts::single(signal, n), seeds)?) >= target)
     };
@@ -83,18 +89,26 @@ fn main() -> anyhow::Result<()> {
         files.sort();
     }
     let model = default_model();
-    println!("| case | C | d | noise | target | recommended | cost | safe budget | reached at safe budget | true minimal (signal) | ratio |");
+    println!(
+        "| case | C | d | noise | target | recommended | cost | safe budget | reached at safe budget | true minimal (signal) | ratio |"
+    );
     println!("|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|");
     let (mut runs, mut hits, mut within) = (0u64, 0u64, 0u64);
     let mut cases = 0u64;
     for f in &files {
         let scenario = PlanScenario::from_file(f)?;
-        let Objective::Target(target) = scenario.objective else { continue };
+        let Objective::Target(target) = scenario.objective else {
+            continue;
+        };
         let ds = scenario.dataset.clone();
         let planner = Planner::new(scenario, Costs::default(), model.as_ref())?;
         let plan = planner.plan(None)?;
         let r = &plan.recommendation;
-        let safe = r.safe.as_ref().map(|s| s.allocation).unwrap_or(r.allocation);
+        let safe = r
+            .safe
+            .as_ref()
+            .map(|s| s.allocation)
+            .unwrap_or(r.allocation);
         let achieved = mean_cka(&planner, &safe, seeds)?;
         let hit = achieved.iter().filter(|&&q| q >= target).count() as u64;
         runs += seeds;
@@ -112,7 +126,13 @@ fn main() -> anyhow::Result<()> {
                 best = Some((s, n, c));
             }
         }
-        let alloc = r.allocation.to_map().iter().map(|(s, n)| format!("{n} {s}")).collect::<Vec<_>>().join(" + ");
+        let alloc = r
+            .allocation
+            .to_map()
+            .iter()
+            .map(|(s, n)| format!("{n} {s}"))
+            .collect::<Vec<_>>()
+            .join(" + ");
         let (truth, ratio) = match best {
             Some((s, n, c)) => {
                 let ratio = r.cost / c;
@@ -131,7 +151,10 @@ fn main() -> anyhow::Result<()> {
             ds.dims,
             ds.noise,
             r.cost,
-            r.safe.as_ref().map(|s| format!("{:.2}", s.budget)).unwrap_or_else(|| "-".into()),
+            r.safe
+                .as_ref()
+                .map(|s| format!("{:.2}", s.budget))
+                .unwrap_or_else(|| "-".into()),
         );
     }
     println!(

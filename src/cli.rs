@@ -50,7 +50,12 @@ pub struct PlanInputs {
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
     /// Quality to reach (linear CKA in (0, 1)); overrides the scenario's objective.
-    #[arg(long, value_name = "Q", conflicts_with = "budget", allow_negative_numbers = true)]
+    #[arg(
+        long,
+        value_name = "Q",
+        conflicts_with = "budget",
+        allow_negative_numbers = true
+    )]
     pub target: Option<f64>,
     /// Money to spend; overrides the scenario's objective.
     #[arg(long, value_name = "B", allow_negative_numbers = true)]

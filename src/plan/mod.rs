@@ -7,7 +7,8 @@
 //! 2. [`Planner::new`] tabulates each signal's learning curve from a [`QualityModel`]
 //!    (central, interval ends, and the pessimistic curve at the confidence), as monotone
 //!    envelopes ([`curves`]);
-//! 3. mixes are valued by the equivalent-annotations rule of [`mix`] (signals add in bits);
+//! 3. mixes are valued by a [`MixRule`] of [`mix`]: by default a mix is worth its best part,
+//!    which is what mixed-signal simulations show;
 //! 4. solvers, all through argmin ([`roots`]): Nelder-Mead over budget shares for the best mix
 //!    within a budget; the frontier at a log grid of budgets; BrentRoot for the budget where a
 //!    frontier mix reaches a target, for crossover budgets (the root of the difference between two
@@ -34,7 +35,7 @@ pub mod verify;
 pub use file::{Objective, PlanScenario, SignalLimit};
 pub use frontier::{Crossover, CurvePoint, FrontierPoint};
 pub use hill::HillModel;
-pub use mix::Counts;
+pub use mix::{Counts, MixRule};
 pub use recommend::{Plan, Recommendation, SafeBudget, SignalPlan};
 pub use solver::{Evaluated, Planner};
 

@@ -2,7 +2,7 @@
 
 use super::curves::{Curves, Kind};
 use super::file::PlanScenario;
-use super::mix::{Counts, mix_quality};
+use super::mix::{Counts, MixRule, mix_quality_with};
 use super::roots::nelder_mead;
 use crate::cost::Costs;
 use crate::error::{Error, Result};
@@ -23,6 +23,8 @@ pub struct Planner {
     pub curves: Curves,
     /// Nominal coverage of the model's intervals.
     pub level: f64,
+    /// How mixes are valued (default: a mix is worth its best part).
+    pub mix_rule: MixRule,
 }
 
 /// An allocation with its price and predicted quality.
@@ -49,6 +51,7 @@ impl Planner {
             costs,
             curves,
             level,
+            mix_rule: MixRule::default(),
         })
     }
 
@@ -139,7 +142,7 @@ impl Planner {
 
     /// Quality of an allocation on curve `kind`.
     pub fn quality(&self, kind: Kind, counts: &Counts) -> f64 {
-        mix_quality(&self.curves, kind, counts)
+        mix_quality_with(&self.curves, kind, counts, self.mix_rule)
     }
 
     /// The price of the cheapest single annotation on offer, and its signal.

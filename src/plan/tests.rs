@@ -6,6 +6,7 @@ use crate::scenario::Scenario;
 use crate::signal::Signal;
 use proptest::prelude::*;
 
+#[allow(clippy::too_many_arguments)]
 fn planner(
     classes: usize,
     dims: usize,

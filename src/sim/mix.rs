@@ -42,12 +42,15 @@ struct Part<'a> {
     head: usize,
 }
 
+/// The last point evaluated, its cost and gradient.
+type Cache = RefCell<Option<(Array1<f64>, f64, Array1<f64>)>>;
+
 struct Joint<'a> {
     parts: Vec<Part<'a>>,
     w_len: usize,
     len: usize,
     decay: f64,
-    cache: RefCell<Option<(Array1<f64>, f64, Array1<f64>)>>,
+    cache: Cache,
 }
 
 impl Joint<'_> {
