@@ -9,12 +9,16 @@ use std::hint::black_box;
 
 fn bench(c: &mut Criterion) {
     let model = default_model();
-    c.bench_function("plan (embedded scenario, tabulate + solve + crossovers)", |b| {
-        b.iter(|| {
-            let p = Planner::new(PlanScenario::embedded(), Costs::default(), model.as_ref()).unwrap();
-            black_box(p.plan(None).unwrap())
-        })
-    });
+    c.bench_function(
+        "plan (embedded scenario, tabulate + solve + crossovers)",
+        |b| {
+            b.iter(|| {
+                let p = Planner::new(PlanScenario::embedded(), Costs::default(), model.as_ref())
+                    .unwrap();
+                black_box(p.plan(None).unwrap())
+            })
+        },
+    );
     let planner = Planner::new(PlanScenario::embedded(), Costs::default(), model.as_ref()).unwrap();
     c.bench_function("frontier, 200 points with mixes", |b| {
         b.iter(|| black_box(planner.frontier(200, None)))
