@@ -1,13 +1,20 @@
 //! One module per subcommand; each turns parsed arguments into library calls and output.
 
+mod chart;
+mod frontier;
 pub mod info;
+mod inputs;
 pub mod merge;
+mod plan;
 pub mod simulate;
 
 use crate::cli::{Cli, Command};
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Plan(a) => plan::run(a),
+        Command::Frontier(a) => frontier::run(a),
+        Command::Chart(a) => chart::run(a),
         Command::Simulate(a) => simulate::run(a),
         Command::Merge(a) => merge::run(a),
         Command::Info(a) => info::run(a),
