@@ -33,7 +33,6 @@
 use super::estimators::{Correction, miller_madow_term, plugin_entropy, plugin_entropy_u64};
 use crate::error::{Error, Result};
 use crate::rng;
-use rand::RngExt;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -556,7 +555,7 @@ pub fn analyse_log(path: &Path, opts: &LogOptions) -> Result<LogReport> {
     }
     let classes = labels.names.len();
     let stats = ItemStats::new(&used, classes, opts.correction);
-    let (info_plugin, info_corrected) = stats.estimate(None);
+    let (info_plugin, info_corrected) = stats.estimate();
     let interval = (opts.bootstrap > 0).then(|| stats.bootstrap(opts));
 
     let mut all_counts = vec![0u64; classes];
@@ -693,16 +692,26 @@ fn annotator_report(name: &[u8], a: &AnnotatorAcc) -> AnnotatorReport {
     }
 }
 
-/// Per-item summaries that make the estimate and its bootstrap cheap.
-struct ItemStats<'a> {
-    items: &'a [&'a ItemCounts],
+/// Summaries of the distinct count patterns (an item's sorted label counts): every estimate
+/// depends on an item only through its pattern, and logs with few annotations per item have few
+/// patterns, which makes the estimate and its bootstrap cheap.
+struct ItemStats {
     classes: usize,
-    /// n_i H_plugin(label | item i) and n_i H_corrected(label | item i).
-    weighted: Vec<(f64, f64)>,
+    /// Per pattern: its label counts, annotations n, n H_plugin, n H_corrected, and item count.
+    patterns: Vec<Pattern>,
+    items: usize,
 }
 
-impl<'a> ItemStats<'a> {
-    fn new(items: &'a [&'a ItemCounts], classes: usize, correction: Correction) -> Self {
+struct Pattern {
+    labels: Vec<(u32, u32)>,
+    n: f64,
+    h_plugin: f64,
+    h_corrected: f64,
+    items: u64,
+}
+
+impl ItemStats {
+    fn new(items: &[&ItemCounts], classes: usize, correction: Correction) -> Self {
         let bayes = matches!(correction, Correction::Dirichlet | Correction::Mixture).then(|| {
             let mut marginal = vec![0.0; classes];
             for c in items {
@@ -720,62 +729,94 @@ impl<'a> ItemStats<'a> {
             }
         });
         let poly = super::estimators::PolynomialEntropy::default();
-        let weighted = items
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let counts = c.counts();
-                let n = f64::from(c.total);
-                let corrected = match (&bayes, correction) {
-                    (Some(h), _) => h[i],
-                    (None, Correction::Polynomial) => poly.entropy(&counts),
-                    (None, _) => correction.entropy(&counts),
-                };
-                (n * plugin_entropy(&counts), n * corrected)
-            })
-            .collect();
+        let mut index: HashMap<Vec<(u32, u32)>, usize> = HashMap::new();
+        let mut patterns: Vec<Pattern> = Vec::new();
+        for (i, c) in items.iter().enumerate() {
+            let mut key = c.labels.clone();
+            key.sort_unstable();
+            if let Some(&p) = index.get(&key) {
+                patterns[p].items += 1;
+                continue;
+            }
+            let counts = c.counts();
+            let n = f64::from(c.total);
+            let corrected = match (&bayes, correction) {
+                (Some(h), _) => h[i],
+                (None, Correction::Polynomial) => poly.entropy(&counts),
+                (None, _) => correction.entropy(&counts),
+            };
+            index.insert(key.clone(), patterns.len());
+            patterns.push(Pattern {
+                labels: key,
+                n,
+                h_plugin: n * plugin_entropy(&counts),
+                h_corrected: n * corrected,
+                items: 1,
+            });
+        }
         ItemStats {
-            items,
             classes,
-            weighted,
+            patterns,
+            items: items.len(),
         }
     }
 
-    /// (plug-in, corrected) I(label; item) over the items `pick` (all when None), with repeats.
-    fn estimate(&self, pick: Option<&[u32]>) -> (f64, f64) {
+    /// (plug-in, corrected) I(label; item) with each pattern counted `weight(p)` times.
+    fn estimate_weighted(&self, weight: impl Fn(usize) -> f64) -> (f64, f64) {
         let mut marginal = vec![0u64; self.classes];
         let (mut n, mut hp, mut hc) = (0.0, 0.0, 0.0);
-        let mut add = |i: usize| {
-            for &(l, c) in &self.items[i].labels {
-                marginal[l as usize] += u64::from(c);
+        for (i, p) in self.patterns.iter().enumerate() {
+            let w = weight(i);
+            if w == 0.0 {
+                continue;
             }
-            n += f64::from(self.items[i].total);
-            hp += self.weighted[i].0;
-            hc += self.weighted[i].1;
-        };
-        match pick {
-            None => (0..self.items.len()).for_each(&mut add),
-            Some(p) => p.iter().for_each(|&i| add(i as usize)),
+            for &(l, c) in &p.labels {
+                marginal[l as usize] += (w as u64) * u64::from(c);
+            }
+            n += w * p.n;
+            hp += w * p.h_plugin;
+            hc += w * p.h_corrected;
         }
         let h = plugin_entropy_u64(&marginal);
         let bins = marginal.iter().filter(|&&c| c > 0).count();
-        let plugin = h - hp / n;
-        let corrected = h + miller_madow_term(bins, n) - hc / n;
-        (plugin, corrected)
+        (h - hp / n, h + miller_madow_term(bins, n) - hc / n)
     }
 
-    /// Percentile bootstrap interval of the corrected estimate, resampling items.
+    /// (plug-in, corrected) I(label; item) over all items.
+    fn estimate(&self) -> (f64, f64) {
+        self.estimate_weighted(|i| self.patterns[i].items as f64)
+    }
+
+    /// Percentile bootstrap interval of the corrected estimate, resampling items with
+    /// replacement: the number of resampled items of each pattern is multinomial, drawn as a
+    /// chain of binomials.
     fn bootstrap(&self, opts: &LogOptions) -> (f64, f64) {
-        let m = self.items.len();
+        use rand_distr::{Binomial, Distribution};
         let mut rng = rng::stream(opts.seed, &[rng::hash_str("info-log-bootstrap")]);
-        let mut pick = vec![0u32; m];
+        let mut draw = vec![0u64; self.patterns.len()];
         let mut reps: Vec<f64> = (0..opts.bootstrap)
             .map(|_| {
-                pick.iter_mut()
-                    .for_each(|p| *p = rng.random_range(0..m as u32));
-                self.estimate(Some(&pick)).1
+                let mut left = self.items as u64;
+                let mut mass = self.items as f64;
+                for (d, p) in draw.iter_mut().zip(&self.patterns) {
+                    let q = (p.items as f64 / mass).min(1.0);
+                    *d = if left == 0 {
+                        0
+                    } else if q >= 1.0 {
+                        left
+                    } else {
+                        Binomial::new(left, q).map_or(0, |b| b.sample(&mut rng))
+                    };
+                    left -= *d;
+                    mass -= p.items as f64;
+                }
+                self.estimate_weighted(|i| draw[i] as f64).1
             })
+            .filter(|v| v.is_finite())
             .collect();
+        if reps.is_empty() {
+            return (f64::NAN, f64::NAN);
+        }
         reps.sort_by(f64::total_cmp);
         let q = |p: f64| {
             let pos = p * (reps.len() - 1) as f64;

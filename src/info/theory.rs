@@ -13,10 +13,11 @@
 //!
 //! p̄, E P, E s and P(n) are themselves estimated from the same sample (P(n) as the mean of
 //! P(n | z_j) over all draws j, the draw itself included, which keeps the estimate finite at zero
-//! noise and bounds it by log2 N). The quantised soft label's entropy is a plug-in estimate with
-//! the Miller-Madow correction. These plug-in steps add a bias of order 1/N not included in the
-//! standard error; at the default sample sizes it is well below the standard error except for
-//! soft labels at large K or q.
+//! noise and bounds it by log2 N). The quantised soft label's entropy is the Chao-Shen
+//! coverage-adjusted estimate over its cells. These plug-in steps add a bias of order 1/N not
+//! included in the standard error; at the default sample sizes it is well below the standard error
+//! except for soft labels at large K (pooled: the estimate saturates near log2 N) or at large C and
+//! q (quantised: when most cells are seen once, the estimate leans on the coverage correction).
 
 use super::BitsEstimate;
 use crate::cost::Costs;
@@ -40,6 +41,10 @@ pub const WORLD_SEEDS: [u64; 3] = [101, 202, 303];
 pub const TRIPLET_MAX_BITS: f64 = 1.0;
 /// Stream label of the information module's draws.
 const INFO_STREAM: u64 = 0x696e_666f;
+/// C d from which one world is used instead of three (see [`Settings`]).
+pub const LARGE_WORLD: usize = 1024;
+/// Worlds with their calibrated annotators kept per process (cleared when full).
+const CACHE_SIZE: usize = 64;
 /// Work budget (multiply-adds) per world for the automatic sample size.
 const WORK_PER_WORLD: f64 = 3.0e6;
 /// Work budget per world for the nested pooled-soft estimator (N^2 min(K, C)).
@@ -217,8 +222,8 @@ fn quantise(p: &[f64], units: usize, key: &mut Vec<u32>) {
 }
 
 /// H(Q(p(z))) for a soft label stated to `levels` levels per class (steps of 1/(levels-1)),
-/// from rows p(z_i): plug-in entropy of the cells with the Miller-Madow correction; the standard
-/// error is that of the mean of -log2 P̂(cell of draw i).
+/// from rows p(z_i): the Chao-Shen entropy of the cells ([`chao_shen_bits`]); the standard error
+/// is that of the mean of -log2 P̂(cell of draw i).
 pub fn quantised_bits(probs: ArrayView2<f64>, levels: usize) -> BitsEstimate {
     let n = probs.nrows();
     let mut cells: HashMap<Vec<u32>, u32> = HashMap::new();
@@ -236,8 +241,30 @@ pub fn quantised_bits(probs: ArrayView2<f64>, levels: usize) -> BitsEstimate {
         .map(|k| -(f64::from(cells[k]) / nf).log2())
         .collect();
     let mut est = mean_se(&g);
-    est.bits += (cells.len() as f64 - 1.0) / (2.0 * nf * std::f64::consts::LN_2);
+    est.bits = chao_shen_bits(cells.values().copied(), n);
     est
+}
+
+/// Chao-Shen (2003) coverage-adjusted entropy (bits) of cell counts from `n` draws: the plug-in
+/// probabilities shrunk by the Good-Turing sample coverage 1 - f1/n (f1 = cells seen once), each
+/// term weighted by the inverse probability that its cell was seen at all. Unlike the plug-in and
+/// Miller-Madow values it stays nearly unbiased when many cells are seen once.
+pub fn chao_shen_bits(counts: impl Iterator<Item = u32> + Clone, n: usize) -> f64 {
+    let nf = n as f64;
+    if n == 0 {
+        return 0.0;
+    }
+    let f1 = counts.clone().filter(|&c| c == 1).count().min(n - 1) as f64;
+    let coverage = 1.0 - f1 / nf;
+    let h: f64 = counts
+        .filter(|&c| c > 0)
+        .map(|c| {
+            let p = coverage * f64::from(c) / nf;
+            let seen = 1.0 - (1.0 - p).powf(nf);
+            -p * p.ln() / seen
+        })
+        .sum();
+    h / std::f64::consts::LN_2
 }
 
 // ---------------------------------------------------------------- in the simulator's world
@@ -248,7 +275,7 @@ pub fn quantised_bits(probs: ArrayView2<f64>, levels: usize) -> BitsEstimate {
 /// |---|---|---|
 /// | `levels` | 11 | q, levels per class of an exact (elicited) soft label; >= 2 |
 /// | `samples` | 0 | Monte Carlo draws per world; 0 = automatic (budgeted by C d) |
-/// | `worlds` | 3 | how many of [`WORLD_SEEDS`] to average over (1 to 3) |
+/// | `worlds` | 0 | how many of [`WORLD_SEEDS`] to average over (1 to 3); 0 = automatic: 3 when C d < [`LARGE_WORLD`], else 1 (large worlds differ little from seed to seed) |
 /// | `temperature` | none | annotator temperature tau, overriding the scenario's error rate |
 /// | `seed` | 0 | seed of the Monte Carlo draws |
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -265,7 +292,7 @@ impl Default for Settings {
         Settings {
             levels: DEFAULT_SOFT_LEVELS,
             samples: 0,
-            worlds: WORLD_SEEDS.len(),
+            worlds: 0,
             temperature: None,
             seed: 0,
         }
@@ -281,11 +308,11 @@ impl Settings {
                 "an integer from 2 to 1001",
             ));
         }
-        if !(1..=WORLD_SEEDS.len()).contains(&self.worlds) {
+        if self.worlds > WORLD_SEEDS.len() {
             return Err(Error::invalid(
                 "worlds",
                 self.worlds,
-                format!("an integer from 1 to {}", WORLD_SEEDS.len()),
+                format!("an integer from 0 (automatic) to {}", WORLD_SEEDS.len()),
             ));
         }
         if self.samples > 10_000_000 {
@@ -316,13 +343,14 @@ fn sample_size(scenario: &Scenario, signal: Signal, settings: &Settings) -> usiz
     }
 }
 
-/// Bits of one annotation of `signal` in one world, from `n` draws.
+/// Bits of one annotation of `signal` in one world, from `n` draws (`k` pooled annotators for
+/// soft labels, 0 = quantised to `levels`). The world may be shared between scenarios that differ
+/// only in the annotation settings, so those come as arguments, never from `world.scenario`.
 fn world_bits(
     world: &World,
     annotator: &Annotator,
     signal: Signal,
-    n: usize,
-    levels: usize,
+    (n, k, levels): (usize, usize, usize),
     rng: &mut Rng,
 ) -> BitsEstimate {
     let (c, d) = (world.classes(), world.dims());
@@ -339,7 +367,6 @@ fn world_bits(
                 draw(rng, &mut z);
                 annotator.probs(z.row(0), row.as_slice_mut().expect("row-major"));
             }
-            let k = world.scenario.soft_annotators;
             match signal {
                 Signal::Hard => categorical_channel_bits(probs.view()),
                 _ if k == 0 => quantised_bits(probs.view(), levels),
@@ -370,6 +397,40 @@ fn world_bits(
     }
 }
 
+type Cached = std::sync::Arc<(World, Annotator)>;
+
+/// The world of `scenario` for `seed` with its annotator, built once per process: solving the
+/// annotator's temperature is most of the cost of a call for large C d.
+fn world_and_annotator(scenario: &Scenario, seed: u64, temperature: Option<f64>) -> Result<Cached> {
+    use std::sync::{Arc, Mutex, OnceLock};
+    type Key = (u64, u64, u64, u64, u64);
+    static CACHE: OnceLock<Mutex<HashMap<Key, Cached>>> = OnceLock::new();
+    let key = (
+        scenario.world_key(),
+        scenario.latent as u64,
+        seed,
+        scenario.noise.to_bits(),
+        temperature.map_or(u64::MAX, f64::to_bits),
+    );
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(hit) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return Ok(hit);
+    }
+    let world = World::without_items(scenario, seed);
+    let annotator = match temperature {
+        Some(t) => Annotator::with_temperature(&world, t),
+        None => Annotator::for_world(&world, scenario.noise)?,
+    };
+    let entry = Arc::new((world, annotator));
+    if let Ok(mut c) = cache.lock() {
+        if c.len() >= CACHE_SIZE {
+            c.clear();
+        }
+        c.insert(key, entry.clone());
+    }
+    Ok(entry)
+}
+
 /// [`super::signal_bits`] with explicit [`Settings`] (quantisation levels, sample size, worlds,
 /// an explicit annotator temperature, seed).
 ///
@@ -383,19 +444,22 @@ pub fn signal_bits_with(
     scenario.validate()?;
     settings.validate()?;
     let n = sample_size(scenario, signal, settings);
-    let seeds = &WORLD_SEEDS[..settings.worlds];
+    let worlds = match settings.worlds {
+        0 if scenario.classes * scenario.dims < LARGE_WORLD => WORLD_SEEDS.len(),
+        0 => 1,
+        w => w,
+    };
+    let seeds = &WORLD_SEEDS[..worlds];
     let (mut bits, mut var) = (0.0, 0.0);
     for &ws in seeds {
-        let world = World::without_items(scenario, ws);
-        let annotator = match settings.temperature {
-            Some(t) => Annotator::with_temperature(&world, t),
-            None => Annotator::for_world(&world, scenario.noise)?,
-        };
+        let cached = world_and_annotator(scenario, ws, settings.temperature)?;
+        let (world, annotator) = (&cached.0, &cached.1);
         let mut rng = rng::stream(
             settings.seed,
             &[scenario.world_key(), INFO_STREAM, ws, signal.index()],
         );
-        let est = world_bits(&world, &annotator, signal, n, settings.levels, &mut rng);
+        let sizes = (n, scenario.soft_annotators, settings.levels);
+        let est = world_bits(world, annotator, signal, sizes, &mut rng);
         bits += est.bits;
         var += est.se * est.se;
     }
@@ -824,6 +888,15 @@ mod tests {
             signal_bits(&sc, Signal::Pair).unwrap(),
             signal_bits(&sc, Signal::Pair).unwrap()
         );
+        // the per-process cache of worlds never carries one scenario's settings into another
+        let pooled = Scenario {
+            soft_annotators: 5,
+            ..Scenario::default()
+        };
+        let exact = signal_bits(&sc, Signal::Soft).unwrap();
+        let five = signal_bits(&pooled, Signal::Soft).unwrap();
+        assert_ne!(exact, five);
+        assert_eq!(exact, signal_bits(&sc, Signal::Soft).unwrap());
         let bad = Scenario {
             noise: 0.95,
             ..Scenario::default()
