@@ -34,7 +34,7 @@ use super::estimators::{Correction, miller_madow_term, plugin_entropy, plugin_en
 use crate::error::{Error, Result};
 use crate::rng;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// Kappa below which an annotator is flagged as carrying little information ("slight" agreement
@@ -447,7 +447,7 @@ impl Ids {
 struct AnnotatorAcc {
     annotations: u64,
     agree: u64,
-    joint: HashMap<(u32, u32), u32>,
+    joint: BTreeMap<(u32, u32), u32>,
     gold_seen: u64,
     gold_right: u64,
 }
@@ -466,7 +466,7 @@ pub fn analyse_log(path: &Path, opts: &LogOptions) -> Result<LogReport> {
     let mut items = Ids::default();
     let mut item_counts: Vec<ItemCounts> = Vec::new();
     let mut annotators = Ids::default();
-    let mut gold_joint: HashMap<(u32, u32), u64> = HashMap::new();
+    let mut gold_joint: BTreeMap<(u32, u32), u64> = BTreeMap::new();
     let (mut gold_rows, mut gold_right) = (0u64, 0u64);
     let (mut timed, mut total_seconds) = (0u64, 0.0f64);
     let mut rows = 0u64;
@@ -632,9 +632,9 @@ pub fn analyse_log(path: &Path, opts: &LogOptions) -> Result<LogReport> {
 }
 
 /// Plug-in and Miller-Madow-corrected I(a; b) from a sparse joint count table.
-fn table_information(joint: &HashMap<(u32, u32), u64>) -> (f64, f64) {
-    let mut ma: HashMap<u32, u64> = HashMap::new();
-    let mut mb: HashMap<u32, u64> = HashMap::new();
+fn table_information(joint: &BTreeMap<(u32, u32), u64>) -> (f64, f64) {
+    let mut ma: BTreeMap<u32, u64> = BTreeMap::new();
+    let mut mb: BTreeMap<u32, u64> = BTreeMap::new();
     for (&(a, b), &n) in joint {
         *ma.entry(a).or_insert(0) += n;
         *mb.entry(b).or_insert(0) += n;
@@ -659,8 +659,8 @@ fn annotator_report(name: &[u8], a: &AnnotatorAcc) -> AnnotatorReport {
     let (agreement, kappa, bits) = if compared > 0 {
         let n = compared as f64;
         let po = a.agree as f64 / n;
-        let mut own: HashMap<u32, f64> = HashMap::new();
-        let mut maj: HashMap<u32, f64> = HashMap::new();
+        let mut own: BTreeMap<u32, f64> = BTreeMap::new();
+        let mut maj: BTreeMap<u32, f64> = BTreeMap::new();
         for (&(l, m), &v) in &a.joint {
             *own.entry(l).or_insert(0.0) += f64::from(v) / n;
             *maj.entry(m).or_insert(0.0) += f64::from(v) / n;
@@ -674,7 +674,7 @@ fn annotator_report(name: &[u8], a: &AnnotatorAcc) -> AnnotatorReport {
         } else {
             0.0
         };
-        let joint: HashMap<(u32, u32), u64> =
+        let joint: BTreeMap<(u32, u32), u64> =
             a.joint.iter().map(|(&k, &v)| (k, u64::from(v))).collect();
         (Some(po), Some(kappa), Some(table_information(&joint).0))
     } else {

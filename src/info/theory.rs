@@ -241,7 +241,10 @@ pub fn quantised_bits(probs: ArrayView2<f64>, levels: usize) -> BitsEstimate {
         .map(|k| -(f64::from(cells[k]) / nf).log2())
         .collect();
     let mut est = mean_se(&g);
-    est.bits = chao_shen_bits(cells.values().copied(), n);
+    // sorted, so the floating-point sum does not depend on the hash map's order
+    let mut counts: Vec<u32> = cells.values().copied().collect();
+    counts.sort_unstable();
+    est.bits = chao_shen_bits(counts.iter().copied(), n);
     est
 }
 
