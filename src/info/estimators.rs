@@ -477,11 +477,11 @@ pub enum Correction {
     Zhang,
     /// Polynomial approximation ([`PolynomialEntropy`]).
     Polynomial,
-    /// Empirical-Bayes Dirichlet mixture ([`dirichlet_mixture_entropies`]).
+    /// Empirical-Bayes Dirichlet mixture ([`dirichlet_mixture_entropies`]; the default).
+    #[default]
     Mixture,
     /// Empirical-Bayes Dirichlet posterior mean (fitted across items; see
     /// [`dirichlet_posterior_entropies`]).
-    #[default]
     Dirichlet,
 }
 
