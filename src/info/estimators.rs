@@ -191,7 +191,7 @@ pub fn dirichlet_posterior_entropies(items: &[&[(u32, u32)]], mean: &[f64]) -> (
     (alpha, of_item.iter().map(|&i| h[i]).collect())
 }
 
-/// Highest polynomial degree of [`polynomial_entropy`].
+/// Highest polynomial degree of [`PolynomialEntropy`].
 pub const POLY_MAX_DEGREE: usize = 8;
 
 /// Weights w_1..w_L of the degree-L polynomial g(p) = sum_k w_k B_{L,k}(p) (Bernstein basis,
