@@ -488,6 +488,8 @@ pub fn lower_bound_annotations(bits_needed: f64, bits_per_annotation: f64) -> f6
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SignalInfo {
     pub signal: Signal,
+    /// Which form of the signal: for soft labels "quantised, q = 11" or "pooled, K = 5"; else "".
+    pub variant: String,
     /// Bits per annotation (Monte Carlo in the simulator's world).
     pub bits: BitsEstimate,
     /// A closed form or bound to compare with, and what it is.
@@ -533,7 +535,8 @@ fn reference(scenario: &Scenario, signal: Signal, settings: &Settings) -> (f64, 
     }
 }
 
-/// The `info` table for a scenario: one row per signal.
+/// The `info` table for a scenario: one row per signal, two for soft labels when
+/// `scenario.soft_annotators > 0` (the quantised exact label and the pooled one).
 ///
 /// # Errors
 /// An invalid scenario, setting or `delta` outside (0, 1).
@@ -547,15 +550,34 @@ pub fn analyse_scenario(
         return Err(Error::invalid("delta", delta, "a number in (0, 1)"));
     }
     let needed = bits_needed(scenario, delta);
-    Signal::ALL
-        .iter()
-        .map(|&signal| {
-            let bits = signal_bits_with(scenario, signal, settings)?;
+    // soft labels: the quantised (exact) form always, and the pooled form when K > 0
+    let quantised = Scenario {
+        soft_annotators: 0,
+        ..scenario.clone()
+    };
+    let mut rows: Vec<(Signal, &Scenario, String)> = vec![
+        (Signal::Hard, scenario, String::new()),
+        (
+            Signal::Soft,
+            &quantised,
+            format!("quantised, q = {}", settings.levels),
+        ),
+    ];
+    if scenario.soft_annotators > 0 {
+        let k = scenario.soft_annotators;
+        rows.push((Signal::Soft, scenario, format!("pooled, K = {k}")));
+    }
+    rows.push((Signal::Triplet, scenario, String::new()));
+    rows.push((Signal::Pair, scenario, String::new()));
+    rows.into_iter()
+        .map(|(signal, sc, variant)| {
+            let bits = signal_bits_with(sc, signal, settings)?;
             let lower = lower_bound_annotations(needed, bits.bits);
             let price = costs.map(|c| c.of(signal));
-            let (reference, reference_kind) = reference(scenario, signal, settings);
+            let (reference, reference_kind) = reference(sc, signal, settings);
             Ok(SignalInfo {
                 signal,
+                variant,
                 bits,
                 reference,
                 reference_kind,
@@ -922,5 +944,15 @@ mod tests {
         // SCIENCE.md conclusion 1, per annotation: soft > hard > pair
         assert!(rows[1].bits.bits > rows[0].bits.bits && rows[0].bits.bits > rows[3].bits.bits);
         assert!(analyse_scenario(&sc, &Settings::default(), None, 1.5).is_err());
+        let pooled = Scenario {
+            soft_annotators: 4,
+            ..Scenario::default()
+        };
+        let rows = analyse_scenario(&pooled, &Settings::default(), None, 0.01).unwrap();
+        let soft: Vec<&SignalInfo> = rows.iter().filter(|r| r.signal == Signal::Soft).collect();
+        assert_eq!(soft.len(), 2);
+        assert_eq!(soft[1].variant, "pooled, K = 4");
+        // the quantised exact label carries more than four pooled votes
+        assert!(soft[0].bits.bits > soft[1].bits.bits);
     }
 }
