@@ -462,6 +462,19 @@ pub fn analyse_log(path: &Path, opts: &LogOptions) -> Result<LogReport> {
     if !(opts.level > 0.0 && opts.level < 1.0) {
         return Err(Error::invalid("level", opts.level, "a number in (0, 1)"));
     }
+    match &opts.labels {
+        LabelSpace::Count(c) if *c < 2 => {
+            return Err(Error::invalid("classes", c, "an integer >= 2"));
+        }
+        LabelSpace::Names(n) if n.len() < 2 => {
+            return Err(Error::invalid(
+                "labels",
+                n.join(","),
+                "at least two label names",
+            ));
+        }
+        _ => {}
+    }
     let mut labels = Labels::new(&opts.labels);
     let mut items = Ids::default();
     let mut item_counts: Vec<ItemCounts> = Vec::new();
@@ -993,6 +1006,33 @@ mod tests {
         assert_eq!(g.annotations, 4);
         assert!((g.accuracy - 0.75).abs() < 1e-12);
         assert!(r.seconds.is_none());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Whatever the bytes, the analysis returns a result or an error, never a panic.
+        #[test]
+        fn arbitrary_bytes_never_panic(
+            body in proptest::collection::vec(
+                proptest::sample::select(b"ab1 ,\n\"\xff\xc3\r".to_vec()), 0..200),
+            header in proptest::sample::select(vec![
+                "item,annotator,label\n",
+                "item,annotator,label,seconds,gold\n",
+                "",
+            ]),
+            classes in proptest::option::of(0usize..4),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut bytes = header.as_bytes().to_vec();
+            bytes.extend(&body);
+            let p = write(&dir, "fuzz.csv", &bytes);
+            let opts = LogOptions {
+                labels: classes.map_or(LabelSpace::Discover, LabelSpace::Count),
+                bootstrap: 20,
+                ..LogOptions::default()
+            };
+            let _ = analyse_log(&p, &opts);
+        }
     }
 
     #[test]
