@@ -21,7 +21,7 @@
 //!   label x gold table).
 //! - Bits per second of annotator time: corrected I(label; item) / mean seconds per annotation.
 //! - Per annotator: agreement with the majority of the *other* annotators of the same item (ties
-//!   and items without other annotators skipped), Cohen's kappa of that agreement, the plug-in bits
+//!   and items without other annotators skipped), Cohen's kappa of that agreement, the Miller-Madow corrected
 //!   I(label; others' majority), and accuracy against gold. An annotator is flagged as carrying
 //!   little information when kappa < [`KAPPA_FLAG`].
 //!
@@ -107,7 +107,7 @@ pub struct AnnotatorReport {
     pub compared: u64,
     pub agreement: Option<f64>,
     pub kappa: Option<f64>,
-    /// Plug-in I(label; others' majority), bits.
+    /// I(label; others' majority) in bits, Miller-Madow corrected (floored at 0).
     pub bits: Option<f64>,
     pub accuracy: Option<f64>,
     pub low_information: bool,
@@ -689,7 +689,11 @@ fn annotator_report(name: &[u8], a: &AnnotatorAcc) -> AnnotatorReport {
         };
         let joint: BTreeMap<(u32, u32), u64> =
             a.joint.iter().map(|(&k, &v)| (k, u64::from(v))).collect();
-        (Some(po), Some(kappa), Some(table_information(&joint).0))
+        (
+            Some(po),
+            Some(kappa),
+            Some(table_information(&joint).1.max(0.0)),
+        )
     } else {
         (None, None, None)
     };
