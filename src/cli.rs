@@ -15,7 +15,12 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Simulate learning from each signal over a sweep of scenarios (writes runs.csv).
+    Simulate(crate::commands::simulate::Args),
+    /// Merge the shards of a sweep into the rows of the unsplit run.
+    Merge(crate::commands::merge::Args),
+}
 
 #[cfg(test)]
 mod tests {

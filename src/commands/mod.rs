@@ -1,7 +1,13 @@
 //! One module per subcommand; each turns parsed arguments into library calls and output.
 
+pub mod merge;
+pub mod simulate;
+
 use crate::cli::{Cli, Command};
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {}
+    match cli.command {
+        Command::Simulate(a) => simulate::run(a),
+        Command::Merge(a) => merge::run(a),
+    }
 }

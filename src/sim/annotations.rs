@@ -12,10 +12,10 @@
 //! annotations of a run with more are exactly those of the run with n: learning curves are nested.
 
 use super::annotator::{Annotator, draw_categorical};
-use super::world::{World, streams};
+use super::world::{Items, World, normal, streams};
 use crate::rng::{self, Rng};
 use crate::signal::Signal;
-use ndarray::{Array1, Array2, ArrayView1};
+use ndarray::{Array2, ArrayView1, ArrayViewMut1};
 use rand::RngExt;
 
 /// Annotations in the form the learner consumes.
@@ -45,8 +45,8 @@ impl Annotations {
 
 /// Where items come from: fresh draws, or a fixed pool.
 enum Source<'a> {
-    Fresh { z: Array1<f64>, x: Array1<f64> },
-    Pool { items: &'a super::world::Items },
+    Fresh,
+    Pool { items: &'a Items },
 }
 
 /// Draw `n` annotations of `signal` in `world` from `annotator`, for `seed`.
@@ -65,10 +65,7 @@ pub fn annotate(
         pool_items = world.sample_items(&mut rng::stream(seed, &[key, streams::POOL]), pool);
         Source::Pool { items: &pool_items }
     } else {
-        Source::Fresh {
-            z: Array1::zeros(world.dims()),
-            x: Array1::zeros(world.features()),
-        }
+        Source::Fresh
     };
     let mut generator = Generator {
         world,
@@ -78,9 +75,17 @@ pub fn annotate(
     };
     match signal {
         Signal::Hard | Signal::Soft => generator.class_labels(&mut rng, signal, n),
-        Signal::Triplet => generator.triplets(&mut rng, n),
-        Signal::Pair => generator.pairs(&mut rng, n),
+        Signal::Triplet => generator.tuples(&mut rng, 3, n),
+        Signal::Pair => generator.tuples(&mut rng, 2, n),
     }
+}
+
+/// Rows of latents and of either Gaussian draws (fresh items, projected into features at the
+/// end, all at once) or features (pool items). Projection is linear, so differences of draws
+/// project to differences of features.
+struct Rows {
+    z: Array2<f64>,
+    x: Array2<f64>,
 }
 
 struct Generator<'a> {
@@ -91,23 +96,21 @@ struct Generator<'a> {
 }
 
 impl Generator<'_> {
-    /// Item `j` of the stream: copy its z into `z_out` and x into `x_out`.
+    /// Draw item `j` of the stream into `z` and `x` (Gaussian draws for a fresh item, features
+    /// for a pool item); `pick_random` chooses pool items at random instead of in turn.
     fn item(
-        &mut self,
+        &self,
         rng: &mut Rng,
         j: usize,
         pick_random: bool,
-        z_out: &mut [f64],
-        x_out: &mut [f64],
+        mut z: ArrayViewMut1<f64>,
+        mut x: ArrayViewMut1<f64>,
     ) {
-        match &mut self.source {
-            Source::Fresh { z, x } => {
-                let zs = z.as_slice_mut().expect("contiguous");
-                self.world.draw_latent(rng, zs);
-                let xs = x.as_slice_mut().expect("contiguous");
-                self.world.observe(rng, ArrayView1::from(&*zs), xs);
-                z_out.copy_from_slice(zs);
-                x_out.copy_from_slice(xs);
+        match &self.source {
+            Source::Fresh => {
+                self.world
+                    .draw_latent(rng, z.as_slice_mut().expect("contiguous"));
+                x.iter_mut().for_each(|v| *v = normal(rng));
             }
             Source::Pool { items } => {
                 let m = items.len();
@@ -116,10 +119,18 @@ impl Generator<'_> {
                 } else {
                     j % m
                 };
-                z_out.copy_from_slice(items.z.row(i).as_slice().expect("row-major"));
-                x_out.copy_from_slice(items.x.row(i).as_slice().expect("row-major"));
+                z.assign(&items.z.row(i));
+                x.assign(&items.x.row(i));
             }
         }
+    }
+
+    /// Features from rows: fresh draws are projected, pool rows already are features.
+    fn finish(&self, mut rows: Rows) -> Array2<f64> {
+        if let Source::Fresh = self.source {
+            self.world.project(rows.z.view(), &mut rows.x.view_mut());
+        }
+        rows.x
     }
 
     fn class_labels(&mut self, rng: &mut Rng, signal: Signal, n: usize) -> Annotations {
@@ -129,18 +140,14 @@ impl Generator<'_> {
             self.world.classes(),
         );
         let k = self.world.scenario.soft_annotators;
-        let mut x = Array2::zeros((n, big_d));
+        let mut rows = Rows {
+            z: Array2::zeros((n, d)),
+            x: Array2::zeros((n, big_d)),
+        };
         let mut y = Array2::zeros((n, c));
-        let mut z = vec![0.0; d];
         for j in 0..n {
-            self.item(
-                rng,
-                j,
-                false,
-                &mut z,
-                x.row_mut(j).as_slice_mut().expect("row-major"),
-            );
-            self.annotator.probs(ArrayView1::from(&z), &mut self.probs);
+            self.item(rng, j, false, rows.z.row_mut(j), rows.x.row_mut(j));
+            self.annotator.probs(rows.z.row(j), &mut self.probs);
             let mut yj = y.row_mut(j);
             match signal {
                 Signal::Soft if k == 0 => yj.assign(&ArrayView1::from(&self.probs)),
@@ -152,18 +159,19 @@ impl Generator<'_> {
                 _ => yj[draw_categorical(rng, &self.probs)] = 1.0,
             }
         }
+        let x = self.finish(rows);
         Annotations::Class { x, y }
     }
 
-    /// Draw `count` items of one annotation into the rows of `zs`/`xs`, distinct within a pool.
-    fn tuple(&mut self, rng: &mut Rng, j: usize, zs: &mut Array2<f64>, xs: &mut Array2<f64>) {
-        let count = zs.nrows();
+    /// Draw the `arity` items of one annotation into `zs`/`xs`, distinct within a pool.
+    fn tuple(&self, rng: &mut Rng, j: usize, zs: &mut Array2<f64>, xs: &mut Array2<f64>) {
+        let arity = zs.nrows();
         if let Source::Pool { items } = &self.source {
             let m = items.len();
-            let mut picked: Vec<usize> = Vec::with_capacity(count);
-            while picked.len() < count {
+            let mut picked: Vec<usize> = Vec::with_capacity(arity);
+            while picked.len() < arity {
                 let i = rng.random_range(0..m);
-                if m < count || !picked.contains(&i) {
+                if m < arity || !picked.contains(&i) {
                     picked.push(i);
                 }
             }
@@ -173,52 +181,57 @@ impl Generator<'_> {
             }
             return;
         }
-        for r in 0..count {
-            let mut zr = zs.row(r).to_vec();
-            self.item(
-                rng,
-                j,
-                true,
-                &mut zr,
-                xs.row_mut(r).as_slice_mut().expect("row-major"),
-            );
-            zs.row_mut(r).assign(&ArrayView1::from(&zr));
+        for r in 0..arity {
+            self.item(rng, j, true, zs.row_mut(r), xs.row_mut(r));
         }
     }
 
-    fn triplets(&mut self, rng: &mut Rng, n: usize) -> Annotations {
+    /// Triplets (arity 3) or pairs (arity 2). Each annotation contributes arity - 1 rows of
+    /// differences: x_a - x_b (and x_a - x_c).
+    fn tuples(&mut self, rng: &mut Rng, arity: usize, n: usize) -> Annotations {
         let (d, big_d) = (self.world.dims(), self.world.features());
-        let mut diffs = Array2::zeros((2 * n, big_d));
-        let mut answer = Vec::with_capacity(n);
-        let mut zs = Array2::zeros((3, d));
-        let mut xs = Array2::zeros((3, big_d));
+        let per = arity - 1;
+        let mut rows = Rows {
+            z: Array2::zeros((per * n, d)),
+            x: Array2::zeros((per * n, big_d)),
+        };
+        let mut answers = Vec::with_capacity(n);
+        let mut zs = Array2::zeros((arity, d));
+        let mut xs = Array2::zeros((arity, big_d));
         for t in 0..n {
             self.tuple(rng, t, &mut zs, &mut xs);
-            let p = self
-                .annotator
-                .triplet_prob_b(zs.row(0), zs.row(1), zs.row(2));
-            let said_b = rng.random::<f64>() < p;
-            answer.push(if said_b { 1.0 } else { -1.0 });
-            diffs.row_mut(2 * t).assign(&(&xs.row(0) - &xs.row(1)));
-            diffs.row_mut(2 * t + 1).assign(&(&xs.row(0) - &xs.row(2)));
+            let answer = if arity == 3 {
+                let p = self
+                    .annotator
+                    .triplet_prob_b(zs.row(0), zs.row(1), zs.row(2));
+                rng.random::<f64>() < p
+            } else {
+                let ya = self.annotator.hard(rng, zs.row(0));
+                let yb = self.annotator.hard(rng, zs.row(1));
+                ya == yb
+            };
+            answers.push(if answer { 1.0 } else { -1.0 });
+            for k in 0..per {
+                rows.z
+                    .row_mut(per * t + k)
+                    .assign(&(&zs.row(0) - &zs.row(k + 1)));
+                rows.x
+                    .row_mut(per * t + k)
+                    .assign(&(&xs.row(0) - &xs.row(k + 1)));
+            }
         }
-        Annotations::Triplet { diffs, answer }
-    }
-
-    fn pairs(&mut self, rng: &mut Rng, n: usize) -> Annotations {
-        let (d, big_d) = (self.world.dims(), self.world.features());
-        let mut diffs = Array2::zeros((n, big_d));
-        let mut same = Vec::with_capacity(n);
-        let mut zs = Array2::zeros((2, d));
-        let mut xs = Array2::zeros((2, big_d));
-        for t in 0..n {
-            self.tuple(rng, t, &mut zs, &mut xs);
-            let ya = self.annotator.hard(rng, zs.row(0));
-            let yb = self.annotator.hard(rng, zs.row(1));
-            same.push(if ya == yb { 1.0 } else { -1.0 });
-            diffs.row_mut(t).assign(&(&xs.row(0) - &xs.row(1)));
+        let diffs = self.finish(rows);
+        if arity == 3 {
+            Annotations::Triplet {
+                diffs,
+                answer: answers,
+            }
+        } else {
+            Annotations::Pair {
+                diffs,
+                same: answers,
+            }
         }
-        Annotations::Pair { diffs, same }
     }
 }
 

@@ -6,6 +6,8 @@ pub mod learner;
 pub mod metrics;
 pub mod record;
 pub mod run;
+pub mod runs_io;
+pub mod sweep;
 pub mod world;
 
 pub use annotator::Annotator;

@@ -6,11 +6,14 @@ use serde::{Deserialize, Serialize};
 
 /// One run = one scenario x one signal x one annotation count n x one seed.
 ///
-/// Columns, in order: `signal,n,classes,dims,features,rep_dims,nuisance,noise,latent,
+/// Columns, in order: `run,signal,n,classes,dims,features,rep_dims,nuisance,noise,latent,
 /// soft_annotators,pool,seed,cka,transfer,cka_floor,transfer_floor,tau,evals,seconds`.
 /// Everything but `seconds` (wall time) is a pure function of the inputs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
+    /// Position of the run in its sweep's fixed order (0 for a run outside a sweep).
+    #[serde(default)]
+    pub run: u64,
     pub signal: Signal,
     pub n: u64,
     pub classes: usize,

@@ -3,7 +3,7 @@
 use super::annotations::annotate;
 use super::annotator::Annotator;
 use super::learner::{Dims, Objective};
-use super::metrics::evaluate;
+use super::metrics::{Quality, evaluate};
 use super::record::RunRecord;
 use super::world::{World, normal, streams};
 use crate::error::{Error, Result};
@@ -27,6 +27,8 @@ pub struct Setting {
     pub annotator: Annotator,
     /// The untrained encoder shared by every run in this setting.
     pub init_w: Array2<f64>,
+    /// Quality of the untrained encoder (the floor).
+    pub floor: Quality,
 }
 
 impl Setting {
@@ -45,10 +47,12 @@ impl Setting {
         let sd = INIT_SCALE / (big_d as f64 * feature_var.max(1e-12)).sqrt();
         let mut rng = rng::stream(seed, &[scenario.world_key(), streams::INIT]);
         let init_w = Array2::from_shape_simple_fn((r, big_d), || sd * normal(&mut rng));
+        let floor = evaluate(&world, init_w.view());
         Ok(Setting {
             world,
             annotator,
             init_w,
+            floor,
         })
     }
 
@@ -107,8 +111,9 @@ impl Setting {
         let obj = Objective::new(dims, &data);
         let trained = obj.train(self.init_params(&obj))?;
         let q = evaluate(&self.world, trained.w.view());
-        let floor = evaluate(&self.world, self.init_w.view());
+        let floor = self.floor;
         Ok(RunRecord {
+            run: 0,
             signal,
             n: n as u64,
             classes: sc.classes,

@@ -8,7 +8,7 @@
 
 use crate::rng::{self, Rng};
 use crate::scenario::{Latent, Scenario};
-use ndarray::{Array1, Array2, ArrayView1, Axis, s};
+use ndarray::{Array2, ArrayView1, ArrayView2, Axis, s};
 use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
 
@@ -158,31 +158,36 @@ impl World {
         }
     }
 
-    /// Observe the latent `z`: write `A z + sqrt(nuisance) (I - A A^T) g` into `x`.
+    /// Observe the latent `z`: write `A z + sqrt(nuisance) (I - A A^T) g` into `x`, drawing g.
     pub fn observe(&self, rng: &mut Rng, z: ArrayView1<f64>, x: &mut [f64]) {
-        let big_d = self.features();
-        let sd = self.scenario.nuisance.sqrt();
-        let g: Array1<f64> = Array1::from_shape_simple_fn(big_d, || normal(rng));
-        // coefficients of g and z in the signal directions
-        let ga = self.embed.t().dot(&g);
-        let coef = &z - &(&ga * sd);
-        let signal = self.embed.dot(&coef);
-        for ((xi, si), gi) in x.iter_mut().zip(signal.iter()).zip(g.iter()) {
-            *xi = si + sd * gi;
-        }
+        x.iter_mut().for_each(|v| *v = normal(rng));
+        let mut g = ndarray::ArrayViewMut2::from_shape((1, x.len()), x).expect("one row");
+        let z = z.into_shape_with_order((1, z.len())).expect("one row");
+        self.project(z, &mut g);
     }
 
-    /// Draw `n` fresh items, one at a time.
+    /// Turn rows of Gaussian draws `g` (n x D) into features in place, given the latents `z`
+    /// (n x d): `x = z A^T + sqrt(nuisance) (g - (g A) A^T)`.
+    pub(crate) fn project(&self, z: ArrayView2<f64>, g: &mut ndarray::ArrayViewMut2<f64>) {
+        let sd = self.scenario.nuisance.sqrt();
+        // coefficients in the signal directions: z - sd * g A
+        let mut coef = z.to_owned();
+        ndarray::linalg::general_mat_mul(-sd, &*g, &self.embed, 1.0, &mut coef);
+        g.mapv_inplace(|v| v * sd);
+        ndarray::linalg::general_mat_mul(1.0, &coef, &self.embed.t(), 1.0, g);
+    }
+
+    /// Draw `n` fresh items. Each item's z and then its g are drawn in turn, so the first k items
+    /// do not depend on n; the linear algebra is then done for all items at once.
     pub fn sample_items(&self, rng: &mut Rng, n: usize) -> Items {
         let (d, big_d) = (self.dims(), self.features());
         let mut z = Array2::zeros((n, d));
         let mut x = Array2::zeros((n, big_d));
         for i in 0..n {
-            let mut zi = z.row_mut(i);
-            self.draw_latent(rng, zi.as_slice_mut().expect("row-major"));
-            let zi = z.row(i);
-            self.observe(rng, zi, x.row_mut(i).as_slice_mut().expect("row-major"));
+            self.draw_latent(rng, z.row_mut(i).into_slice().expect("row-major"));
+            x.row_mut(i).iter_mut().for_each(|v| *v = normal(rng));
         }
+        self.project(z.view(), &mut x.view_mut());
         Items { z, x }
     }
 
@@ -200,12 +205,12 @@ impl World {
                     for (k, m) in nu.iter().enumerate() {
                         z[[row, k]] = m + normal(rng);
                     }
-                    let zi = z.row(row);
-                    self.observe(rng, zi, x.row_mut(row).as_slice_mut().expect("row-major"));
+                    x.row_mut(row).iter_mut().for_each(|v| *v = normal(rng));
                     row += 1;
                 }
             }
         }
+        self.project(z.view(), &mut x.view_mut());
         TransferTasks {
             items: Items { z, x },
         }
