@@ -7,6 +7,7 @@
 pub mod cost;
 pub mod error;
 pub mod fastmath;
+pub mod info;
 pub mod io;
 pub mod rng;
 pub mod scenario;

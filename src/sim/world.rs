@@ -106,13 +106,25 @@ fn orthonormalise(m: &mut Array2<f64>) {
 impl World {
     /// Build the world of `scenario` for `seed`. The scenario must be valid.
     pub fn new(scenario: &Scenario, seed: u64) -> World {
+        let mut world = World::without_items(scenario, seed);
+        let key = scenario.world_key();
+        let mut test_rng = rng::stream(seed, &[key, streams::TEST]);
+        world.test = world.sample_items(&mut test_rng, scenario.test_items);
+        world.transfer = world.sample_transfer(&mut rng::stream(seed, &[key, streams::TRANSFER]));
+        world
+    }
+
+    /// The world of `scenario` for `seed` (same prototypes and embedding as [`World::new`]) without
+    /// its held-out test and transfer items: cheap to build, for analyses that only need the
+    /// latent, the prototypes and the annotator (the `info` module).
+    pub fn without_items(scenario: &Scenario, seed: u64) -> World {
         let key = scenario.world_key();
         let mut rng = rng::stream(seed, &[key, streams::WORLD]);
         let (c, d, big_d) = (scenario.classes, scenario.dims, scenario.features);
         let prototypes = gaussian_matrix(&mut rng, c, d);
         let mut embed = gaussian_matrix(&mut rng, big_d, d);
         orthonormalise(&mut embed);
-        let mut world = World {
+        World {
             scenario: scenario.clone(),
             seed,
             prototypes,
@@ -127,11 +139,7 @@ impl World {
                     x: Array2::zeros((0, big_d)),
                 },
             },
-        };
-        let mut test_rng = rng::stream(seed, &[key, streams::TEST]);
-        world.test = world.sample_items(&mut test_rng, scenario.test_items);
-        world.transfer = world.sample_transfer(&mut rng::stream(seed, &[key, streams::TRANSFER]));
-        world
+        }
     }
 
     pub fn classes(&self) -> usize {

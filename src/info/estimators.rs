@@ -1,0 +1,1 @@
+//! Entropy and mutual-information estimators for discrete data (annotation logs).

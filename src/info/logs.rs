@@ -1,0 +1,1 @@
+//! Streaming analysis of a real annotation log.
