@@ -16,6 +16,10 @@ pub enum Metric {
     Cka,
     /// m-shot transfer accuracy relative to the true latent.
     Transfer,
+    /// Held-out classification accuracy on the user's own data (`calibrate`); no closed-form cap.
+    Accuracy,
+    /// A bounded metric of the user's choosing, measured on pilot runs (`calibrate --pilot`).
+    User,
 }
 
 impl Metric {
@@ -23,6 +27,8 @@ impl Metric {
         match self {
             Metric::Cka => "cka",
             Metric::Transfer => "transfer",
+            Metric::Accuracy => "accuracy",
+            Metric::User => "user",
         }
     }
 }
@@ -33,7 +39,13 @@ impl std::str::FromStr for Metric {
         match s {
             "cka" => Ok(Metric::Cka),
             "transfer" => Ok(Metric::Transfer),
-            _ => Err(crate::Error::invalid("metric", s, "cka or transfer")),
+            "accuracy" => Ok(Metric::Accuracy),
+            "user" => Ok(Metric::User),
+            _ => Err(crate::Error::invalid(
+                "metric",
+                s,
+                "cka, transfer, accuracy or user",
+            )),
         }
     }
 }
