@@ -15,6 +15,7 @@
 pub mod costs;
 pub mod curves;
 pub mod data;
+pub mod extrapolate;
 pub mod fit;
 pub mod pilot;
 pub mod prior;
