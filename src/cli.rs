@@ -19,7 +19,7 @@ pub struct Cli {
 pub enum Command {
     Simulate(crate::commands::simulate::Args),
     Merge(crate::commands::merge::Args),
-    Calibrate(crate::commands::calibrate::Args),
+    Calibrate(Box<crate::commands::calibrate::Args>),
 }
 
 #[cfg(test)]

@@ -63,7 +63,10 @@ pub fn parse_log(text: &str, path: &Path) -> Result<Vec<TimeStats>> {
         let rec = rec.map_err(|e| row_err(line, e.to_string()))?;
         let s = rec.get(cs).unwrap_or("");
         let signal: Signal = s.parse().map_err(|_| {
-            row_err(line, format!("unknown signal `{s}` (hard, soft, triplet or pair)"))
+            row_err(
+                line,
+                format!("unknown signal `{s}` (hard, soft, triplet or pair)"),
+            )
         })?;
         let t = rec.get(ct).unwrap_or("");
         let secs: f64 = t
@@ -108,7 +111,12 @@ pub fn read_log(path: &Path) -> Result<Vec<TimeStats>> {
 ///
 /// # Errors
 /// A wage that is not positive.
-pub fn cost_file(stats: &[TimeStats], wage_per_hour: f64, unit: &str, source: &str) -> Result<String> {
+pub fn cost_file(
+    stats: &[TimeStats],
+    wage_per_hour: f64,
+    unit: &str,
+    source: &str,
+) -> Result<String> {
     if !(wage_per_hour.is_finite() && wage_per_hour > 0.0) {
         return Err(Error::invalid("wage", wage_per_hour, "money per hour > 0"));
     }
@@ -148,7 +156,8 @@ mod tests {
 
     #[test]
     fn medians_and_quartiles_and_a_readable_cost_file() {
-        let log = "annotator,signal,seconds\na,hard,2\nb,hard,4\na,hard,3\nb,hard,100\na,pair,1.5\n";
+        let log =
+            "annotator,signal,seconds\na,hard,2\nb,hard,4\na,hard,3\nb,hard,100\na,pair,1.5\n";
         let st = parse_log(log, Path::new("log.csv")).unwrap();
         assert_eq!(st[0].signal, Signal::Hard);
         assert_eq!(st[0].count, 4);
@@ -158,7 +167,10 @@ mod tests {
         let c = Costs::from_toml(&text).unwrap();
         assert!((c.of(Signal::Hard).per_annotation - 3.5 * 36.0 / 3600.0).abs() < 1e-12);
         assert_eq!(c.of(Signal::Pair).seconds, Some(1.5));
-        assert_eq!(c.of(Signal::Soft).seconds, Some(crate::cost::default_seconds(Signal::Soft)));
+        assert_eq!(
+            c.of(Signal::Soft).seconds,
+            Some(crate::cost::default_seconds(Signal::Soft))
+        );
     }
 
     #[test]
@@ -166,7 +178,10 @@ mod tests {
         let e = parse_log("signal,seconds\nhard,2\nhard,-1\n", Path::new("log.csv"))
             .unwrap_err()
             .to_string();
-        assert!(e.contains("log.csv") && e.contains("line 3") && e.contains("-1"), "{e}");
+        assert!(
+            e.contains("log.csv") && e.contains("line 3") && e.contains("-1"),
+            "{e}"
+        );
         let e = parse_log("signal,time\nhard,2\n", Path::new("log.csv"))
             .unwrap_err()
             .to_string();

@@ -114,6 +114,9 @@ pub struct Curves {
     pub notes: Vec<String>,
 }
 
+/// One way of a transfer episode: class, support items, query items.
+type Way = (usize, Vec<usize>, Vec<usize>);
+
 /// The prepared problem: split, standardised features, pools and orders.
 struct Prepared<'a> {
     data: &'a Dataset,
@@ -127,7 +130,7 @@ struct Prepared<'a> {
     orders: Vec<Vec<usize>>,
     /// Transfer: the unseen items' rows grouped by class, and the episodes.
     unseen: Vec<Vec<usize>>,
-    episodes: Vec<Vec<(usize, Vec<usize>, Vec<usize>)>>,
+    episodes: Vec<Vec<Way>>,
     rep: usize,
 }
 
@@ -163,7 +166,11 @@ fn stratified_order(classes: &[usize], k: usize, rng: &mut Rng) -> Vec<usize> {
 pub fn grid(pool: usize, n_min: usize, max_fraction: f64, points: usize) -> Result<Vec<usize>> {
     let n_max = (max_fraction * pool as f64).floor() as usize;
     if points < 2 {
-        return Err(Error::invalid("points", points, "a grid of at least 2 counts"));
+        return Err(Error::invalid(
+            "points",
+            points,
+            "a grid of at least 2 counts",
+        ));
     }
     if n_max < n_min || n_max == 0 {
         return Err(Error::invalid(
@@ -199,7 +206,11 @@ impl<'a> Prepared<'a> {
     fn new(data: &'a Dataset, opts: &CurveOptions) -> Result<Prepared<'a>> {
         let c = data.classes();
         if !(opts.test_fraction > 0.0 && opts.test_fraction < 1.0) {
-            return Err(Error::invalid("test-fraction", opts.test_fraction, "a share in (0, 1)"));
+            return Err(Error::invalid(
+                "test-fraction",
+                opts.test_fraction,
+                "a share in (0, 1)",
+            ));
         }
         // stratified held-out split
         let mut rng = rng::stream(opts.seed, &[SPLIT]);
@@ -220,14 +231,18 @@ impl<'a> Prepared<'a> {
         // standardise on the training items
         let xt = data.x.select(Axis(0), &train);
         let mean = xt.mean_axis(Axis(0)).expect("non-empty");
-        let sd = xt.std_axis(Axis(0), 0.0).mapv(|s| if s > 1e-12 { s } else { 1.0 });
+        let sd = xt
+            .std_axis(Axis(0), 0.0)
+            .mapv(|s| if s > 1e-12 { s } else { 1.0 });
         let x = (&data.x - &mean) / &sd;
         let (pool, pool_class, train_classes, unseen) = if opts.metric == Metric::Transfer {
             if c < 4 {
                 return Err(Error::invalid(
                     "metric",
                     "transfer",
-                    format!("at least 4 classes (2 to learn, 2 to transfer to); the labels have {c}: use --metric accuracy"),
+                    format!(
+                        "at least 4 classes (2 to learn, 2 to transfer to); the labels have {c}: use --metric accuracy"
+                    ),
                 ));
             }
             let mut order: Vec<usize> = (0..c).collect();
@@ -237,7 +252,11 @@ impl<'a> Prepared<'a> {
             for (j, &k) in seen.iter().enumerate() {
                 remap[k] = j;
             }
-            let pool: Vec<usize> = train.iter().copied().filter(|&i| remap[data.y[i]] != usize::MAX).collect();
+            let pool: Vec<usize> = train
+                .iter()
+                .copied()
+                .filter(|&i| remap[data.y[i]] != usize::MAX)
+                .collect();
             let pc: Vec<usize> = pool.iter().map(|&i| remap[data.y[i]]).collect();
             let unseen: Vec<Vec<usize>> = order[c / 2..]
                 .iter()
@@ -247,7 +266,10 @@ impl<'a> Prepared<'a> {
                 return Err(Error::invalid(
                     "labels",
                     format!("a class with {} items", u.len()),
-                    format!("at least {} items per class for {SHOTS}-shot transfer", SHOTS + 1),
+                    format!(
+                        "at least {} items per class for {SHOTS}-shot transfer",
+                        SHOTS + 1
+                    ),
                 ));
             }
             (pool, pc, seen.len(), unseen)
@@ -256,7 +278,13 @@ impl<'a> Prepared<'a> {
             (train, pc, c, Vec::new())
         };
         let orders = (0..opts.seeds)
-            .map(|s| stratified_order(&pool_class, train_classes, &mut rng::stream(opts.seed, &[ORDER, s as u64])))
+            .map(|s| {
+                stratified_order(
+                    &pool_class,
+                    train_classes,
+                    &mut rng::stream(opts.seed, &[ORDER, s as u64]),
+                )
+            })
             .collect();
         let episodes = if unseen.is_empty() {
             Vec::new()
@@ -325,7 +353,10 @@ impl<'a> Prepared<'a> {
     /// Held-out accuracy of the probe on the first n of seed s's order.
     fn accuracy(&self, signal: Signal, n: usize, s: usize) -> Result<f64> {
         let pos = &self.orders[s][..n];
-        let probe = Probe::train(self.rows(pos).view(), self.targets(pos, signal == Signal::Soft).view())?;
+        let probe = Probe::train(
+            self.rows(pos).view(),
+            self.targets(pos, signal == Signal::Soft).view(),
+        )?;
         let xt = self.x.select(Axis(0), &self.test);
         let yt: Vec<usize> = self.test.iter().map(|&i| self.data.y[i]).collect();
         Ok(probe.accuracy(xt.view(), &yt))
@@ -333,7 +364,10 @@ impl<'a> Prepared<'a> {
 
     /// The annotations of `signal` with n annotations for seed s.
     fn annotations(&self, signal: Signal, n: usize, s: usize, seed: u64) -> Annotations {
-        let mut rng = rng::stream(seed, &[DRAW, rng::hash_str(signal.name()), n as u64, s as u64]);
+        let mut rng = rng::stream(
+            seed,
+            &[DRAW, rng::hash_str(signal.name()), n as u64, s as u64],
+        );
         let m = self.pool.len();
         let d = self.x.ncols();
         match signal {
@@ -351,8 +385,14 @@ impl<'a> Prepared<'a> {
                     let a = rng.random_range(0..m);
                     let mut b = rng.random_range(0..m - 1);
                     b += usize::from(b >= a);
-                    diffs.row_mut(t).assign(&(&self.x.row(self.pool[a]) - &self.x.row(self.pool[b])));
-                    same.push(if self.pool_class[a] == self.pool_class[b] { 1.0 } else { -1.0 });
+                    diffs
+                        .row_mut(t)
+                        .assign(&(&self.x.row(self.pool[a]) - &self.x.row(self.pool[b])));
+                    same.push(if self.pool_class[a] == self.pool_class[b] {
+                        1.0
+                    } else {
+                        -1.0
+                    });
                 }
                 Annotations::Pair { diffs, same }
             }
@@ -376,7 +416,10 @@ impl<'a> Prepared<'a> {
                             }
                             let dist = |u: usize, v: usize| {
                                 let (ru, rv) = (sl.row(self.pool[u]), sl.row(self.pool[v]));
-                                ru.iter().zip(rv.iter()).map(|(x, y)| (x - y).powi(2)).sum::<f64>()
+                                ru.iter()
+                                    .zip(rv.iter())
+                                    .map(|(x, y)| (x - y).powi(2))
+                                    .sum::<f64>()
                             };
                             let ans = if dist(a, b) <= dist(a, c) { 1.0 } else { -1.0 };
                             (b, c, ans)
@@ -388,12 +431,20 @@ impl<'a> Prepared<'a> {
                             while self.pool_class[c] == self.pool_class[a] {
                                 c = rng.random_range(0..m);
                             }
-                            if rng.random::<bool>() { (b, c, 1.0) } else { (c, b, -1.0) }
+                            if rng.random::<bool>() {
+                                (b, c, 1.0)
+                            } else {
+                                (c, b, -1.0)
+                            }
                         }
                     };
                     let xa = self.x.row(self.pool[a]);
-                    diffs.row_mut(2 * t).assign(&(&xa - &self.x.row(self.pool[b])));
-                    diffs.row_mut(2 * t + 1).assign(&(&xa - &self.x.row(self.pool[c])));
+                    diffs
+                        .row_mut(2 * t)
+                        .assign(&(&xa - &self.x.row(self.pool[b])));
+                    diffs
+                        .row_mut(2 * t + 1)
+                        .assign(&(&xa - &self.x.row(self.pool[c])));
                     answer.push(ans);
                 }
                 Annotations::Triplet { diffs, answer }
@@ -446,7 +497,11 @@ impl<'a> Prepared<'a> {
             let cents: Vec<Array1<f64>> = ep
                 .iter()
                 .map(|(_, sup, _)| {
-                    self.x.select(Axis(0), sup).dot(&w.t()).mean_axis(Axis(0)).expect("shots > 0")
+                    self.x
+                        .select(Axis(0), sup)
+                        .dot(&w.t())
+                        .mean_axis(Axis(0))
+                        .expect("shots > 0")
                 })
                 .collect();
             for (k, (_, _, qs)) in ep.iter().enumerate() {
@@ -456,7 +511,10 @@ impl<'a> Prepared<'a> {
                         .iter()
                         .enumerate()
                         .map(|(j, c)| (j, (&row - c).mapv(|v| v * v).sum()))
-                        .fold((usize::MAX, f64::INFINITY), |a, b| if b.1 < a.1 { b } else { a });
+                        .fold(
+                            (usize::MAX, f64::INFINITY),
+                            |a, b| if b.1 < a.1 { b } else { a },
+                        );
                     hit += usize::from(best.0 == k);
                     tot += 1;
                 }
@@ -477,7 +535,12 @@ pub fn task_count(opts: &CurveOptions, grid: &[usize]) -> usize {
 /// See [`grid`].
 pub fn grid_for(data: &Dataset, opts: &CurveOptions) -> Result<Vec<usize>> {
     let p = Prepared::new(data, opts)?;
-    grid(p.pool.len(), n_min(opts, p.train_classes), opts.max_fraction, opts.points)
+    grid(
+        p.pool.len(),
+        n_min(opts, p.train_classes),
+        opts.max_fraction,
+        opts.points,
+    )
 }
 
 fn n_min(opts: &CurveOptions, classes: usize) -> usize {
@@ -489,18 +552,31 @@ fn n_min(opts: &CurveOptions, classes: usize) -> usize {
 /// # Errors
 /// Invalid options for the data (see [`grid`]), a signal the metric cannot measure, or a
 /// numerical failure of a learner.
-pub fn measure(data: &Dataset, opts: &CurveOptions, progress: &(dyn Fn() + Sync)) -> Result<Curves> {
+pub fn measure(
+    data: &Dataset,
+    opts: &CurveOptions,
+    progress: &(dyn Fn() + Sync),
+) -> Result<Curves> {
     if opts.seeds == 0 {
         return Err(Error::invalid("seeds", 0, "at least 1"));
     }
     let prep = Prepared::new(data, opts)?;
-    let g = grid(prep.pool.len(), n_min(opts, prep.train_classes), opts.max_fraction, opts.points)?;
+    let g = grid(
+        prep.pool.len(),
+        n_min(opts, prep.train_classes),
+        opts.max_fraction,
+        opts.points,
+    )?;
     let mut notes = Vec::new();
     for &s in &opts.signals {
         if s == Signal::Soft && data.soft.is_none() {
-            return Err(Error::invalid("signals", "soft", "soft only with --soft P (the soft labels)"));
+            return Err(Error::invalid(
+                "signals",
+                "soft",
+                "soft only with --soft P (the soft labels)",
+            ));
         }
-        if opts.metric == Metric::Accuracy && !s.is_class_based() || s == Signal::Pair && opts.metric == Metric::Accuracy {
+        if opts.metric == Metric::Accuracy && !matches!(s, Signal::Hard | Signal::Soft) {
             return Err(Error::invalid(
                 "signals",
                 s,
@@ -514,20 +590,30 @@ pub fn measure(data: &Dataset, opts: &CurveOptions, progress: &(dyn Fn() + Sync)
     let tasks: Vec<(Signal, usize, usize)> = opts
         .signals
         .iter()
-        .flat_map(|&s| g.iter().flat_map(move |&n| (0..opts.seeds).map(move |k| (s, n, k))))
+        .flat_map(|&s| {
+            g.iter()
+                .flat_map(move |&n| (0..opts.seeds).map(move |k| (s, n, k)))
+        })
         .collect();
     let full = if opts.metric == Metric::Transfer {
         let all: Vec<usize> = (0..prep.pool.len()).collect();
-        let ann = Annotations::Class { x: prep.rows(&all), y: prep.targets(&all, false) };
+        let ann = Annotations::Class {
+            x: prep.rows(&all),
+            y: prep.targets(&all, false),
+        };
         let w = prep.encoder(&ann, rng::derive(opts.seed, &[0xF011]))?;
         let (acc, chance) = prep.transfer_raw(&w);
         if acc <= chance + 1e-9 {
             return Err(Error::numerical(
                 "transfer normalisation",
-                format!("the full-data learner scores {acc:.3}, at chance {chance:.3}: transfer is not measurable on this data"),
+                format!(
+                    "the full-data learner scores {acc:.3}, at chance {chance:.3}: transfer is not measurable on this data"
+                ),
             ));
         }
-        notes.push(format!("transfer normalised by chance {chance:.3} and the full-data value {acc:.3}"));
+        notes.push(format!(
+            "transfer normalised by chance {chance:.3} and the full-data value {acc:.3}"
+        ));
         Some((acc, chance))
     } else {
         None
@@ -538,14 +624,22 @@ pub fn measure(data: &Dataset, opts: &CurveOptions, progress: &(dyn Fn() + Sync)
             let quality = match full {
                 None => prep.accuracy(signal, n, s)?,
                 Some((acc_full, chance)) => {
-                    let seed = rng::derive(opts.seed, &[rng::hash_str(signal.name()), n as u64, s as u64]);
+                    let seed = rng::derive(
+                        opts.seed,
+                        &[rng::hash_str(signal.name()), n as u64, s as u64],
+                    );
                     let ann = prep.annotations(signal, n, s, seed);
                     let w = prep.encoder(&ann, seed)?;
                     ((prep.transfer_raw(&w).0 - chance) / (acc_full - chance)).clamp(0.0, 1.0)
                 }
             };
             progress();
-            Ok(Measured { signal, n, seed: s, quality })
+            Ok(Measured {
+                signal,
+                n,
+                seed: s,
+                quality,
+            })
         })
         .collect::<Result<_>>()?;
     let floor = match opts.metric {
@@ -589,7 +683,10 @@ mod tests {
         let o = stratified_order(&classes, 2, &mut rng::stream(1, &[]));
         for n in [3, 30, 150] {
             let ones = o[..n].iter().filter(|&&i| classes[i] == 1).count() as f64;
-            assert!((ones / n as f64 - 1.0 / 3.0).abs() <= 1.0 / n as f64 + 1e-9, "{n}: {ones}");
+            assert!(
+                (ones / n as f64 - 1.0 / 3.0).abs() <= 1.0 / n as f64 + 1e-9,
+                "{n}: {ones}"
+            );
         }
     }
 }

@@ -53,7 +53,9 @@ impl Dataset {
 pub enum Origin {
     Npy,
     /// CSV with `header` lines before the first item.
-    Csv { header: u64 },
+    Csv {
+        header: u64,
+    },
 }
 
 impl Origin {
@@ -71,7 +73,8 @@ impl Origin {
 }
 
 fn is_npy(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy"))
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("npy"))
 }
 
 fn read_text(path: &Path) -> Result<String> {
@@ -140,7 +143,11 @@ fn read_matrix(path: &Path, what: &str) -> Result<(Array2<f64>, Origin)> {
         for (j, c) in r.iter().enumerate() {
             // "nan" and "inf" parse: they are caught by the finiteness check with the row
             let v: f64 = c.parse().map_err(|_| {
-                origin.err(path, i, format!("{what} column {} = `{c}` is not a number", j + 1))
+                origin.err(
+                    path,
+                    i,
+                    format!("{what} column {} = `{c}` is not a number", j + 1),
+                )
             })?;
             data.push(v);
         }
@@ -163,7 +170,12 @@ fn read_labels(path: &Path) -> Result<(Vec<i64>, Origin)> {
         try_int!(i64, i32, i16, i8, u8, u16, u32, u64);
         let a: Array1<f64> = ndarray_npy::read_npy(path)
             .or_else(|_| ndarray_npy::read_npy::<_, Array1<f32>>(path).map(|a| a.mapv(f64::from)))
-            .map_err(|e| npy_err(path, format!("{e} (labels must be a 1-D array of integers)")))?;
+            .map_err(|e| {
+                npy_err(
+                    path,
+                    format!("{e} (labels must be a 1-D array of integers)"),
+                )
+            })?;
         let mut out = Vec::with_capacity(a.len());
         for (i, &v) in a.iter().enumerate() {
             if !(v.is_finite() && v.fract() == 0.0) {
@@ -178,7 +190,11 @@ fn read_labels(path: &Path) -> Result<(Vec<i64>, Origin)> {
     let mut out = Vec::with_capacity(rows.len());
     for (i, r) in rows.iter().enumerate() {
         if r.len() != 1 {
-            return Err(origin.err(path, i, format!("{} values; a label file has one per line", r.len())));
+            return Err(origin.err(
+                path,
+                i,
+                format!("{} values; a label file has one per line", r.len()),
+            ));
         }
         let c = &r[0];
         let v: i64 = c
@@ -242,7 +258,11 @@ pub fn validate(
             return Err(xo.err(
                 xpath,
                 i,
-                format!("feature column {} is {} (features must be finite)", j + 1, row[j]),
+                format!(
+                    "feature column {} is {} (features must be finite)",
+                    j + 1,
+                    row[j]
+                ),
             ));
         }
     }
@@ -312,24 +332,61 @@ mod tests {
     #[test]
     fn checks_name_file_row_and_value() {
         let x = array![[1.0, 2.0], [3.0, f64::NAN], [0.0, 1.0]];
-        let e = validate(x, Origin::Csv { header: 1 }, p("x.csv"), &[0, 1, 0], p("y.csv"), None)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("x.csv") && e.contains("line 3") && e.contains("NaN"), "{e}");
+        let e = validate(
+            x,
+            Origin::Csv { header: 1 },
+            p("x.csv"),
+            &[0, 1, 0],
+            p("y.csv"),
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("x.csv") && e.contains("line 3") && e.contains("NaN"),
+            "{e}"
+        );
         let x = array![[1.0], [2.0]];
-        let e = validate(x.clone(), Origin::Npy, p("x.npy"), &[0, 1, 1], p("y.npy"), None)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("3 labels") && e.contains("2 feature rows"), "{e}");
-        let e = validate(x.clone(), Origin::Npy, p("x.npy"), &[4, 4], p("y.npy"), None)
-            .unwrap_err()
-            .to_string();
+        let e = validate(
+            x.clone(),
+            Origin::Npy,
+            p("x.npy"),
+            &[0, 1, 1],
+            p("y.npy"),
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("3 labels") && e.contains("2 feature rows"),
+            "{e}"
+        );
+        let e = validate(
+            x.clone(),
+            Origin::Npy,
+            p("x.npy"),
+            &[4, 4],
+            p("y.npy"),
+            None,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("only one class (4)"), "{e}");
         let soft = array![[0.5, 0.5], [0.7, 0.7]];
-        let e = validate(x.clone(), Origin::Npy, p("x.npy"), &[0, 1], p("y.npy"), Some(((soft, Origin::Npy), p("p.npy"))))
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("p.npy") && e.contains("row 1") && e.contains("1.4"), "{e}");
+        let e = validate(
+            x.clone(),
+            Origin::Npy,
+            p("x.npy"),
+            &[0, 1],
+            p("y.npy"),
+            Some(((soft, Origin::Npy), p("p.npy"))),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("p.npy") && e.contains("row 1") && e.contains("1.4"),
+            "{e}"
+        );
         let d = validate(x, Origin::Npy, p("x.npy"), &[7, -2], p("y.npy"), None).unwrap();
         assert_eq!(d.y, vec![1, 0]);
         assert_eq!(d.labels, vec![-2, 7]);
@@ -342,16 +399,36 @@ mod tests {
         ndarray_npy::write_npy(&xp, &array![[1.0f32, 2.0], [3.0, 4.0]]).unwrap();
         let yp = dir.path().join("y.npy");
         ndarray_npy::write_npy(&yp, &array![1i64, 0]).unwrap();
-        let d = load(&Sources { features: xp, labels: yp.clone(), soft: None }).unwrap();
+        let d = load(&Sources {
+            features: xp,
+            labels: yp.clone(),
+            soft: None,
+        })
+        .unwrap();
         assert_eq!(d.x[[1, 0]], 3.0);
         let xc = dir.path().join("x.csv");
         std::fs::write(&xc, "a,b\n1,2\n3,x\n").unwrap();
-        let e = load(&Sources { features: xc, labels: yp.clone(), soft: None }).unwrap_err().to_string();
+        let e = load(&Sources {
+            features: xc,
+            labels: yp.clone(),
+            soft: None,
+        })
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("line 3") && e.contains("`x`"), "{e}");
         let yc = dir.path().join("y.csv");
         std::fs::write(&yc, "label\n1\n0.5\n").unwrap();
         let xp = dir.path().join("x.npy");
-        let e = load(&Sources { features: xp, labels: yc, soft: None }).unwrap_err().to_string();
-        assert!(e.contains("y.csv") && e.contains("line 3") && e.contains("0.5"), "{e}");
+        let e = load(&Sources {
+            features: xp,
+            labels: yc,
+            soft: None,
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("y.csv") && e.contains("line 3") && e.contains("0.5"),
+            "{e}"
+        );
     }
 }

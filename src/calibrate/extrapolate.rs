@@ -89,7 +89,10 @@ mod tests {
     fn power_law_recovers_its_own_curve() {
         let pts: Vec<CurvePoint> = [20.0, 40.0, 80.0, 160.0, 320.0]
             .iter()
-            .map(|&n: &f64| CurvePoint { n, y: 0.95 * (1.0 - (n / 5.0f64).powf(-0.5)) })
+            .map(|&n: &f64| CurvePoint {
+                n,
+                y: 0.95 * (1.0 - (n / 5.0f64).powf(-0.5)),
+            })
             .collect();
         // 0.95 (1 - (n/5)^-0.5) = 0.8  =>  n = 5 / (1 - 0.8/0.95)^2
         let want = 5.0 / (1.0f64 - 0.8 / 0.95).powi(2);

@@ -146,7 +146,10 @@ fn free_mask(floor: f64) -> [bool; N_PARAMS] {
 }
 
 /// Minimise from each start; the best (theta, cost, termination).
-fn minimise(problem: &Problem<'_>, starts: &[[f64; N_PARAMS]]) -> Result<([f64; N_PARAMS], f64, String)> {
+fn minimise(
+    problem: &Problem<'_>,
+    starts: &[[f64; N_PARAMS]],
+) -> Result<([f64; N_PARAMS], f64, String)> {
     let mut best: Option<([f64; N_PARAMS], f64, String)> = None;
     let mut last_err = None;
     for s in starts {

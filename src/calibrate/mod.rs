@@ -20,6 +20,7 @@ pub mod fit;
 pub mod pilot;
 pub mod prior;
 pub mod probe;
+pub mod synthetic;
 
 use crate::error::{Error, Result};
 use crate::scenario::Scenario;

@@ -59,9 +59,12 @@ pub fn parse(text: &str, path: &Path) -> Result<PilotPoints> {
         let line = i as u64 + 2;
         let rec = rec.map_err(|e| row_err(line, e.to_string()))?;
         let get = |c: usize| rec.get(c).unwrap_or("");
-        let signal: Signal = get(cs)
-            .parse()
-            .map_err(|_| row_err(line, format!("unknown signal `{}` (hard, soft, triplet or pair)", get(cs))))?;
+        let signal: Signal = get(cs).parse().map_err(|_| {
+            row_err(
+                line,
+                format!("unknown signal `{}` (hard, soft, triplet or pair)", get(cs)),
+            )
+        })?;
         let n: f64 = get(cn)
             .parse()
             .ok()
@@ -83,7 +86,10 @@ pub fn parse(text: &str, path: &Path) -> Result<PilotPoints> {
         out.entry(signal).or_default().push(CurvePoint { n, y });
     }
     if out.is_empty() {
-        return Err(Error::file(path, "no pilot points (expected rows of signal,n,quality)"));
+        return Err(Error::file(
+            path,
+            "no pilot points (expected rows of signal,n,quality)",
+        ));
     }
     for (s, pts) in &out {
         let mut ns: Vec<f64> = pts.iter().map(|p| p.n).collect();
@@ -192,12 +198,19 @@ mod tests {
         let e = parse("signal,n,quality\nhard,100,0.5\nhard,200,1.7\n", p)
             .unwrap_err()
             .to_string();
-        assert!(e.contains("pilot.csv") && e.contains("line 3") && e.contains("1.7"), "{e}");
-        let e = parse("signal,n,quality\nquad,100,0.5\n", p).unwrap_err().to_string();
+        assert!(
+            e.contains("pilot.csv") && e.contains("line 3") && e.contains("1.7"),
+            "{e}"
+        );
+        let e = parse("signal,n,quality\nquad,100,0.5\n", p)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 2") && e.contains("quad"), "{e}");
         let e = parse("signal,n\nhard,100\n", p).unwrap_err().to_string();
         assert!(e.contains("quality"), "{e}");
-        let e = parse("signal,n,quality\nhard,100,0.5\n", p).unwrap_err().to_string();
+        let e = parse("signal,n,quality\nhard,100,0.5\n", p)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("at least 2"), "{e}");
         let ok = parse("seed,quality,n,signal\n0,0.5,100,hard\n1,0.6,200,hard\n", p).unwrap();
         assert_eq!(ok[&Signal::Hard].len(), 2);
@@ -212,7 +225,12 @@ mod tests {
         for n in [50.0, 100.0, 200.0, 400.0, 800.0, 1600.0] {
             let p = m.predict(&sc, Signal::Hard, n);
             let q = t.predict(fam, &crate::calibrate::fit::inputs(n, 0.1));
-            assert!(p.lo <= q && q <= p.hi, "n = {n}: truth {q} outside [{}, {}]", p.lo, p.hi);
+            assert!(
+                p.lo <= q && q <= p.hi,
+                "n = {n}: truth {q} outside [{}, {}]",
+                p.lo,
+                p.hi
+            );
         }
     }
 
@@ -220,7 +238,9 @@ mod tests {
     fn more_points_narrow_the_interval() {
         let few = model(points(&[50.0, 100.0, 200.0], 0.01, 11));
         let many = model(points(
-            &[50.0, 70.0, 100.0, 140.0, 200.0, 280.0, 400.0, 560.0, 800.0, 1100.0, 1600.0],
+            &[
+                50.0, 70.0, 100.0, 140.0, 200.0, 280.0, 400.0, 560.0, 800.0, 1100.0, 1600.0,
+            ],
             0.01,
             11,
         ));

@@ -70,7 +70,11 @@ impl Prior {
         let mut lnn: Vec<f64> = pts.iter().map(|p| p.n.max(1.0).ln()).collect();
         lnn.sort_by(f64::total_cmp);
         let med = lnn.get(lnn.len() / 2).copied().unwrap_or(0.0);
-        let top = pts.iter().map(|p| p.y).fold(0.0f64, f64::max).clamp(0.0, 1.0);
+        let top = pts
+            .iter()
+            .map(|p| p.y)
+            .fold(0.0f64, f64::max)
+            .clamp(0.0, 1.0);
         Params {
             log_x0: med,
             alpha: self.alpha,

@@ -52,7 +52,13 @@ impl Problem<'_> {
             cost += t
                 .iter()
                 .zip(row.iter())
-                .map(|(tk, pk)| if *tk > 0.0 { -tk * pk.max(1e-300).ln() } else { 0.0 })
+                .map(|(tk, pk)| {
+                    if *tk > 0.0 {
+                        -tk * pk.max(1e-300).ln()
+                    } else {
+                        0.0
+                    }
+                })
                 .sum::<f64>();
             row -= &t;
         }
@@ -118,7 +124,10 @@ impl Probe {
                 let arg = r
                     .iter()
                     .enumerate()
-                    .fold((0, f64::NEG_INFINITY), |a, (k, &v)| if v > a.1 { (k, v) } else { a })
+                    .fold(
+                        (0, f64::NEG_INFINITY),
+                        |a, (k, &v)| if v > a.1 { (k, v) } else { a },
+                    )
                     .0;
                 arg == **yi
             })
@@ -133,13 +142,23 @@ mod tests {
 
     #[test]
     fn gradient_matches_finite_differences_and_separable_data_is_learned() {
-        let x = ndarray::array![[1.0, 0.2], [0.9, -0.1], [-1.0, 0.3], [-1.2, 0.0], [0.1, 1.5], [0.0, 1.1]];
+        let x = ndarray::array![
+            [1.0, 0.2],
+            [0.9, -0.1],
+            [-1.0, 0.3],
+            [-1.2, 0.0],
+            [0.1, 1.5],
+            [0.0, 1.1]
+        ];
         let y = [0usize, 0, 1, 1, 2, 2];
         let mut t = Array2::zeros((6, 3));
         for (i, &k) in y.iter().enumerate() {
             t[[i, k]] = 1.0;
         }
-        let pb = Problem { x: x.view(), t: t.view() };
+        let pb = Problem {
+            x: x.view(),
+            t: t.view(),
+        };
         let p = Array1::from_iter((0..9).map(|i| 0.1 * i as f64 - 0.3));
         let g = pb.cost_grad(&p).1;
         for i in 0..9 {

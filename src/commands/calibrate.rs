@@ -4,7 +4,9 @@ use anyhow::{Context, Result};
 use clap::{ArgGroup, Parser};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use labelbudget::calibrate::curves::{self, CurveOptions};
-use labelbudget::calibrate::extrapolate::{ExtrapolationRow, measured_n_for_target, power_law_n_for_target};
+use labelbudget::calibrate::extrapolate::{
+    ExtrapolationRow, measured_n_for_target, power_law_n_for_target,
+};
 use labelbudget::calibrate::fit::{CurveFit, CurvePoint, fit_curve};
 use labelbudget::calibrate::prior::Prior;
 use labelbudget::calibrate::{self, costs, data, pilot};
@@ -47,32 +49,67 @@ pub struct Args {
 
     /// The metric's floor: its value with no annotations (chance accuracy, e.g. 0.1 for 10
     /// balanced classes). 0 pins the curve's start at 0.
-    #[arg(long, default_value_t = 0.0, value_name = "Q", help_heading = "Pilot mode")]
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_name = "Q",
+        help_heading = "Pilot mode"
+    )]
     pub floor: f64,
 
     /// Features, items x D (.npy float64/float32, or CSV).
-    #[arg(long, value_name = "FILE", requires = "labels", help_heading = "Features mode")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "labels",
+        help_heading = "Features mode"
+    )]
     pub features: Option<PathBuf>,
 
     /// Integer class labels, one per item (.npy or CSV).
-    #[arg(long, value_name = "FILE", requires = "features", help_heading = "Features mode")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "features",
+        help_heading = "Features mode"
+    )]
     pub labels: Option<PathBuf>,
 
     /// Soft labels, items x classes, rows summing to 1 (.npy or CSV); enables the soft signal
     /// and answers triplets from them.
-    #[arg(long, value_name = "FILE", requires = "features", help_heading = "Features mode")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "features",
+        help_heading = "Features mode"
+    )]
     pub soft: Option<PathBuf>,
 
     /// accuracy (linear probe, hard/soft) or transfer (the simulator's encoder, any signal).
-    #[arg(long, default_value = "accuracy", value_name = "METRIC", help_heading = "Features mode")]
+    #[arg(
+        long,
+        default_value = "accuracy",
+        value_name = "METRIC",
+        help_heading = "Features mode"
+    )]
     pub metric: Metric,
 
     /// Signals to measure (default: hard, and soft when --soft is given).
-    #[arg(long, value_delimiter = ',', value_name = "LIST", help_heading = "Features mode")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "LIST",
+        help_heading = "Features mode"
+    )]
     pub signals: Vec<Signal>,
 
     /// Counts on the log grid.
-    #[arg(long, default_value_t = 8, value_name = "K", help_heading = "Features mode")]
+    #[arg(
+        long,
+        default_value_t = 8,
+        value_name = "K",
+        help_heading = "Features mode"
+    )]
     pub points: usize,
 
     /// Smallest count of the grid (default: max(2 C, 10)).
@@ -80,20 +117,40 @@ pub struct Args {
     pub n_min: Option<usize>,
 
     /// Largest count of the grid as a fraction of the training pool.
-    #[arg(long, default_value_t = 0.5, value_name = "F", help_heading = "Features mode")]
+    #[arg(
+        long,
+        default_value_t = 0.5,
+        value_name = "F",
+        help_heading = "Features mode"
+    )]
     pub max_fraction: f64,
 
     /// Fit only on grid points with n <= F x pool, and report how well the fit extrapolates to
     /// the rest (measured vs calibrated vs a plain power law; needs --target).
-    #[arg(long, value_name = "F", requires = "target", help_heading = "Features mode")]
+    #[arg(
+        long,
+        value_name = "F",
+        requires = "target",
+        help_heading = "Features mode"
+    )]
     pub fit_fraction: Option<f64>,
 
     /// Held-out share of every class.
-    #[arg(long, default_value_t = 0.2, value_name = "F", help_heading = "Features mode")]
+    #[arg(
+        long,
+        default_value_t = 0.2,
+        value_name = "F",
+        help_heading = "Features mode"
+    )]
     pub test_fraction: f64,
 
     /// Subsamples per count.
-    #[arg(long, default_value_t = 3, value_name = "K", help_heading = "Features mode")]
+    #[arg(
+        long,
+        default_value_t = 3,
+        value_name = "K",
+        help_heading = "Features mode"
+    )]
     pub seeds: usize,
 
     /// Encoder dimension r for --metric transfer (default: min(D, 16)).
@@ -186,7 +243,17 @@ fn run_annotations(args: &Args, log: &std::path::Path) -> Result<()> {
                 .collect();
             print!(
                 "{}",
-                render_table(&["signal", "annotations", "q1 s", "median s", "q3 s", &format!("{}/annotation", args.unit)], &rows)
+                render_table(
+                    &[
+                        "signal",
+                        "annotations",
+                        "q1 s",
+                        "median s",
+                        "q3 s",
+                        &format!("{}/annotation", args.unit)
+                    ],
+                    &rows
+                )
             );
         }
     }
@@ -198,7 +265,10 @@ fn source_hash(paths: &[&std::path::Path]) -> Result<String> {
     let mut h = 0u64;
     for p in paths {
         let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
-        h = labelbudget::rng::derive(h, &[labelbudget::rng::hash_str(&String::from_utf8_lossy(&bytes))]);
+        h = labelbudget::rng::derive(
+            h,
+            &[labelbudget::rng::hash_str(&String::from_utf8_lossy(&bytes))],
+        );
     }
     Ok(format!("calibrate:{h:016x}"))
 }
@@ -210,8 +280,17 @@ fn run_pilot(args: &Args, path: &std::path::Path) -> Result<()> {
     }
     let fits = pilot::fit_pilot(&pts, args.floor, args.replicates, args.seed)?;
     let all: Vec<f64> = pts.values().flatten().map(|p| p.n).collect();
-    let range = [all.iter().cloned().fold(f64::INFINITY, f64::min) as u64, all.iter().cloned().fold(0.0, f64::max) as u64];
-    let model = calibrate::build_model(Metric::User, args.floor, source_hash(&[path])?, &fits, range)?;
+    let range = [
+        all.iter().cloned().fold(f64::INFINITY, f64::min) as u64,
+        all.iter().cloned().fold(0.0, f64::max) as u64,
+    ];
+    let model = calibrate::build_model(
+        Metric::User,
+        args.floor,
+        source_hash(&[path])?,
+        &fits,
+        range,
+    )?;
     model.save(&args.out)?;
     let measured: Vec<(Signal, Vec<CurvePoint>)> = pts.into_iter().collect();
     report(args, &model, &fits, &measured, None)?;
@@ -221,8 +300,14 @@ fn run_pilot(args: &Args, path: &std::path::Path) -> Result<()> {
 
 fn run_features(args: &Args) -> Result<()> {
     let src = data::Sources {
-        features: args.features.clone().expect("clap requires --features in this mode"),
-        labels: args.labels.clone().expect("clap: --features requires --labels"),
+        features: args
+            .features
+            .clone()
+            .expect("clap requires --features in this mode"),
+        labels: args
+            .labels
+            .clone()
+            .expect("clap: --features requires --labels"),
         soft: args.soft.clone(),
     };
     let ds = data::load(&src)?;
@@ -247,13 +332,23 @@ fn run_features(args: &Args) -> Result<()> {
         seed: args.seed,
     };
     if !(args.max_fraction > 0.0 && args.max_fraction <= 1.0) {
-        return Err(labelbudget::Error::invalid("max-fraction", args.max_fraction, "a share in (0, 1]").into());
+        return Err(labelbudget::Error::invalid(
+            "max-fraction",
+            args.max_fraction,
+            "a share in (0, 1]",
+        )
+        .into());
     }
     let grid = curves::grid_for(&ds, &opts)?;
-    let bar = ProgressBar::with_draw_target(Some(curves::task_count(&opts, &grid) as u64), ProgressDrawTarget::stderr());
+    let bar = ProgressBar::with_draw_target(
+        Some(curves::task_count(&opts, &grid) as u64),
+        ProgressDrawTarget::stderr(),
+    );
     bar.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{wide_bar}] {pos}/{len} curve points, eta {eta}")
-            .expect("valid template"),
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{wide_bar}] {pos}/{len} curve points, eta {eta}",
+        )
+        .expect("valid template"),
     );
     let start = std::time::Instant::now();
     let measured = curves::measure(&ds, &opts, &|| bar.inc(1))?;
@@ -269,7 +364,9 @@ fn run_features(args: &Args) -> Result<()> {
         }
         write_atomic(path, text.as_bytes())?;
     }
-    let limit = args.fit_fraction.map_or(f64::INFINITY, |f| f * measured.pool as f64);
+    let limit = args
+        .fit_fraction
+        .map_or(f64::INFINITY, |f| f * measured.pool as f64);
     let default = Prior::default_model();
     let mut fits: Vec<(Signal, CurveFit)> = Vec::new();
     let mut by_signal: Vec<(Signal, Vec<CurvePoint>)> = Vec::new();
@@ -279,28 +376,41 @@ fn run_features(args: &Args) -> Result<()> {
             .rows
             .iter()
             .filter(|r| r.signal == s)
-            .map(|r| CurvePoint { n: r.n as f64, y: r.quality })
+            .map(|r| CurvePoint {
+                n: r.n as f64,
+                y: r.quality,
+            })
             .collect();
         let used: Vec<CurvePoint> = all.iter().copied().filter(|p| p.n <= limit).collect();
         if calibrate::mean_by_n(&used).len() < 2 {
             return Err(labelbudget::Error::invalid(
                 "fit-fraction",
                 args.fit_fraction.unwrap_or(1.0),
-                format!("a share of the {}-item pool holding at least 2 grid counts (grid: {:?})", measured.pool, measured.grid),
+                format!(
+                    "a share of the {}-item pool holding at least 2 grid counts (grid: {:?})",
+                    measured.pool, measured.grid
+                ),
             )
             .into());
         }
         let prior = Prior::for_signal(default.as_ref(), s);
-        let seed = labelbudget::rng::derive(args.seed, &[labelbudget::rng::hash_str(s.name()), 0xF17]);
+        let seed =
+            labelbudget::rng::derive(args.seed, &[labelbudget::rng::hash_str(s.name()), 0xF17]);
         let fit = fit_curve(&used, measured.floor, &prior, args.replicates, seed)?;
         if let (Some(target), Some(_)) = (args.target, args.fit_fraction) {
             extrap.push((s, used.clone(), all.clone(), target));
         }
         fits.push((s, fit));
-        by_signal.push((s, used));
+        // the report shows every measured count, fitted or not
+        by_signal.push((s, all));
     }
-    let top = by_signal.iter().flat_map(|(_, p)| p.iter().map(|q| q.n)).fold(0.0, f64::max);
-    let bottom = by_signal.iter().flat_map(|(_, p)| p.iter().map(|q| q.n)).fold(f64::INFINITY, f64::min);
+    let fitted_n = || {
+        fits.iter()
+            .zip(&by_signal)
+            .flat_map(|(_, (_, p))| p.iter().map(|q| q.n).filter(|n| *n <= limit))
+    };
+    let top = fitted_n().fold(0.0, f64::max);
+    let bottom = fitted_n().fold(f64::INFINITY, f64::min);
     let model = calibrate::build_model(
         measured.metric,
         measured.floor,
@@ -322,7 +432,13 @@ fn run_features(args: &Args) -> Result<()> {
             })
         })
         .collect::<Result<_>>()?;
-    report(args, &model, &fits, &by_signal, Some(&rows))?;
+    report(
+        args,
+        &model,
+        &fits,
+        &by_signal,
+        (!rows.is_empty()).then_some(&rows[..]),
+    )?;
     eprintln!(
         "measured {} curve points (pool {}, floor {:.3}) in {:.1} s; wrote model {}",
         measured.rows.len(),
@@ -380,12 +496,18 @@ fn report(
                 rmse: f.rmse,
                 points: f.points,
                 curve: calibrate::curve_rows(model, *s, &means),
-                target: args.target.map(|t| calibrate::target_row(model, *s, t, top)),
+                target: args
+                    .target
+                    .map(|t| calibrate::target_row(model, *s, t, top)),
             }
         })
         .collect();
     if args.format == Format::Json {
-        let r = Report { model: args.out.display().to_string(), signals, extrapolation: extrap };
+        let r = Report {
+            model: args.out.display().to_string(),
+            signals,
+            extrapolation: extrap,
+        };
         println!("{}", serde_json::to_string_pretty(&r)?);
         return Ok(());
     }
@@ -407,7 +529,10 @@ fn report(
                 ]
             })
             .collect();
-        print!("{}", render_table(&["n", "measured", "fitted", "lo 90%", "hi 90%"], &rows));
+        print!(
+            "{}",
+            render_table(&["n", "measured", "fitted", "lo 90%", "hi 90%"], &rows)
+        );
         if let Some(t) = &s.target {
             println!(
                 "target {:.3}: n = {} (central), {} (safe, 90%); {} / {} more than the {:.0} measured; ceiling {:.3}",
@@ -443,7 +568,16 @@ fn report(
         print!(
             "{}",
             render_table(
-                &["signal", "target", "fitted up to n", "measured", "calibrated", "error", "power law", "error"],
+                &[
+                    "signal",
+                    "target",
+                    "fitted up to n",
+                    "measured",
+                    "calibrated",
+                    "error",
+                    "power law",
+                    "error"
+                ],
                 &table
             )
         );

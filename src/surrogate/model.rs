@@ -198,7 +198,9 @@ impl Model {
             return Err(Error::invalid(
                 "format_version",
                 self.format_version,
-                format!("{FORMAT_VERSION} (this labelbudget reads model format {FORMAT_VERSION}; refit with `labelbudget fit`)"),
+                format!(
+                    "{FORMAT_VERSION} (this labelbudget reads model format {FORMAT_VERSION}; refit with `labelbudget fit`)"
+                ),
             ));
         }
         if self.covariate == Covariate::Bits {
@@ -223,9 +225,13 @@ impl Model {
                 ));
             }
             *slot = Some(i);
-            s.params
-                .check()
-                .map_err(|m| Error::invalid(format!("signals.{}.params", s.signal), m, "valid parameters"))?;
+            s.params.check().map_err(|m| {
+                Error::invalid(
+                    format!("signals.{}.params", s.signal),
+                    m,
+                    "valid parameters",
+                )
+            })?;
             let reps: Vec<Params> = s.bootstrap.iter().map(Params::from_array).collect();
             if let Some(r) = reps.iter().find(|r| r.check().is_err()) {
                 return Err(Error::invalid(
@@ -257,20 +263,30 @@ impl Model {
         if let Ok(v) = toml::from_str::<Version>(text) {
             match v.format_version {
                 None => {
-                    return Err(Error::invalid("format_version", "missing", format!("{FORMAT_VERSION}")));
+                    return Err(Error::invalid(
+                        "format_version",
+                        "missing",
+                        format!("{FORMAT_VERSION}"),
+                    ));
                 }
                 Some(toml::Value::Integer(k)) if k != i64::from(FORMAT_VERSION) => {
                     return Err(Error::invalid(
                         "format_version",
                         k,
-                        format!("{FORMAT_VERSION} (this labelbudget reads model format {FORMAT_VERSION}; refit with `labelbudget fit`)"),
+                        format!(
+                            "{FORMAT_VERSION} (this labelbudget reads model format {FORMAT_VERSION}; refit with `labelbudget fit`)"
+                        ),
                     ));
                 }
                 _ => {}
             }
         }
         let mut m: Model = toml::from_str(text).map_err(|e| {
-            Error::invalid("model", e.message().trim(), "a model written by `labelbudget fit`")
+            Error::invalid(
+                "model",
+                e.message().trim(),
+                "a model written by `labelbudget fit`",
+            )
         })?;
         m.prepare()?;
         Ok(m)
