@@ -35,7 +35,10 @@ fn scenarios() -> Vec<Scenario> {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let out = args.get(1).cloned().unwrap_or_else(|| "out/runs.csv".into());
+    let out = args
+        .get(1)
+        .cloned()
+        .unwrap_or_else(|| "out/runs.csv".into());
     let quick = args.iter().any(|a| a == "quick");
     let ns: &[usize] = if quick {
         &[50, 200, 1000, 5000]
@@ -58,7 +61,10 @@ fn main() {
                     rows.push(setting.run(signal, n, true).expect("run"));
                 }
             }
-            eprintln!("{sc:?} seed {seed} done at {:.0}s", start.elapsed().as_secs_f64());
+            eprintln!(
+                "{sc:?} seed {seed} done at {:.0}s",
+                start.elapsed().as_secs_f64()
+            );
             rows
         })
         .collect();
@@ -67,5 +73,9 @@ fn main() {
         w.serialize(r).expect("write row");
     }
     w.flush().expect("flush");
-    eprintln!("{} runs in {:.1}s -> {out}", rows.len(), start.elapsed().as_secs_f64());
+    eprintln!(
+        "{} runs in {:.1}s -> {out}",
+        rows.len(),
+        start.elapsed().as_secs_f64()
+    );
 }

@@ -20,6 +20,10 @@ pub enum Command {
     Simulate(crate::commands::simulate::Args),
     /// Merge the shards of a sweep into the rows of the unsplit run.
     Merge(crate::commands::merge::Args),
+    /// Fit the surrogate learning curves to a runs file and write a model (TOML).
+    Fit(crate::commands::fit::Args),
+    /// Predict quality after n annotations of a signal, with an interval, from a model.
+    Predict(crate::commands::predict::Args),
 }
 
 #[cfg(test)]

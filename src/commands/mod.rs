@@ -1,6 +1,8 @@
 //! One module per subcommand; each turns parsed arguments into library calls and output.
 
+pub mod fit;
 pub mod merge;
+pub mod predict;
 pub mod simulate;
 
 use crate::cli::{Cli, Command};
@@ -9,5 +11,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Simulate(a) => simulate::run(a),
         Command::Merge(a) => merge::run(a),
+        Command::Fit(a) => fit::run(a),
+        Command::Predict(a) => predict::run(a),
     }
 }

@@ -52,7 +52,11 @@ pub fn spread(reps: &[Params]) -> Params {
     if reps.len() > 1 {
         for (i, s) in sd.iter_mut().enumerate() {
             let m = reps.iter().map(|r| r.to_array()[i]).sum::<f64>() / k;
-            let v = reps.iter().map(|r| (r.to_array()[i] - m).powi(2)).sum::<f64>() / (k - 1.0);
+            let v = reps
+                .iter()
+                .map(|r| (r.to_array()[i] - m).powi(2))
+                .sum::<f64>()
+                / (k - 1.0);
             *s = v.sqrt();
         }
     }

@@ -50,7 +50,10 @@ fn huber(r: f64) -> (f64, f64) {
     if r.abs() <= HUBER_DELTA {
         (0.5 * r * r, r)
     } else {
-        (HUBER_DELTA * (r.abs() - 0.5 * HUBER_DELTA), HUBER_DELTA * r.signum())
+        (
+            HUBER_DELTA * (r.abs() - 0.5 * HUBER_DELTA),
+            HUBER_DELTA * r.signum(),
+        )
     }
 }
 
@@ -244,8 +247,7 @@ mod tests {
             [0.0, 0.0, 0.0, 0.15],
             [-0.9, 0.4, -0.3, -0.1],
         ];
-        for (si, z) in design.iter().enumerate()
-        {
+        for (si, z) in design.iter().enumerate() {
             for n in [50u64, 100, 200, 500, 1000, 2000, 5000, 10000] {
                 for seed in 0..3u64 {
                     let inp = Inputs {
@@ -255,8 +257,18 @@ mod tests {
                         cap: 0.8,
                     };
                     let y = truth.predict(family, &inp)
-                        + if noise > 0.0 { eps.sample(&mut rng) } else { 0.0 };
-                    pts.push(Point { inp, y, seed, scenario: si, n });
+                        + if noise > 0.0 {
+                            eps.sample(&mut rng)
+                        } else {
+                            0.0
+                        };
+                    pts.push(Point {
+                        inp,
+                        y,
+                        seed,
+                        scenario: si,
+                        n,
+                    });
                 }
             }
         }
@@ -284,7 +296,12 @@ mod tests {
             let free = free_mask(family, &pts, true);
             let fit = fit_curve(family, &pts, None, free, &starts(&pts)).unwrap();
             for (i, (a, b)) in t.to_array().iter().zip(fit.params.to_array()).enumerate() {
-                assert!((a - b).abs() < 1e-3 * (1.0 + a.abs()), "{family} {}: {a} vs {b} ({})", curve::PARAM_NAMES[i], fit.termination);
+                assert!(
+                    (a - b).abs() < 1e-3 * (1.0 + a.abs()),
+                    "{family} {}: {a} vs {b} ({})",
+                    curve::PARAM_NAMES[i],
+                    fit.termination
+                );
             }
         }
     }
@@ -297,7 +314,8 @@ mod tests {
         let free = free_mask(Family::Weibull, &pts, true);
         let fit = fit_curve(Family::Weibull, &pts, None, free, &starts(&pts)).unwrap();
         for pt in &pts {
-            let d = fit.params.predict(Family::Weibull, &pt.inp) - t.predict(Family::Weibull, &pt.inp);
+            let d =
+                fit.params.predict(Family::Weibull, &pt.inp) - t.predict(Family::Weibull, &pt.inp);
             assert!(d.abs() < 0.01, "{d}");
         }
         assert!(!fit.termination.is_empty());

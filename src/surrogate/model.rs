@@ -198,7 +198,9 @@ impl Model {
             return Err(Error::invalid(
                 "format_version",
                 self.format_version,
-                format!("{FORMAT_VERSION} (this labelbudget reads model format {FORMAT_VERSION}; refit with `labelbudget fit`)"),
+                format!(
+                    "{FORMAT_VERSION} (this labelbudget reads model format {FORMAT_VERSION}; refit with `labelbudget fit`)"
+                ),
             ));
         }
         if self.covariate == Covariate::Bits {
@@ -223,9 +225,13 @@ impl Model {
                 ));
             }
             *slot = Some(i);
-            s.params
-                .check()
-                .map_err(|m| Error::invalid(format!("signals.{}.params", s.signal), m, "valid parameters"))?;
+            s.params.check().map_err(|m| {
+                Error::invalid(
+                    format!("signals.{}.params", s.signal),
+                    m,
+                    "valid parameters",
+                )
+            })?;
             let reps: Vec<Params> = s.bootstrap.iter().map(Params::from_array).collect();
             if let Some(r) = reps.iter().find(|r| r.check().is_err()) {
                 return Err(Error::invalid(
@@ -257,20 +263,30 @@ impl Model {
         if let Ok(v) = toml::from_str::<Version>(text) {
             match v.format_version {
                 None => {
-                    return Err(Error::invalid("format_version", "missing", format!("{FORMAT_VERSION}")));
+                    return Err(Error::invalid(
+                        "format_version",
+                        "missing",
+                        format!("{FORMAT_VERSION}"),
+                    ));
                 }
                 Some(toml::Value::Integer(k)) if k != i64::from(FORMAT_VERSION) => {
                     return Err(Error::invalid(
                         "format_version",
                         k,
-                        format!("{FORMAT_VERSION} (this labelbudget reads model format {FORMAT_VERSION}; refit with `labelbudget fit`)"),
+                        format!(
+                            "{FORMAT_VERSION} (this labelbudget reads model format {FORMAT_VERSION}; refit with `labelbudget fit`)"
+                        ),
                     ));
                 }
                 _ => {}
             }
         }
         let mut m: Model = toml::from_str(text).map_err(|e| {
-            Error::invalid("model", e.message().trim(), "a model written by `labelbudget fit`")
+            Error::invalid(
+                "model",
+                e.message().trim(),
+                "a model written by `labelbudget fit`",
+            )
         })?;
         m.prepare()?;
         Ok(m)
@@ -405,5 +421,64 @@ impl QualityModel for Model {
 
     fn floor(&self, scenario: &Scenario) -> f64 {
         self.floor.floor(scenario)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_default_parses_and_predicts_sensibly() {
+        let m = Model::embedded_default();
+        let sc = Scenario::default();
+        for s in Signal::ALL {
+            assert!(m.signal(s).is_some(), "{s} missing");
+            let p = m.predict(&sc, s, 1000.0);
+            assert!(p.lo <= p.mean && p.mean <= p.hi, "{s}: {p:?}");
+            assert!((0.0..=1.0).contains(&p.mean));
+        }
+        assert!(m.check_range(&sc).is_empty());
+    }
+
+    #[test]
+    fn toml_round_trips() {
+        let m = Model::embedded_default();
+        let back = Model::from_toml_str(&m.to_toml_string().unwrap()).unwrap();
+        assert_eq!(m, back);
+    }
+
+    #[test]
+    fn unknown_version_and_family_are_named() {
+        let text = EMBEDDED_DEFAULT.replacen("format_version = 1", "format_version = 7", 1);
+        let msg = Model::from_toml_str(&text).unwrap_err().to_string();
+        assert!(msg.contains("format_version") && msg.contains('7'), "{msg}");
+        let fam = m_family(EMBEDDED_DEFAULT);
+        let text =
+            EMBEDDED_DEFAULT.replacen(&format!("family = \"{fam}\""), "family = \"gompertz\"", 1);
+        let msg = Model::from_toml_str(&text).unwrap_err().to_string();
+        assert!(msg.contains("gompertz") && msg.contains("mmf"), "{msg}");
+    }
+
+    fn m_family(text: &str) -> String {
+        Model::from_toml_str(text).unwrap().signals[0]
+            .family
+            .to_string()
+    }
+
+    #[test]
+    fn range_warning_names_the_range() {
+        let m = Model::embedded_default();
+        let sc = Scenario {
+            classes: 500,
+            ..Scenario::default()
+        };
+        let w = m.check_range(&sc);
+        assert_eq!(w.len(), 1);
+        assert!(
+            w[0].contains("classes = 500") && w[0].contains(&format!("{}", m.range.classes[1])),
+            "{}",
+            w[0]
+        );
     }
 }

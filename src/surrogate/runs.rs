@@ -39,14 +39,19 @@ pub fn read_runs(path: &Path) -> Result<Vec<RunRecord>> {
     })?;
     let runs = parse_runs(&bytes, path)?;
     if runs.is_empty() {
-        return Err(Error::file(path, "no runs: the file has a header but no rows"));
+        return Err(Error::file(
+            path,
+            "no runs: the file has a header but no rows",
+        ));
     }
     Ok(runs)
 }
 
 /// Parse runs from bytes; `path` only labels errors.
 pub fn parse_runs(bytes: &[u8], path: &Path) -> Result<Vec<RunRecord>> {
-    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes);
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(bytes);
     let row_err = |line: u64, message: String| Error::Row {
         path: path.to_path_buf(),
         line,
@@ -78,16 +83,18 @@ pub fn parse_runs(bytes: &[u8], path: &Path) -> Result<Vec<RunRecord>> {
             row_err(line, e.to_string())
         })?;
         let line = rec.position().map_or(0, |p| p.line());
-        let run: RunRecord = rec.deserialize(Some(&headers)).map_err(|e| match e.kind() {
-            csv::ErrorKind::Deserialize { err, .. } => {
-                let column = err
-                    .field()
-                    .and_then(|i| headers.get(i as usize))
-                    .unwrap_or("?");
-                row_err(line, format!("column `{column}`: {}", err.kind()))
-            }
-            _ => row_err(line, e.to_string()),
-        })?;
+        let run: RunRecord = rec
+            .deserialize(Some(&headers))
+            .map_err(|e| match e.kind() {
+                csv::ErrorKind::Deserialize { err, .. } => {
+                    let column = err
+                        .field()
+                        .and_then(|i| headers.get(i as usize))
+                        .unwrap_or_else(|| enum_column(&headers, &rec));
+                    row_err(line, format!("column `{column}`: {}", err.kind()))
+                }
+                _ => row_err(line, e.to_string()),
+            })?;
         let numbers = [
             ("nuisance", run.nuisance),
             ("noise", run.noise),
@@ -110,6 +117,23 @@ pub fn parse_runs(bytes: &[u8], path: &Path) -> Result<Vec<RunRecord>> {
         out.push(run);
     }
     Ok(out)
+}
+
+/// The enum column whose value does not parse (serde does not report the field of an enum).
+fn enum_column<'h>(headers: &'h csv::StringRecord, rec: &csv::StringRecord) -> &'h str {
+    let value = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .and_then(|i| rec.get(i))
+    };
+    if value("signal").is_some_and(|v| v.parse::<crate::signal::Signal>().is_err()) {
+        return "signal";
+    }
+    if value("latent").is_some_and(|v| v.parse::<crate::scenario::Latent>().is_err()) {
+        return "latent";
+    }
+    "?"
 }
 
 /// A stable 64-bit FNV-1a hash of a file's bytes, written as 16 hex digits with its name.
@@ -142,13 +166,18 @@ mod tests {
     fn names_missing_columns() {
         let head = HEADER.replace(",cka_floor", "").replace("tau,", "");
         let msg = parse(&head).unwrap_err().to_string();
-        assert!(msg.contains("cka_floor") && msg.contains("tau") && msg.contains("line 1"), "{msg}");
+        assert!(
+            msg.contains("cka_floor") && msg.contains("tau") && msg.contains("line 1"),
+            "{msg}"
+        );
     }
 
     #[test]
     fn names_line_and_column_of_bad_values() {
         let bad = ROW.replace("0.2,0.3", "NaN,0.3");
-        let msg = parse(&format!("{HEADER}{ROW}{bad}")).unwrap_err().to_string();
+        let msg = parse(&format!("{HEADER}{ROW}{bad}"))
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains("line 3") && msg.contains("`cka`"), "{msg}");
         let bad = ROW.replace("hard", "quad");
         let msg = parse(&format!("{HEADER}{bad}")).unwrap_err().to_string();

@@ -79,7 +79,15 @@ pub fn observed(run: &RunRecord, metric: Metric) -> (f64, f64) {
 pub fn scenario_key(r: &RunRecord) -> String {
     format!(
         "{}|{}|{}|{}|{}|{}|{:?}|{}|{}",
-        r.classes, r.dims, r.features, r.rep_dims, r.nuisance, r.noise, r.latent, r.soft_annotators, r.pool
+        r.classes,
+        r.dims,
+        r.features,
+        r.rep_dims,
+        r.nuisance,
+        r.noise,
+        r.latent,
+        r.soft_annotators,
+        r.pool
     )
 }
 
@@ -108,7 +116,12 @@ pub fn scenario_ids(runs: &[RunRecord]) -> (Vec<usize>, Vec<Scenario>) {
 pub fn fit_floor(runs: &[RunRecord], metric: Metric) -> FloorModel {
     let mut pts: Vec<(f64, f64)> = runs
         .iter()
-        .map(|r| (covariate::random_encoder_cka(&r.scenario()), observed(r, metric).1))
+        .map(|r| {
+            (
+                covariate::random_encoder_cka(&r.scenario()),
+                observed(r, metric).1,
+            )
+        })
         .collect();
     pts.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
     pts.dedup();
@@ -129,7 +142,13 @@ pub fn run_inputs(r: &RunRecord, opts: &FitOptions, floor: &FloorModel) -> Input
 }
 
 /// Points of one signal.
-pub fn points(runs: &[RunRecord], ids: &[usize], signal: Signal, opts: &FitOptions, floor: &FloorModel) -> Vec<Point> {
+pub fn points(
+    runs: &[RunRecord],
+    ids: &[usize],
+    signal: Signal,
+    opts: &FitOptions,
+    floor: &FloorModel,
+) -> Vec<Point> {
     runs.iter()
         .zip(ids)
         .filter(|(r, _)| r.signal == signal)
@@ -152,7 +171,9 @@ pub fn check_enough(signal: Signal, pts: &[Point]) -> Result<()> {
         return Err(Error::invalid(
             format!("runs of signal {signal}"),
             format!("{} runs at {} distinct n", pts.len(), ns.len()),
-            format!("at least {MIN_RUNS} runs over at least {MIN_DISTINCT_N} distinct annotation counts to fit a curve"),
+            format!(
+                "at least {MIN_RUNS} runs over at least {MIN_DISTINCT_N} distinct annotation counts to fit a curve"
+            ),
         ));
     }
     Ok(())
@@ -167,7 +188,13 @@ fn fit_family(family: Family, pts: &[Point], opts: &FitOptions) -> Result<Fitted
 /// 3, else seeds; folds take every CV_FOLDS-th group.
 pub fn family_cv(pts: &[Point], opts: &FitOptions) -> Result<Vec<(Family, f64)>> {
     let n_scen = pts.iter().map(|p| p.scenario).max().map_or(0, |m| m + 1);
-    let group = |p: &Point| if n_scen >= 3 { p.scenario as u64 } else { p.seed };
+    let group = |p: &Point| {
+        if n_scen >= 3 {
+            p.scenario as u64
+        } else {
+            p.seed
+        }
+    };
     let mut groups: Vec<u64> = pts.iter().map(group).collect();
     groups.sort_unstable();
     groups.dedup();
@@ -189,7 +216,9 @@ pub fn family_cv(pts: &[Point], opts: &FitOptions) -> Result<Vec<(Family, f64)>>
             Ok(pts
                 .iter()
                 .filter(|p| in_fold(p))
-                .fold((0.0, 0), |(s, c), p| (s + (fit.params.predict(f, &p.inp) - p.y).abs(), c + 1)))
+                .fold((0.0, 0), |(s, c), p| {
+                    (s + (fit.params.predict(f, &p.inp) - p.y).abs(), c + 1)
+                }))
         })
         .collect::<Result<_>>()?;
     Ok(opts
@@ -209,14 +238,23 @@ pub fn family_cv(pts: &[Point], opts: &FitOptions) -> Result<Vec<(Family, f64)>>
 fn residual_model(pts: &[Point], params: &Params, family: Family) -> Residual {
     let rs: Vec<(f64, f64)> = pts
         .iter()
-        .map(|p| (p.inp.ln_x, (p.y - params.predict(family, &p.inp)).abs().max(1e-4).ln()))
+        .map(|p| {
+            (
+                p.inp.ln_x,
+                (p.y - params.predict(family, &p.inp)).abs().max(1e-4).ln(),
+            )
+        })
         .collect();
     let n = rs.len() as f64;
     let mx = rs.iter().map(|r| r.0).sum::<f64>() / n;
     let my = rs.iter().map(|r| r.1).sum::<f64>() / n;
     let sxx: f64 = rs.iter().map(|r| (r.0 - mx).powi(2)).sum();
     let sxy: f64 = rs.iter().map(|r| (r.0 - mx) * (r.1 - my)).sum();
-    let c1 = if sxx > 1e-12 { (sxy / sxx).clamp(-1.0, 1.0) } else { 0.0 };
+    let c1 = if sxx > 1e-12 {
+        (sxy / sxx).clamp(-1.0, 1.0)
+    } else {
+        0.0
+    };
     Residual {
         c0: my - c1 * mx + 0.635,
         c1,
@@ -225,7 +263,11 @@ fn residual_model(pts: &[Point], params: &Params, family: Family) -> Residual {
 
 fn range_of(runs: &[RunRecord]) -> Range {
     let mm = |f: &dyn Fn(&RunRecord) -> f64| {
-        runs.iter().map(f).fold([f64::INFINITY, f64::NEG_INFINITY], |a, v| [a[0].min(v), a[1].max(v)])
+        runs.iter()
+            .map(f)
+            .fold([f64::INFINITY, f64::NEG_INFINITY], |a, v| {
+                [a[0].min(v), a[1].max(v)]
+            })
     };
     let u = |r: [f64; 2]| [r[0] as usize, r[1] as usize];
     Range {
@@ -272,7 +314,14 @@ pub fn fit_model(runs: &[RunRecord], sweep_hash: &str, opts: &FitOptions) -> Res
             .map_or(opts.families[0], |c| c.0);
         let free = free_mask(family, &pts, !opts.baseline);
         let best = fit_curve(family, &pts, None, free, &starts(&pts))?;
-        let reps = bootstrap(family, &pts, free, &best.params, opts.bootstrap, opts.seed ^ signal as u64)?;
+        let reps = bootstrap(
+            family,
+            &pts,
+            free,
+            &best.params,
+            opts.bootstrap,
+            opts.seed ^ signal as u64,
+        )?;
         let rmse = (pts
             .iter()
             .map(|p| (best.params.predict(family, &p.inp) - p.y).powi(2))
