@@ -5,7 +5,7 @@ use clap::Parser;
 use labelbudget::io::{Format, check_writable, render_table};
 use labelbudget::surrogate::holdout::{self, HoldoutReport};
 use labelbudget::surrogate::runs::hash_bytes;
-use labelbudget::surrogate::{FitOptions, Metric, Model, fit_model, runs};
+use labelbudget::surrogate::{Covariate, FitOptions, Metric, Model, fit_model, runs};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -35,6 +35,15 @@ pub struct Args {
     /// Quality metric to model: cka or transfer.
     #[arg(long, default_value = "cka", value_name = "METRIC")]
     pub metric: Metric,
+
+    /// Covariate of the curves: n (raw annotation count) or bits (n * bits per annotation /
+    /// P_eff, bits measured by the information module at each scenario of the sweep).
+    #[arg(long, default_value = "n", value_name = "COVARIATE")]
+    pub covariate: Covariate,
+
+    /// Let each signal's ceiling (its share of the dimension cap) vary with the scenario.
+    #[arg(long)]
+    pub ceiling_terms: bool,
 
     /// Bootstrap replicates over seeds (0 disables parameter intervals).
     #[arg(long, default_value_t = 50, value_name = "B")]
@@ -75,6 +84,8 @@ pub fn run(args: Args) -> Result<()> {
     anyhow::ensure!(!records.is_empty(), "{}: no runs", args.runs.display());
     let opts = FitOptions {
         metric: args.metric,
+        covariate: args.covariate,
+        ceiling_terms: args.ceiling_terms,
         bootstrap: args.bootstrap,
         level: args.level,
         seed: args.seed,

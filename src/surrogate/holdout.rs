@@ -9,8 +9,9 @@
 //! - Coverage: share of held-out single runs inside their prediction interval.
 
 use super::QualityModel;
+use super::covariate::Covariate;
 use super::model::Model;
-use super::train::{FitOptions, fit_model, observed, scenario_ids};
+use super::train::{BitsTable, FitOptions, bits_table, fit_model_with, observed, scenario_ids};
 use crate::error::Result;
 use crate::scenario::Scenario;
 use crate::signal::Signal;
@@ -105,6 +106,11 @@ struct Eval {
 
 fn run_eval(runs: &[RunRecord], opts: &FitOptions) -> Result<(Eval, usize, usize, u64, u64)> {
     let (ids, scs) = scenario_ids(runs);
+    let table = if opts.covariate == Covariate::Bits && !opts.baseline {
+        bits_table(runs)?
+    } else {
+        BitsTable::new()
+    };
     let quiet = FitOptions {
         bootstrap: opts.bootstrap.min(20),
         ..opts.clone()
@@ -143,7 +149,7 @@ fn run_eval(runs: &[RunRecord], opts: &FitOptions) -> Result<(Eval, usize, usize
                 .filter(|(_, i)| **i == k)
                 .map(|x| x.0.clone())
                 .collect();
-            let model = fit_model(&train, "", &quiet)?;
+            let model = fit_model_with(&train, "", &quiet, &table)?;
             Ok(score(&model, &held, opts, None))
         })
         .collect();
@@ -163,7 +169,7 @@ fn run_eval(runs: &[RunRecord], opts: &FitOptions) -> Result<(Eval, usize, usize
     let n_max = runs.iter().map(|r| r.n).max().unwrap_or(0);
     let n_cut = n_max / 10;
     let train: Vec<RunRecord> = runs.iter().filter(|r| r.n <= n_cut).cloned().collect();
-    let extra = match fit_model(&train, "", &quiet) {
+    let extra = match fit_model_with(&train, "", &quiet, &table) {
         Ok(m) => score(&m, runs, opts, Some(n_max)),
         Err(_) => Acc::default(),
     };
