@@ -14,15 +14,13 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Each variant's help comes from its `Args` struct's doc comment.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Simulate learning from each signal over a sweep of scenarios (writes runs.csv).
     Simulate(crate::commands::simulate::Args),
-    /// Merge the shards of a sweep into the rows of the unsplit run.
     Merge(crate::commands::merge::Args),
-    /// Fit the surrogate learning curves to a runs file and write a model (TOML).
+    Info(crate::commands::info::Args),
     Fit(crate::commands::fit::Args),
-    /// Predict quality after n annotations of a signal, with an interval, from a model.
     Predict(crate::commands::predict::Args),
 }
 

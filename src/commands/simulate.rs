@@ -5,7 +5,11 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use labelbudget::io::{Format, check_writable, write_atomic};
 use labelbudget::sim::runs_io;
-use labelbudget::sim::sweep::{Shard, SweepFile};
+use labelbudget::sim::sweep::{Shard, SweepFile, work};
+
+/// Measured cost of one work unit (n * D * k, see `thin_above` in the sweep docs) on the
+/// reference machine, for --dry-run estimates.
+const SECONDS_PER_WORK_UNIT: f64 = 4e-8;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -46,6 +50,10 @@ pub struct Args {
     #[arg(long)]
     pub no_timing: bool,
 
+    /// Print the number of runs and their estimated cost, and run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
     /// Worker threads (default: all cores, or RAYON_NUM_THREADS).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -58,6 +66,23 @@ pub fn run(args: Args) -> Result<()> {
         Some(shard) => sweep.shard(shard),
         None => sweep.runs.clone(),
     };
+    if args.dry_run {
+        let work: f64 = runs
+            .iter()
+            .map(|r| work(&sweep.groups[r.group].scenario, r.signal, r.n))
+            .sum();
+        let mut groups: Vec<usize> = runs.iter().map(|r| r.group).collect();
+        groups.dedup();
+        println!(
+            "{} runs in {} (scenario, seed) groups; {:.3e} work units, about {:.0} core-seconds at {:.0e} s per unit",
+            runs.len(),
+            groups.len(),
+            work,
+            work * SECONDS_PER_WORK_UNIT,
+            SECONDS_PER_WORK_UNIT
+        );
+        return Ok(());
+    }
     let format = args
         .format
         .or_else(|| args.out.as_deref().and_then(Format::from_extension))

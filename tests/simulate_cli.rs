@@ -1,0 +1,207 @@
+//! `simulate` and `merge` from the command line: determinism, shards, and bad input.
+
+mod common;
+use common::{files, lb, write};
+use predicates::prelude::*;
+
+const SWEEP: &str = r#"
+signals = ["hard", "soft", "triplet", "pair"]
+n = [20, 200]
+seeds = 3
+classes = [3, 6]
+dims = [4]
+features = [12]
+noise = [0.1]
+"#;
+
+fn simulate(dir: &std::path::Path, out: &str, threads: &str, extra: &[&str]) -> Vec<u8> {
+    let sweep = write(dir, "sweep.toml", SWEEP);
+    lb().args(["simulate", "--sweep"])
+        .arg(&sweep)
+        .args(["--out", dir.join(out).to_str().unwrap(), "--no-timing"])
+        .args(extra)
+        .env("RAYON_NUM_THREADS", threads)
+        .assert()
+        .success();
+    std::fs::read(dir.join(out)).unwrap()
+}
+
+#[test]
+fn output_is_byte_identical_across_threads_invocations_and_shards() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = simulate(dir.path(), "one.csv", "1", &[]);
+    let two = simulate(dir.path(), "two.csv", "2", &[]);
+    let again = simulate(dir.path(), "again.csv", "2", &[]);
+    assert_eq!(one, two, "1 vs 2 threads");
+    assert_eq!(two, again, "two invocations");
+    let text = String::from_utf8(one.clone()).unwrap();
+    assert!(text.starts_with("run,signal,n,classes,dims,features,rep_dims,nuisance,noise,latent,soft_annotators,pool,seed,cka,transfer,cka_floor,transfer_floor,tau,evals,seconds\n"));
+    assert_eq!(text.lines().count(), 1 + 2 * 3 * 4 * 2);
+
+    let mut parts = Vec::new();
+    for i in 1..=3 {
+        let name = format!("part{i}.csv");
+        simulate(dir.path(), &name, "2", &["--shard", &format!("{i}/3")]);
+        parts.push(dir.path().join(name));
+    }
+    let merged = dir.path().join("merged.csv");
+    lb().arg("merge")
+        .args(&parts)
+        .arg("--out")
+        .arg(&merged)
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read(&merged).unwrap(),
+        one,
+        "shards merged vs unsplit"
+    );
+}
+
+#[test]
+fn timing_changes_only_the_seconds_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = String::from_utf8(simulate(dir.path(), "a.csv", "2", &[])).unwrap();
+    let sweep = dir.path().join("sweep.toml");
+    let timed = dir.path().join("timed.csv");
+    lb().args(["simulate", "--sweep"])
+        .arg(&sweep)
+        .arg("--out")
+        .arg(&timed)
+        .assert()
+        .success();
+    let timed = std::fs::read_to_string(&timed).unwrap();
+    let strip = |s: &str| -> Vec<String> {
+        s.lines()
+            .map(|l| l.rsplit_once(',').unwrap().0.to_string())
+            .collect()
+    };
+    assert_eq!(strip(&plain), strip(&timed));
+    assert!(
+        timed.lines().skip(1).any(|l| !l.ends_with(",0.0")),
+        "seconds were recorded"
+    );
+}
+
+#[test]
+fn json_output_has_one_object_per_run() {
+    let dir = tempfile::tempdir().unwrap();
+    simulate(dir.path(), "runs.json", "2", &[]);
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("runs.json")).unwrap()).unwrap();
+    let runs = v.as_array().unwrap();
+    assert_eq!(runs.len(), 48);
+    assert!(runs[0]["cka"].as_f64().unwrap() >= 0.0);
+}
+
+/// Each bad sweep fails with a non-zero exit, a message naming the key and value, and no file.
+#[test]
+fn bad_sweeps_are_named_and_leave_no_output() {
+    let cases = [
+        (
+            "signals = [\"quadruplet\"]\nn = [10]",
+            vec!["quadruplet", "hard"],
+        ),
+        (
+            "signals = [\"hard\"]\nn = [10]\nclases = [3]",
+            vec!["clases"],
+        ),
+        ("signals = [\"hard\"]\nn = [0]", vec!["`n`", "0"]),
+        (
+            "signals = [\"hard\"]\nn = [10]\ndims = [80]\nfeatures = [64]",
+            vec!["features", "dims=80"],
+        ),
+        (
+            "signals = [\"hard\"]\nn = [10]\nclasses = [4]\nnoise = [0.8]",
+            vec!["noise", "0.8"],
+        ),
+        (
+            "signals = [\"hard\"]\nn = [10]\nnoise = [-0.1]",
+            vec!["noise", "-0.1"],
+        ),
+        (
+            "signals = [\"hard\"]\nn = [10]\nclasses = []",
+            vec!["classes", "non-empty"],
+        ),
+        ("signals = []\nn = [10]", vec!["signals"]),
+    ];
+    for (text, needles) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let sweep = write(dir.path(), "bad.toml", text);
+        let out = dir.path().join("runs.csv");
+        let assert = lb()
+            .args(["simulate", "--sweep"])
+            .arg(&sweep)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .failure();
+        let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+        assert!(
+            stderr.contains("bad.toml"),
+            "{text:?}: the file is not named: {stderr}"
+        );
+        for needle in needles {
+            assert!(
+                stderr.contains(needle),
+                "{text:?}: {needle:?} missing from: {stderr}"
+            );
+        }
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert_eq!(
+            files(dir.path()),
+            vec!["bad.toml".to_string()],
+            "{text:?} left files behind"
+        );
+    }
+}
+
+#[test]
+fn unwritable_output_fails_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let sweep = write(dir.path(), "sweep.toml", SWEEP);
+    lb().args(["simulate", "--sweep"])
+        .arg(&sweep)
+        .arg("--out")
+        .arg(dir.path().join("missing").join("runs.csv"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("missing").and(predicate::str::contains("runs.csv")));
+    lb().args(["simulate", "--sweep"])
+        .arg(dir.path().join("nope.toml"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("nope.toml"));
+}
+
+#[test]
+fn merge_rejects_duplicates_and_bad_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    simulate(dir.path(), "a.csv", "2", &[]);
+    let a = dir.path().join("a.csv");
+    lb().arg("merge")
+        .arg(&a)
+        .arg(&a)
+        .arg("--out")
+        .arg(dir.path().join("m.csv"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("appears in more than one input"));
+    let bad = write(dir.path(), "bad.csv", "run,signal,n\n0,hard,ten\n");
+    lb().arg("merge")
+        .arg(&bad)
+        .arg("--out")
+        .arg(dir.path().join("m.csv"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("bad.csv").and(predicate::str::contains("line 2")));
+    assert!(!dir.path().join("m.csv").exists());
+}
+
+#[test]
+fn help_explains_the_columns() {
+    lb().args(["simulate", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("cka_floor").and(predicate::str::contains("--shard")));
+}
