@@ -142,8 +142,9 @@ fn solve<const K: usize>(mut a: [[f64; K]; K], mut b: [f64; K]) -> [f64; K] {
         }
         for r in col + 1..K {
             let f = a[r][col] / d;
-            for c in col..K {
-                a[r][c] -= f * a[col][c];
+            let pivot_row = a[col];
+            for (x, p) in a[r][col..].iter_mut().zip(&pivot_row[col..]) {
+                *x -= f * p;
             }
             b[r] -= f * b[col];
         }
@@ -171,6 +172,15 @@ pub fn ln_covariate(cov: Covariate, sc: &Scenario, bits: Option<&BitsModel>, n: 
     }
 }
 
+/// What a model's curves are functions of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spec {
+    pub metric: Metric,
+    pub covariate: Covariate,
+    /// The plain power-law baseline: no scenario features, floor or cap.
+    pub baseline: bool,
+}
+
 /// The curve inputs of (scenario, signal, n). With `baseline`, the plain power law in raw n:
 /// no scenario features, no floor and no cap.
 #[inline]
@@ -178,12 +188,15 @@ pub fn inputs(
     sc: &Scenario,
     signal: Signal,
     n: f64,
-    metric: Metric,
-    cov: Covariate,
+    spec: Spec,
     bits: Option<&BitsModel>,
-    baseline: bool,
     floor: &FloorModel,
 ) -> Inputs {
+    let Spec {
+        metric,
+        covariate: cov,
+        baseline,
+    } = spec;
     if baseline {
         return Inputs {
             ln_x: n.max(0.0).ln(),

@@ -364,10 +364,12 @@ impl Model {
             sc,
             signal,
             n,
-            self.metric,
-            self.covariate,
+            covariate::Spec {
+                metric: self.metric,
+                covariate: self.covariate,
+                baseline: self.baseline,
+            },
             bits,
-            self.baseline,
             &self.floor,
         )
     }
@@ -514,7 +516,7 @@ mod properties {
             classes in 4usize..=20, dims in 8usize..=24, extra in 0usize..=104, noise in 0.1f64..0.4, k in 0usize..4
         ) {
             let m = Model::embedded_default();
-            let sc = Scenario { classes, dims, features: (dims + extra).max(48).min(128), noise, ..Scenario::default() };
+            let sc = Scenario { classes, dims, features: (dims + extra).clamp(48, 128), noise, ..Scenario::default() };
             let s = Signal::ALL[k];
             let sm = m.signal(s).unwrap();
             let (base, ceil) = sm.params.bounds(&m.inputs(&sc, s, 1.0));

@@ -144,10 +144,12 @@ pub fn run_inputs(
         &r.scenario(),
         r.signal,
         r.n as f64,
-        opts.metric,
-        opts.covariate,
+        covariate::Spec {
+            metric: opts.metric,
+            covariate: opts.covariate,
+            baseline: opts.baseline,
+        },
         bits,
-        opts.baseline,
         floor,
     )
 }
