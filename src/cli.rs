@@ -20,6 +20,9 @@ pub enum Command {
     Simulate(crate::commands::simulate::Args),
     Merge(crate::commands::merge::Args),
     Calibrate(Box<crate::commands::calibrate::Args>),
+    Info(crate::commands::info::Args),
+    Fit(crate::commands::fit::Args),
+    Predict(crate::commands::predict::Args),
 }
 
 #[cfg(test)]

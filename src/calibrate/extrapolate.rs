@@ -35,6 +35,7 @@ pub fn power_law_n_for_target(pts: &[CurvePoint], target: f64) -> Result<Option<
                 z: [0.0; 4],
                 floor: 0.0,
                 cap: 1.0,
+                w: [0.0; 3],
             },
             y: p.y,
             seed: i as u64,

@@ -65,6 +65,7 @@ pub fn inputs(n: f64, floor: f64) -> Inputs {
         z: [0.0; 4],
         floor,
         cap: 1.0,
+        w: [0.0; 3],
     }
 }
 
@@ -74,14 +75,14 @@ struct Problem<'a> {
     floor: f64,
     pts: &'a [CurvePoint],
     ys: &'a [f64],
-    // literal 8 (= N_PARAMS): a named constant here trips a rustc 1.95 ICE in the closure below
-    mu: [f64; 8],
-    sd: [f64; 8],
-    free: [bool; 8],
+    // literal 11 (= N_PARAMS): a named constant here trips a rustc 1.95 ICE in the closure below
+    mu: [f64; 11],
+    sd: [f64; 11],
+    free: [bool; 11],
     sigma: f64,
 }
 
-const _: () = assert!(N_PARAMS == 8);
+const _: () = assert!(N_PARAMS == 11);
 
 impl Problem<'_> {
     fn cost_grad(&self, theta: &[f64]) -> (f64, [f64; N_PARAMS]) {

@@ -56,6 +56,7 @@ pub fn build_model(
             family: f.family,
             params: f.params,
             spread: spread(&f.replicates),
+            bits: None,
             residual: Residual {
                 c0: f.sigma.max(1e-9).ln(),
                 c1: 0.0,

@@ -164,6 +164,9 @@ mod tests {
                 beta_dims: 0.0,
                 beta_features: 0.0,
                 beta_noise: 0.0,
+                gamma_cap: 0.0,
+                gamma_noise: 0.0,
+                gamma_dims: 0.0,
             },
         )
     }

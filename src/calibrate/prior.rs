@@ -84,6 +84,9 @@ impl Prior {
             beta_dims: 0.0,
             beta_features: 0.0,
             beta_noise: 0.0,
+            gamma_cap: 0.0,
+            gamma_noise: 0.0,
+            gamma_dims: 0.0,
         }
         .to_theta()
     }

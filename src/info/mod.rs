@@ -21,6 +21,7 @@
 
 pub mod estimators;
 pub mod logs;
+pub mod synthetic;
 pub mod theory;
 
 use crate::error::Result;

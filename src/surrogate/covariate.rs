@@ -61,12 +61,136 @@ pub enum Covariate {
     Bits,
 }
 
-/// ln of the covariate x. The single place where the covariate is defined.
-#[inline]
-pub fn ln_covariate(cov: Covariate, _sc: &Scenario, _signal: Signal, n: f64) -> f64 {
-    match cov {
-        Covariate::N | Covariate::Bits => n.max(0.0).ln(),
+impl std::str::FromStr for Covariate {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Self> {
+        match s {
+            "n" => Ok(Covariate::N),
+            "bits" => Ok(Covariate::Bits),
+            _ => Err(crate::Error::invalid("covariate", s, "n or bits")),
+        }
     }
+}
+
+/// Number of terms of the bits approximation.
+pub const BITS_TERMS: usize = 6;
+
+/// Basis of the bits approximation: `[1, ln h(C, e), ln p(C, e), ln C, ln d, e]`, where h and p
+/// are the closed-form bits of a hard label and of a pair through a symmetric annotator with
+/// error rate e (SCIENCE.md), floored at 0.01 bits.
+#[inline]
+pub fn bits_basis(sc: &Scenario) -> [f64; BITS_TERMS] {
+    use crate::info::theory::{hard_symmetric_bits, pair_symmetric_bits};
+    let (c, e) = (sc.classes, sc.noise);
+    [
+        1.0,
+        hard_symmetric_bits(c, e).max(0.01).ln(),
+        pair_symmetric_bits(c, e).max(0.01).ln(),
+        (c as f64).ln(),
+        (sc.dims as f64).ln(),
+        e,
+    ]
+}
+
+/// A cheap stand-in for `info::signal_bits` (a Monte Carlo estimate, ~0.1 s a call) inside
+/// predictions: `ln bits = coef . bits_basis(scenario)`, least squares on the bits measured
+/// at the sweep's scenarios. `max_rel_err` is its largest relative error there.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BitsModel {
+    pub coef: [f64; BITS_TERMS],
+    pub max_rel_err: f64,
+}
+
+impl BitsModel {
+    #[inline]
+    pub fn ln_bits(&self, sc: &Scenario) -> f64 {
+        let b = bits_basis(sc);
+        (0..BITS_TERMS).map(|i| self.coef[i] * b[i]).sum()
+    }
+
+    /// Fit on (scenario, measured bits) pairs by ridge-stabilised least squares in ln bits.
+    pub fn fit(points: &[(Scenario, f64)]) -> BitsModel {
+        const K: usize = BITS_TERMS;
+        let mut a = [[0.0; K]; K];
+        let mut b = [0.0; K];
+        for (sc, bits) in points {
+            let x = bits_basis(sc);
+            let y = bits.max(1e-6).ln();
+            for i in 0..K {
+                b[i] += x[i] * y;
+                for j in 0..K {
+                    a[i][j] += x[i] * x[j];
+                }
+            }
+        }
+        for (i, row) in a.iter_mut().enumerate() {
+            row[i] += 1e-6 * (1.0 + row[i]);
+        }
+        let coef = solve(a, b);
+        let mut m = BitsModel {
+            coef,
+            max_rel_err: 0.0,
+        };
+        m.max_rel_err = points
+            .iter()
+            .map(|(sc, bits)| (m.ln_bits(sc).exp() / bits.max(1e-6) - 1.0).abs())
+            .fold(0.0, f64::max);
+        m
+    }
+}
+
+/// Gaussian elimination with partial pivoting of a small symmetric positive system.
+fn solve<const K: usize>(mut a: [[f64; K]; K], mut b: [f64; K]) -> [f64; K] {
+    for col in 0..K {
+        let piv = (col..K)
+            .max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))
+            .unwrap_or(col);
+        a.swap(col, piv);
+        b.swap(col, piv);
+        let d = a[col][col];
+        if d.abs() < 1e-300 {
+            continue;
+        }
+        for r in col + 1..K {
+            let f = a[r][col] / d;
+            let pivot_row = a[col];
+            for (x, p) in a[r][col..].iter_mut().zip(&pivot_row[col..]) {
+                *x -= f * p;
+            }
+            b[r] -= f * b[col];
+        }
+    }
+    let mut x = [0.0; K];
+    for i in (0..K).rev() {
+        let s: f64 = (i + 1..K).map(|j| a[i][j] * x[j]).sum();
+        x[i] = if a[i][i].abs() < 1e-300 {
+            0.0
+        } else {
+            (b[i] - s) / a[i][i]
+        };
+    }
+    x
+}
+
+/// ln of the covariate x. The single place where the covariate is defined:
+/// raw n, or n * bits(scenario, signal) / P_eff(scenario) with P_eff = r * D.
+#[inline]
+pub fn ln_covariate(cov: Covariate, sc: &Scenario, bits: Option<&BitsModel>, n: f64) -> f64 {
+    let ln_n = n.max(0.0).ln();
+    match (cov, bits) {
+        (Covariate::Bits, Some(b)) => ln_n + b.ln_bits(sc) - crate::info::p_eff(sc).ln(),
+        _ => ln_n,
+    }
+}
+
+/// What a model's curves are functions of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spec {
+    pub metric: Metric,
+    pub covariate: Covariate,
+    /// The plain power-law baseline: no scenario features, floor or cap.
+    pub baseline: bool,
 }
 
 /// The curve inputs of (scenario, signal, n). With `baseline`, the plain power law in raw n:
@@ -76,25 +200,43 @@ pub fn inputs(
     sc: &Scenario,
     signal: Signal,
     n: f64,
-    metric: Metric,
-    cov: Covariate,
-    baseline: bool,
+    spec: Spec,
+    bits: Option<&BitsModel>,
     floor: &FloorModel,
 ) -> Inputs {
+    let Spec {
+        metric,
+        covariate: cov,
+        baseline,
+    } = spec;
     if baseline {
         return Inputs {
             ln_x: n.max(0.0).ln(),
             z: [0.0; 4],
             floor: 0.0,
             cap: 1.0,
+            w: [0.0; 3],
         };
     }
     Inputs {
-        ln_x: ln_covariate(cov, sc, signal, n),
+        ln_x: ln_covariate(cov, sc, bits, n),
         z: features(sc),
         floor: floor.floor(sc),
         cap: cap(sc, signal, metric),
+        w: ceiling_features(sc),
     }
+}
+
+/// Ceiling features w = [ln(min(C-1, d)/d), noise - 0.2, ln(d/16)]: how far short of the cap a
+/// signal's quality levels off depends on how much of the latent the classes span.
+#[inline]
+pub fn ceiling_features(sc: &Scenario) -> [f64; 3] {
+    let d = sc.dims as f64;
+    [
+        ((sc.classes.saturating_sub(1) as f64).min(d).max(1.0) / d).ln(),
+        sc.noise - 0.2,
+        (d / 16.0).ln(),
+    ]
 }
 
 /// Scenario features z = [ln(C/10), ln(d/16), ln(D/64), noise - 0.2], zero at the default.
@@ -184,6 +326,35 @@ impl FloorModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bits_model_reproduces_an_exact_log_linear_law() {
+        let scs: Vec<(Scenario, f64)> = [
+            (4, 8, 0.1),
+            (10, 16, 0.2),
+            (20, 24, 0.3),
+            (6, 12, 0.4),
+            (16, 8, 0.0),
+            (2, 32, 0.3),
+            (50, 16, 0.1),
+        ]
+        .iter()
+        .map(|&(classes, dims, noise)| {
+            let sc = Scenario {
+                classes,
+                dims,
+                noise,
+                features: 64,
+                ..Scenario::default()
+            };
+            let b = bits_basis(&sc);
+            let truth = 0.3 + 0.8 * b[1] - 0.1 * b[3] + 0.05 * b[4];
+            (sc, truth.exp())
+        })
+        .collect();
+        let m = BitsModel::fit(&scs);
+        assert!(m.max_rel_err < 1e-3, "{m:?}");
+    }
 
     #[test]
     fn default_floor_and_cap_match_the_simulation() {

@@ -7,7 +7,8 @@
 //!   u        = x / x0,   x = covariate(n, scenario)           (raw n, or bits per parameter)
 //!   ln x0    = log_x0 + beta . z(scenario)                     (scenario shift of the scale)
 //!   z        = [ln(C/10), ln(d/16), ln(D/64), noise - 0.2]     (centred at the default scenario)
-//!   ceiling  = qmax * cap(scenario, signal)                    (cap: see `covariate::cap`)
+//!   ceiling  = sigmoid(logit(qmax) + gamma . w) * cap(scenario, signal)
+//!   w        = [ln(min(C-1, d)/d), noise - 0.2, ln(d/16)]      (how far short of the cap)
 //!   base     = base_frac * floor(scenario)                     (quality at vanishing n)
 //! ```
 //!
@@ -22,7 +23,7 @@ use super::families::Family;
 use serde::{Deserialize, Serialize};
 
 /// Number of fitted parameters per signal.
-pub const N_PARAMS: usize = 8;
+pub const N_PARAMS: usize = 11;
 /// Parameter names in fitting order.
 pub const PARAM_NAMES: [&str; N_PARAMS] = [
     "log_x0",
@@ -33,9 +34,14 @@ pub const PARAM_NAMES: [&str; N_PARAMS] = [
     "beta_dims",
     "beta_features",
     "beta_noise",
+    "gamma_cap",
+    "gamma_noise",
+    "gamma_dims",
 ];
 /// Index of the first scenario coefficient.
 pub const BETA0: usize = 4;
+/// Index of the first ceiling coefficient.
+pub const GAMMA0: usize = 8;
 /// Bounds of the shape exponent alpha.
 pub const ALPHA_LO: f64 = 0.05;
 pub const ALPHA_HI: f64 = 5.0;
@@ -51,6 +57,8 @@ pub struct Inputs {
     pub floor: f64,
     /// Ceiling cap of the scenario and signal (1 when the spec ignores it).
     pub cap: f64,
+    /// Ceiling features w (zeros when the spec ignores them).
+    pub w: [f64; 3],
 }
 
 /// Natural-scale parameters of one signal's curve.
@@ -65,6 +73,9 @@ pub struct Params {
     pub beta_dims: f64,
     pub beta_features: f64,
     pub beta_noise: f64,
+    pub gamma_cap: f64,
+    pub gamma_noise: f64,
+    pub gamma_dims: f64,
 }
 
 fn sigmoid(t: f64) -> f64 {
@@ -88,6 +99,9 @@ impl Params {
             self.beta_dims,
             self.beta_features,
             self.beta_noise,
+            self.gamma_cap,
+            self.gamma_noise,
+            self.gamma_dims,
         ]
     }
 
@@ -101,6 +115,9 @@ impl Params {
             beta_dims: a[5],
             beta_features: a[6],
             beta_noise: a[7],
+            gamma_cap: a[8],
+            gamma_noise: a[9],
+            gamma_dims: a[10],
         }
     }
 
@@ -154,17 +171,32 @@ impl Params {
             - self.beta_noise * z[3]
     }
 
+    /// Share of the cap reached as n grows, for these inputs.
+    #[inline]
+    pub fn qmax_at(&self, inp: &Inputs) -> f64 {
+        if self.gamma_cap == 0.0 && self.gamma_noise == 0.0 && self.gamma_dims == 0.0 {
+            return self.qmax;
+        }
+        let w = inp.w;
+        sigmoid(
+            logit(self.qmax)
+                + self.gamma_cap * w[0]
+                + self.gamma_noise * w[1]
+                + self.gamma_dims * w[2],
+        )
+    }
+
     /// Predicted quality (hot path).
     #[inline]
     pub fn predict(&self, family: Family, inp: &Inputs) -> f64 {
-        let base = self.base_frac * inp.floor;
-        let ceil = self.qmax * inp.cap;
+        let (base, ceil) = self.bounds(inp);
         base + (ceil - base) * family.value(self.ln_u(inp), self.alpha)
     }
 
     /// Lower and upper asymptotes (base, ceiling) of the curve for these inputs.
+    #[inline]
     pub fn bounds(&self, inp: &Inputs) -> (f64, f64) {
-        (self.base_frac * inp.floor, self.qmax * inp.cap)
+        (self.base_frac * inp.floor, self.qmax_at(inp) * inp.cap)
     }
 }
 
@@ -177,8 +209,9 @@ pub fn predict_grad(family: Family, theta: &[f64], inp: &Inputs) -> (f64, [f64; 
 #[inline]
 pub fn grad_at(family: Family, p: &Params, inp: &Inputs) -> (f64, [f64; N_PARAMS]) {
     let e = family.eval(p.ln_u(inp), p.alpha);
+    let qm = p.qmax_at(inp);
     let base = p.base_frac * inp.floor;
-    let ceil = p.qmax * inp.cap;
+    let ceil = qm * inp.cap;
     let span = ceil - base;
     let q = base + span * e.f;
     let s1 = (p.alpha - ALPHA_LO) / (ALPHA_HI - ALPHA_LO);
@@ -186,10 +219,14 @@ pub fn grad_at(family: Family, p: &Params, inp: &Inputs) -> (f64, [f64; N_PARAMS
     let mut g = [0.0; N_PARAMS];
     g[0] = d_scale;
     g[1] = span * e.d_alpha * (ALPHA_HI - ALPHA_LO) * s1 * (1.0 - s1);
-    g[2] = e.f * inp.cap * p.qmax * (1.0 - p.qmax);
+    let d_qm = e.f * inp.cap * qm * (1.0 - qm);
+    g[2] = d_qm;
     g[3] = (1.0 - e.f) * inp.floor * p.base_frac * (1.0 - p.base_frac);
     for k in 0..4 {
         g[BETA0 + k] = d_scale * inp.z[k];
+    }
+    for k in 0..3 {
+        g[GAMMA0 + k] = d_qm * inp.w[k];
     }
     (q, g)
 }
@@ -211,7 +248,7 @@ mod tests {
             let fam = [Family::Power, Family::Weibull, Family::Mmf, Family::Plain][k];
             let mut theta = theta;
             theta[0] += ln_x; // keep u near 1, where all terms are live
-            let inp = Inputs { ln_x, z, floor, cap: 0.8 };
+            let inp = Inputs { ln_x, z, floor, cap: 0.8, w: [z[0], -z[1], 0.5 * z[2]] };
             let (q, g) = predict_grad(fam, &theta, &inp);
             prop_assert!((q - Params::from_theta(&theta).predict(fam, &inp)).abs() < 1e-12);
             for i in 0..N_PARAMS {
@@ -236,6 +273,9 @@ mod tests {
             beta_dims: -0.2,
             beta_features: 0.3,
             beta_noise: 1.0,
+            gamma_cap: 0.5,
+            gamma_noise: -1.0,
+            gamma_dims: 0.2,
         };
         let q = Params::from_theta(&p.to_theta());
         for (a, b) in p.to_array().iter().zip(q.to_array()) {

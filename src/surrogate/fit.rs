@@ -4,10 +4,10 @@
 //! | setting        | value | purpose                                                       |
 //! |----------------|-------|---------------------------------------------------------------|
 //! | [`HUBER_DELTA`]| 0.02  | residuals beyond this (in quality units) count linearly        |
-//! | [`RIDGE`]      | 1e-8  | tiny L2 on the scenario coefficients beta, for conditioning    |
+//! | [`RIDGE`]      | 1e-8  | tiny L2 on the scenario coefficients beta and gamma           |
 //! | [`MAX_ITERS`]  | 500   | L-BFGS iterations per start                                    |
 
-use super::curve::{self, BETA0, Inputs, N_PARAMS, Params};
+use super::curve::{self, BETA0, GAMMA0, Inputs, N_PARAMS, Params};
 use super::families::Family;
 use crate::error::{Error, Result};
 use argmin::core::{CostFunction, Executor, Gradient, State};
@@ -133,6 +133,12 @@ pub fn free_mask(family: Family, points: &[Point], use_floor: bool) -> [bool; N_
             .any(|p| (p.inp.z[k] - points[0].inp.z[k]).abs() > 1e-12);
         free[BETA0 + k] = varies && family != Family::Plain;
     }
+    for k in 0..3 {
+        let varies = points
+            .iter()
+            .any(|p| (p.inp.w[k] - points[0].inp.w[k]).abs() > 1e-12);
+        free[GAMMA0 + k] = varies && family != Family::Plain;
+    }
     free
 }
 
@@ -158,6 +164,9 @@ pub fn starts(points: &[Point]) -> Vec<Params> {
                 beta_dims: 0.0,
                 beta_features: 0.0,
                 beta_noise: 0.0,
+                gamma_cap: 0.0,
+                gamma_noise: 0.0,
+                gamma_dims: 0.0,
             });
         }
     }
@@ -255,6 +264,7 @@ mod tests {
                         z: *z,
                         floor: 0.07,
                         cap: 0.8,
+                        w: [z[0] + z[1], z[3], z[1]],
                     };
                     let y = truth.predict(family, &inp)
                         + if noise > 0.0 {
@@ -285,6 +295,9 @@ mod tests {
             beta_dims: -0.3,
             beta_features: 0.8,
             beta_noise: 2.0,
+            gamma_cap: 0.4,
+            gamma_noise: -1.5,
+            gamma_dims: 0.3,
         }
     }
 

@@ -2,7 +2,7 @@
 //! parameters, their bootstrap replicates and a residual-spread model, plus the scenario range
 //! it was fitted on and where it came from.
 
-use super::covariate::{self, Covariate, FloorModel, Metric};
+use super::covariate::{self, BitsModel, Covariate, FloorModel, Metric};
 use super::curve::{Inputs, N_PARAMS, Params};
 use super::families::Family;
 use super::{Prediction, QualityModel};
@@ -101,6 +101,9 @@ pub struct SignalModel {
     /// Bootstrap standard deviation of each parameter.
     pub spread: Params,
     pub residual: Residual,
+    /// The bits-per-annotation approximation, with the `bits` covariate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bits: Option<BitsModel>,
     pub diagnostics: Diagnostics,
     /// Bootstrap replicates (natural-scale parameters in the order of `curve::PARAM_NAMES`).
     pub bootstrap: Vec<[f64; N_PARAMS]>,
@@ -203,11 +206,13 @@ impl Model {
                 ),
             ));
         }
-        if self.covariate == Covariate::Bits {
+        if self.covariate == Covariate::Bits
+            && let Some(s) = self.signals.iter().find(|s| s.bits.is_none())
+        {
             return Err(Error::invalid(
-                "covariate",
-                "bits",
-                "\"n\" (this build has no information module to compute bits per annotation)",
+                format!("signals.{}.bits", s.signal),
+                "missing",
+                "a bits approximation for every signal with covariate = \"bits\"",
             ));
         }
         if !(self.level > 0.0 && self.level < 1.0) {
@@ -343,13 +348,28 @@ impl Model {
     /// Inputs of the curve for (scenario, signal, n).
     #[inline]
     pub fn inputs(&self, sc: &Scenario, signal: Signal, n: f64) -> Inputs {
+        let bits = self.signal(signal).and_then(|s| s.bits.as_ref());
+        self.inputs_with(sc, signal, bits, n)
+    }
+
+    #[inline]
+    fn inputs_with(
+        &self,
+        sc: &Scenario,
+        signal: Signal,
+        bits: Option<&BitsModel>,
+        n: f64,
+    ) -> Inputs {
         covariate::inputs(
             sc,
             signal,
             n,
-            self.metric,
-            self.covariate,
-            self.baseline,
+            covariate::Spec {
+                metric: self.metric,
+                covariate: self.covariate,
+                baseline: self.baseline,
+            },
+            bits,
             &self.floor,
         )
     }
@@ -360,7 +380,7 @@ impl Model {
     pub fn mean_sd(&self, sc: &Scenario, signal: Signal, n: f64) -> Option<(f64, f64)> {
         let i = self.cache.index[signal_slot(signal)]?;
         let s = &self.signals[i];
-        let inp = self.inputs(sc, signal, n);
+        let inp = self.inputs_with(sc, signal, s.bits.as_ref(), n);
         let mean = s.params.predict(s.family, &inp);
         let reps = &self.cache.replicates[i];
         let var_boot = if reps.len() > 1 {
@@ -421,5 +441,98 @@ impl QualityModel for Model {
 
     fn floor(&self, scenario: &Scenario) -> f64 {
         self.floor.floor(scenario)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_default_parses_and_predicts_sensibly() {
+        let m = Model::embedded_default();
+        let sc = Scenario::default();
+        for s in Signal::ALL {
+            assert!(m.signal(s).is_some(), "{s} missing");
+            let p = m.predict(&sc, s, 1000.0);
+            assert!(p.lo <= p.mean && p.mean <= p.hi, "{s}: {p:?}");
+            assert!((0.0..=1.0).contains(&p.mean));
+        }
+        assert!(m.check_range(&sc).is_empty());
+    }
+
+    #[test]
+    fn toml_round_trips() {
+        let m = Model::embedded_default();
+        let back = Model::from_toml_str(&m.to_toml_string().unwrap()).unwrap();
+        assert_eq!(m, back);
+    }
+
+    #[test]
+    fn unknown_version_and_family_are_named() {
+        let text = EMBEDDED_DEFAULT.replacen("format_version = 1", "format_version = 7", 1);
+        let msg = Model::from_toml_str(&text).unwrap_err().to_string();
+        assert!(msg.contains("format_version") && msg.contains('7'), "{msg}");
+        let fam = m_family(EMBEDDED_DEFAULT);
+        let text =
+            EMBEDDED_DEFAULT.replacen(&format!("family = \"{fam}\""), "family = \"gompertz\"", 1);
+        let msg = Model::from_toml_str(&text).unwrap_err().to_string();
+        assert!(msg.contains("gompertz") && msg.contains("mmf"), "{msg}");
+    }
+
+    fn m_family(text: &str) -> String {
+        Model::from_toml_str(text).unwrap().signals[0]
+            .family
+            .to_string()
+    }
+
+    #[test]
+    fn range_warning_names_the_range() {
+        let m = Model::embedded_default();
+        let sc = Scenario {
+            classes: 500,
+            ..Scenario::default()
+        };
+        let w = m.check_range(&sc);
+        assert_eq!(w.len(), 1);
+        assert!(
+            w[0].contains("classes = 500") && w[0].contains(&format!("{}", m.range.classes[1])),
+            "{}",
+            w[0]
+        );
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Monotone in n, inside [base, ceiling] (base <= floor: see `curve`), interval around the mean.
+        #[test]
+        fn predictions_are_monotone_and_bounded(
+            classes in 4usize..=20, dims in 8usize..=24, extra in 0usize..=104, noise in 0.1f64..0.4, k in 0usize..4
+        ) {
+            let m = Model::embedded_default();
+            let sc = Scenario { classes, dims, features: (dims + extra).clamp(48, 128), noise, ..Scenario::default() };
+            let s = Signal::ALL[k];
+            let sm = m.signal(s).unwrap();
+            let (base, ceil) = sm.params.bounds(&m.inputs(&sc, s, 1.0));
+            prop_assert!(base <= m.floor(&sc) + 1e-12);
+            prop_assert!((m.ceiling(&sc, s) - ceil).abs() < 1e-12);
+            let mut last = f64::NEG_INFINITY;
+            for i in 0..60 {
+                let n = 10f64.powf(i as f64 / 10.0);
+                let p = m.predict(&sc, s, n);
+                prop_assert!(p.mean >= last - 1e-12, "n = {n}: {} < {last}", p.mean);
+                prop_assert!(p.mean >= base - 1e-12 && p.mean <= ceil + 1e-12);
+                prop_assert!(p.lo <= p.mean && p.mean <= p.hi);
+                let q = m.quantile(&sc, s, n, 0.9);
+                prop_assert!(q <= p.mean + 1e-12);
+                last = p.mean;
+            }
+        }
     }
 }

@@ -90,7 +90,7 @@ pub fn parse_runs(bytes: &[u8], path: &Path) -> Result<Vec<RunRecord>> {
                     let column = err
                         .field()
                         .and_then(|i| headers.get(i as usize))
-                        .unwrap_or("?");
+                        .unwrap_or_else(|| enum_column(&headers, &rec));
                     row_err(line, format!("column `{column}`: {}", err.kind()))
                 }
                 _ => row_err(line, e.to_string()),
@@ -117,6 +117,23 @@ pub fn parse_runs(bytes: &[u8], path: &Path) -> Result<Vec<RunRecord>> {
         out.push(run);
     }
     Ok(out)
+}
+
+/// The enum column whose value does not parse (serde does not report the field of an enum).
+fn enum_column<'h>(headers: &'h csv::StringRecord, rec: &csv::StringRecord) -> &'h str {
+    let value = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .and_then(|i| rec.get(i))
+    };
+    if value("signal").is_some_and(|v| v.parse::<crate::signal::Signal>().is_err()) {
+        return "signal";
+    }
+    if value("latent").is_some_and(|v| v.parse::<crate::scenario::Latent>().is_err()) {
+        return "latent";
+    }
+    "?"
 }
 
 /// A stable 64-bit FNV-1a hash of a file's bytes, written as 16 hex digits with its name.

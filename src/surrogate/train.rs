@@ -2,8 +2,8 @@
 //! cross-validation, the robust fit, the residual spread and the bootstrap.
 
 use super::bootstrap::{bootstrap, spread};
-use super::covariate::{self, Covariate, FloorModel, Metric};
-use super::curve::{Inputs, Params};
+use super::covariate::{self, BitsModel, Covariate, FloorModel, Metric};
+use super::curve::{GAMMA0, Inputs, N_PARAMS, Params};
 use super::families::Family;
 use super::fit::{Fitted, Point, fit_curve, free_mask, starts};
 use super::model::{Diagnostics, Model, Range, Residual, SignalModel};
@@ -12,6 +12,7 @@ use crate::scenario::Scenario;
 use crate::signal::Signal;
 use crate::sim::RunRecord;
 use rayon::prelude::*;
+use std::collections::HashMap;
 
 /// Fewest runs a signal needs, and fewest distinct annotation counts among them.
 pub const MIN_RUNS: usize = 12;
@@ -27,6 +28,7 @@ pub const CV_FOLDS: usize = 4;
 /// | `covariate`  | n         | raw n, or bits per parameter (needs the info module)         |
 /// | `families`   | all three | candidate families; one entry skips the selection            |
 /// | `baseline`   | false     | plain power law in raw n, no floor, cap or scenario terms    |
+/// | `ceiling_terms` | false | ceiling share of the cap varies with the scenario (gamma)  |
 /// | `bootstrap`  | 50        | bootstrap replicates over seeds (0: no intervals but residual)|
 /// | `level`      | 0.9       | nominal coverage of prediction intervals                     |
 /// | `seed`       | 0         | seed of the bootstrap draws                                  |
@@ -36,6 +38,8 @@ pub struct FitOptions {
     pub covariate: Covariate,
     pub families: Vec<Family>,
     pub baseline: bool,
+    /// Let the ceiling's share of the cap depend on the scenario (gamma terms).
+    pub ceiling_terms: bool,
     pub bootstrap: usize,
     pub level: f64,
     pub seed: u64,
@@ -48,6 +52,7 @@ impl Default for FitOptions {
             covariate: Covariate::N,
             families: Family::CANDIDATES.to_vec(),
             baseline: false,
+            ceiling_terms: false,
             bootstrap: 50,
             level: 0.9,
             seed: 0,
@@ -131,16 +136,71 @@ pub fn fit_floor(runs: &[RunRecord], metric: Metric) -> FloorModel {
 }
 
 /// The curve inputs of a run under the options.
-pub fn run_inputs(r: &RunRecord, opts: &FitOptions, floor: &FloorModel) -> Inputs {
+pub fn run_inputs(
+    r: &RunRecord,
+    opts: &FitOptions,
+    bits: Option<&BitsModel>,
+    floor: &FloorModel,
+) -> Inputs {
     covariate::inputs(
         &r.scenario(),
         r.signal,
         r.n as f64,
-        opts.metric,
-        opts.covariate,
-        opts.baseline,
+        covariate::Spec {
+            metric: opts.metric,
+            covariate: opts.covariate,
+            baseline: opts.baseline,
+        },
+        bits,
         floor,
     )
+}
+
+/// Measured bits per annotation of each (scenario key, signal) of a sweep.
+pub type BitsTable = HashMap<(String, Signal), f64>;
+
+/// Settings of the bits estimates behind the `bits` covariate: one world per scenario keeps a
+/// 64-scenario sweep's table to a few seconds; the approximation error dwarfs the MC error.
+pub fn bits_settings() -> crate::info::Settings {
+    crate::info::Settings {
+        worlds: 1,
+        ..crate::info::Settings::default()
+    }
+}
+
+/// Bits per annotation of every scenario and signal in `runs` (in parallel).
+///
+/// # Errors
+/// An invalid scenario.
+pub fn bits_table(runs: &[RunRecord]) -> Result<BitsTable> {
+    let mut keys: Vec<(String, Scenario, Signal)> = Vec::new();
+    for r in runs {
+        let k = scenario_key(r);
+        if !keys.iter().any(|x| x.0 == k && x.2 == r.signal) {
+            keys.push((k, r.scenario(), r.signal));
+        }
+    }
+    let settings = bits_settings();
+    keys.par_iter()
+        .map(|(k, sc, s)| {
+            crate::info::signal_bits_with(sc, *s, &settings).map(|b| ((k.clone(), *s), b.bits))
+        })
+        .collect()
+}
+
+fn bits_model(runs: &[RunRecord], signal: Signal, table: &BitsTable) -> BitsModel {
+    let mut pts: Vec<(Scenario, f64)> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for r in runs.iter().filter(|r| r.signal == signal) {
+        let k = scenario_key(r);
+        if !seen.contains(&k)
+            && let Some(&b) = table.get(&(k.clone(), signal))
+        {
+            seen.push(k);
+            pts.push((r.scenario(), b));
+        }
+    }
+    BitsModel::fit(&pts)
 }
 
 /// Points of one signal.
@@ -149,13 +209,14 @@ pub fn points(
     ids: &[usize],
     signal: Signal,
     opts: &FitOptions,
+    bits: Option<&BitsModel>,
     floor: &FloorModel,
 ) -> Vec<Point> {
     runs.iter()
         .zip(ids)
         .filter(|(r, _)| r.signal == signal)
         .map(|(r, &scenario)| Point {
-            inp: run_inputs(r, opts, floor),
+            inp: run_inputs(r, opts, bits, floor),
             y: observed(r, opts.metric).0,
             seed: r.seed,
             scenario,
@@ -181,8 +242,17 @@ pub fn check_enough(signal: Signal, pts: &[Point]) -> Result<()> {
     Ok(())
 }
 
+/// Free parameters under the options.
+fn mask(family: Family, pts: &[Point], opts: &FitOptions) -> [bool; N_PARAMS] {
+    let mut free = free_mask(family, pts, !opts.baseline);
+    if !opts.ceiling_terms {
+        free[GAMMA0..].iter_mut().for_each(|f| *f = false);
+    }
+    free
+}
+
 fn fit_family(family: Family, pts: &[Point], opts: &FitOptions) -> Result<Fitted> {
-    let free = free_mask(family, pts, !opts.baseline);
+    let free = mask(family, pts, opts);
     fit_curve(family, pts, None, free, &starts(pts))
 }
 
@@ -290,6 +360,25 @@ fn range_of(runs: &[RunRecord]) -> Range {
 /// # Errors
 /// No runs; a signal with too few runs (how many are needed is named); a numerical failure.
 pub fn fit_model(runs: &[RunRecord], sweep_hash: &str, opts: &FitOptions) -> Result<Model> {
+    let table = if opts.covariate == Covariate::Bits && !opts.baseline {
+        bits_table(runs)?
+    } else {
+        BitsTable::new()
+    };
+    fit_model_with(runs, sweep_hash, opts, &table)
+}
+
+/// [`fit_model`] with the bits table already measured (it must cover every scenario of `runs`
+/// when the covariate is `bits`).
+///
+/// # Errors
+/// As [`fit_model`].
+pub fn fit_model_with(
+    runs: &[RunRecord],
+    sweep_hash: &str,
+    opts: &FitOptions,
+    table: &BitsTable,
+) -> Result<Model> {
     if runs.is_empty() {
         return Err(Error::invalid("runs", 0, "at least one run"));
     }
@@ -303,7 +392,9 @@ pub fn fit_model(runs: &[RunRecord], sweep_hash: &str, opts: &FitOptions) -> Res
         if !runs.iter().any(|r| r.signal == signal) {
             continue;
         }
-        let pts = points(runs, &ids, signal, opts, &floor);
+        let bits = (opts.covariate == Covariate::Bits && !opts.baseline)
+            .then(|| bits_model(runs, signal, table));
+        let pts = points(runs, &ids, signal, opts, bits.as_ref(), &floor);
         check_enough(signal, &pts)?;
         let cv = if opts.families.len() > 1 {
             family_cv(&pts, opts)?
@@ -314,7 +405,7 @@ pub fn fit_model(runs: &[RunRecord], sweep_hash: &str, opts: &FitOptions) -> Res
             .iter()
             .min_by(|a, b| a.1.total_cmp(&b.1))
             .map_or(opts.families[0], |c| c.0);
-        let free = free_mask(family, &pts, !opts.baseline);
+        let free = mask(family, &pts, opts);
         let best = fit_curve(family, &pts, None, free, &starts(&pts))?;
         let reps = bootstrap(
             family,
@@ -336,6 +427,7 @@ pub fn fit_model(runs: &[RunRecord], sweep_hash: &str, opts: &FitOptions) -> Res
             params: best.params,
             spread: spread(&reps),
             residual: residual_model(&pts, &best.params, family),
+            bits,
             diagnostics: Diagnostics {
                 runs: pts.len(),
                 rmse,
@@ -356,4 +448,51 @@ pub fn fit_model(runs: &[RunRecord], sweep_hash: &str, opts: &FitOptions) -> Res
         floor,
         signals,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::surrogate::runs::parse_runs;
+    use std::path::Path;
+
+    fn small() -> Vec<RunRecord> {
+        let text = include_str!("../../tests/data/runs-small.csv");
+        parse_runs(text.as_bytes(), Path::new("runs-small.csv")).unwrap()
+    }
+
+    #[test]
+    fn bootstrap_is_the_same_on_one_and_two_threads() {
+        let runs = small();
+        let opts = FitOptions {
+            bootstrap: 8,
+            families: vec![Family::Mmf],
+            ..FitOptions::default()
+        };
+        let fit = |t: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(t)
+                .build()
+                .unwrap()
+                .install(|| fit_model(&runs, "h", &opts).unwrap())
+        };
+        let (a, b) = (fit(1), fit(2));
+        assert_eq!(a, b);
+        assert!(a.signals.iter().all(|s| s.bootstrap.len() == 8));
+    }
+
+    #[test]
+    fn too_few_runs_say_how_many_are_needed() {
+        let runs: Vec<RunRecord> = small()
+            .into_iter()
+            .filter(|r| r.signal != Signal::Pair || r.n <= 200)
+            .collect();
+        let msg = fit_model(&runs, "h", &FitOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("pair") && msg.contains(&format!("at least {MIN_RUNS} runs")),
+            "{msg}"
+        );
+    }
 }
