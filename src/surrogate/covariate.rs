@@ -41,7 +41,11 @@ impl std::str::FromStr for Metric {
             "transfer" => Ok(Metric::Transfer),
             "accuracy" => Ok(Metric::Accuracy),
             "user" => Ok(Metric::User),
-            _ => Err(crate::Error::invalid("metric", s, "cka, transfer, accuracy or user")),
+            _ => Err(crate::Error::invalid(
+                "metric",
+                s,
+                "cka, transfer, accuracy or user",
+            )),
         }
     }
 }
