@@ -30,7 +30,10 @@ pub enum Command {
     Chart(ChartArgs),
     Simulate(crate::commands::simulate::Args),
     Merge(crate::commands::merge::Args),
+    Calibrate(Box<crate::commands::calibrate::Args>),
     Info(crate::commands::info::Args),
+    Fit(crate::commands::fit::Args),
+    Predict(crate::commands::predict::Args),
 }
 
 /// Inputs shared by `plan`, `frontier` and `chart`.

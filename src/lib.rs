@@ -4,6 +4,7 @@
 //! each signal, [`info`] counts bits per annotation, the surrogate fits learning curves, and the
 //! planner turns them and a cost model into a plan.
 
+pub mod calibrate;
 pub mod chart;
 pub mod cost;
 pub mod error;

@@ -1,11 +1,14 @@
 //! One module per subcommand; each turns parsed arguments into library calls and output.
 
+pub mod calibrate;
 mod chart;
+pub mod fit;
 mod frontier;
 pub mod info;
 mod inputs;
 pub mod merge;
 mod plan;
+pub mod predict;
 pub mod simulate;
 
 use crate::cli::{Cli, Command};
@@ -17,6 +20,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Chart(a) => chart::run(a),
         Command::Simulate(a) => simulate::run(a),
         Command::Merge(a) => merge::run(a),
+        Command::Calibrate(a) => calibrate::run(*a),
         Command::Info(a) => info::run(a),
+        Command::Fit(a) => fit::run(a),
+        Command::Predict(a) => predict::run(a),
     }
 }

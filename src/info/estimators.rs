@@ -318,10 +318,13 @@ fn dirichlet_posterior_entropy(beta: &[f64], big_b: f64, base: f64, labels: &[(u
     digamma(big_a + 1.0) - s / big_a
 }
 
+/// One item's label counts, as (label, count) sorted by label.
+type Pattern = Vec<(u32, u32)>;
+
 /// Distinct count patterns (labels sorted) among `items`, their multiplicities, and each item's
 /// pattern. Annotation logs with few annotations per item have few distinct patterns (at most
 /// C(n + C - 1, n) for n annotations), so the empirical-Bayes fits below run on patterns.
-fn patterns(items: &[&[(u32, u32)]]) -> (Vec<Vec<(u32, u32)>>, Vec<f64>, Vec<usize>) {
+fn patterns(items: &[&[(u32, u32)]]) -> (Vec<Pattern>, Vec<f64>, Vec<usize>) {
     let mut index: HashMap<Vec<(u32, u32)>, usize> = HashMap::new();
     let mut list: Vec<Vec<(u32, u32)>> = Vec::new();
     let mut mult: Vec<f64> = Vec::new();

@@ -1,6 +1,25 @@
 //! Surrogate models of quality versus number of annotations, per signal and scenario.
 //!
 //! The planner never runs the simulator in its inner loop: it asks a [`QualityModel`].
+//! [`Model`] implements it from a fitted learning curve per signal (see [`curve`] for the
+//! formula, [`families`] for the shapes, [`train::fit_model`] for the fit and [`holdout`] for
+//! how well it predicts what it has not seen).
+
+pub mod bootstrap;
+pub mod covariate;
+pub mod curve;
+pub mod families;
+pub mod fit;
+pub mod holdout;
+pub mod model;
+pub mod runs;
+pub mod train;
+
+pub use covariate::{Covariate, Metric};
+pub use families::Family;
+pub use model::{EMBEDDED_DEFAULT, FORMAT_VERSION, Model};
+pub use runs::read_runs;
+pub use train::{FitOptions, fit_model};
 
 use crate::scenario::Scenario;
 use crate::signal::Signal;

@@ -1,0 +1,285 @@
+//! One signal's learning curve fitted to the user's points, leaning on a prior.
+//!
+//! The curve is the surrogate's (`surrogate::curve`), without scenario terms: the user's data is
+//! one scenario. The fit is a maximum a posteriori estimate in the fitting coordinates theta
+//! (`Params::to_theta`), by argmin's L-BFGS from several starts:
+//!
+//! ```text
+//! cost(theta) = sum_i (Q(n_i; theta) - y_i)^2 / (2 sigma^2) + sum_k (theta_k - mu_k)^2 / (2 s_k^2)
+//! ```
+//!
+//! with the prior (mu, s) of [`super::prior`]. `sigma`, the noise of one measured point, is
+//! estimated from the residuals and shrunk toward the prior value `s0`:
+//! `sigma^2 = (SSR + NU0 * s0^2) / (max(m - k, 0) + NU0)` (m points, k free parameters), so three
+//! points and three parameters give sigma = s0, never an optimistic zero.
+//!
+//! Uncertainty: replicates by randomised maximum a posteriori ("randomise then optimise"): each
+//! replicate perturbs every observation by N(0, sigma^2) and every prior mean by N(0, s_k^2),
+//! then refits from the optimum. For a linear-Gaussian model these are exact posterior draws;
+//! here they are the usual approximation. With few points the prior's spread dominates and the
+//! interval is wide; with many points the data pin the curve and it narrows. The replicates go
+//! into the model file as its `bootstrap` entries, so `predict` and `plan` use them unchanged.
+
+use super::prior::Prior;
+use crate::error::{Error, Result};
+use crate::surrogate::curve::{self, Inputs, N_PARAMS, Params};
+use crate::surrogate::families::Family;
+use argmin::core::{CostFunction, Executor, Gradient, State};
+use argmin::solver::linesearch::MoreThuenteLineSearch;
+use argmin::solver::quasinewton::LBFGS;
+use ndarray::Array1;
+use rayon::prelude::*;
+
+/// Prior degrees of freedom of the noise level sigma.
+pub const NU0: f64 = 2.0;
+/// L-BFGS iterations per start.
+pub const MAX_ITERS: u64 = 300;
+
+/// One measured point of a learning curve.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CurvePoint {
+    /// Number of annotations.
+    pub n: f64,
+    /// Measured quality.
+    pub y: f64,
+}
+
+/// A fitted curve with its replicates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurveFit {
+    pub family: Family,
+    pub params: Params,
+    pub replicates: Vec<Params>,
+    /// Estimated noise of one measured point.
+    pub sigma: f64,
+    /// Root mean square residual of the MAP curve.
+    pub rmse: f64,
+    pub points: usize,
+    pub termination: String,
+}
+
+/// The curve inputs of a point: no scenario terms, a fixed floor, no cap.
+pub fn inputs(n: f64, floor: f64) -> Inputs {
+    Inputs {
+        ln_x: n.max(0.0).ln(),
+        z: [0.0; 4],
+        floor,
+        cap: 1.0,
+        w: [0.0; 3],
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Problem<'a> {
+    family: Family,
+    floor: f64,
+    pts: &'a [CurvePoint],
+    ys: &'a [f64],
+    // literal 11 (= N_PARAMS): a named constant here trips a rustc 1.95 ICE in the closure below
+    mu: [f64; 11],
+    sd: [f64; 11],
+    free: [bool; 11],
+    sigma: f64,
+}
+
+const _: () = assert!(N_PARAMS == 11);
+
+impl Problem<'_> {
+    fn cost_grad(&self, theta: &[f64]) -> (f64, [f64; N_PARAMS]) {
+        let p = Params::from_theta(theta);
+        let w = 1.0 / (self.sigma * self.sigma);
+        let mut c = 0.0;
+        let mut g = [0.0; N_PARAMS];
+        for (pt, &y) in self.pts.iter().zip(self.ys) {
+            let (q, dq) = curve::grad_at(self.family, &p, &inputs(pt.n, self.floor));
+            let r = q - y;
+            c += 0.5 * w * r * r;
+            for k in 0..N_PARAMS {
+                g[k] += w * r * dq[k];
+            }
+        }
+        for k in 0..N_PARAMS {
+            if !self.free[k] {
+                g[k] = 0.0;
+                continue;
+            }
+            if self.sd[k].is_finite() {
+                let d = (theta[k] - self.mu[k]) / self.sd[k];
+                c += 0.5 * d * d;
+                g[k] += d / self.sd[k];
+            }
+        }
+        (c, g)
+    }
+}
+
+impl CostFunction for Problem<'_> {
+    type Param = Array1<f64>;
+    type Output = f64;
+    fn cost(&self, p: &Array1<f64>) -> std::result::Result<f64, argmin::core::Error> {
+        let c = self.cost_grad(p.as_slice().expect("contiguous")).0;
+        if c.is_finite() {
+            Ok(c)
+        } else {
+            Err(argmin::core::Error::msg(format!("non-finite cost {c}")))
+        }
+    }
+}
+
+impl Gradient for Problem<'_> {
+    type Param = Array1<f64>;
+    type Gradient = Array1<f64>;
+    fn gradient(&self, p: &Array1<f64>) -> std::result::Result<Array1<f64>, argmin::core::Error> {
+        Ok(Array1::from_iter(
+            self.cost_grad(p.as_slice().expect("contiguous")).1,
+        ))
+    }
+}
+
+/// Which parameters move: scale, shape, ceiling, and the base when there is a floor.
+fn free_mask(floor: f64) -> [bool; N_PARAMS] {
+    let mut free = [false; N_PARAMS];
+    free[0] = true;
+    free[1] = true;
+    free[2] = true;
+    free[3] = floor > 0.0;
+    free
+}
+
+/// Minimise from each start; the best (theta, cost, termination).
+fn minimise(
+    problem: &Problem<'_>,
+    starts: &[[f64; N_PARAMS]],
+) -> Result<([f64; N_PARAMS], f64, String)> {
+    let mut best: Option<([f64; N_PARAMS], f64, String)> = None;
+    let mut last_err = None;
+    for s in starts {
+        let solver = LBFGS::new(MoreThuenteLineSearch::new(), 7)
+            .with_tolerance_grad(1e-9)
+            .and_then(|s| s.with_tolerance_cost(1e-12))
+            .map_err(|e| Error::numerical("calibration fit", e))?;
+        let p = *problem;
+        match Executor::new(p, solver)
+            .configure(|st| st.param(Array1::from_iter(*s)).max_iters(MAX_ITERS))
+            .run()
+        {
+            Ok(res) => {
+                let st = res.state();
+                let Some(t) = st.get_best_param().or_else(|| st.get_param()) else {
+                    continue;
+                };
+                let cost = st.get_best_cost();
+                if best.as_ref().is_none_or(|b| cost < b.1) {
+                    let mut theta = [0.0; N_PARAMS];
+                    theta.copy_from_slice(t.as_slice().expect("contiguous"));
+                    let why = st
+                        .get_termination_reason()
+                        .map(|r| r.to_string())
+                        .unwrap_or_default();
+                    best = Some((theta, cost, why));
+                }
+            }
+            Err(e) => last_err = Some(e.to_string()),
+        }
+    }
+    best.ok_or_else(|| {
+        Error::numerical(
+            "calibration fit",
+            last_err.unwrap_or_else(|| "no start converged".into()),
+        )
+    })
+}
+
+/// Fit one signal's curve to `pts` under `prior`, with `replicates` randomised refits.
+///
+/// # Errors
+/// Fewer than 2 points, non-finite values, or every start failed.
+pub fn fit_curve(
+    pts: &[CurvePoint],
+    floor: f64,
+    prior: &Prior,
+    replicates: usize,
+    seed: u64,
+) -> Result<CurveFit> {
+    if pts.len() < 2 {
+        return Err(Error::invalid(
+            "points",
+            pts.len(),
+            "at least 2 measured points per signal",
+        ));
+    }
+    let mu = prior.theta_mean(pts);
+    let sd = prior.theta_sd();
+    let free = free_mask(floor);
+    let ys: Vec<f64> = pts.iter().map(|p| p.y).collect();
+    let mut problem = Problem {
+        family: prior.family,
+        floor,
+        pts,
+        ys: &ys,
+        mu,
+        sd,
+        free,
+        sigma: prior.sigma0,
+    };
+    let mut starts = vec![mu];
+    for dx in [-1.5, 1.5, 3.0] {
+        for da in [-1.0, 0.0, 1.0] {
+            let mut s = mu;
+            s[0] += dx;
+            s[1] += da;
+            starts.push(s);
+        }
+    }
+    let (theta, _, _) = minimise(&problem, &starts)?;
+    // noise level, shrunk toward the prior value
+    let p0 = Params::from_theta(&theta);
+    let ssr: f64 = pts
+        .iter()
+        .map(|pt| (p0.predict(prior.family, &inputs(pt.n, floor)) - pt.y).powi(2))
+        .sum();
+    let k = free.iter().filter(|f| **f).count();
+    let dof = pts.len().saturating_sub(k) as f64;
+    let sigma = ((ssr + NU0 * prior.sigma0.powi(2)) / (dof + NU0)).sqrt();
+    problem.sigma = sigma;
+    starts.insert(0, theta);
+    let (theta, _, termination) = minimise(&problem, &starts)?;
+    let params = Params::from_theta(&theta);
+    let rmse = (pts
+        .iter()
+        .map(|pt| (params.predict(prior.family, &inputs(pt.n, floor)) - pt.y).powi(2))
+        .sum::<f64>()
+        / pts.len() as f64)
+        .sqrt();
+    let reps: Vec<Params> = (0..replicates)
+        .into_par_iter()
+        .map(|b| {
+            let mut rng = crate::rng::stream(seed, &[0xCA1B, b as u64]);
+            let ys: Vec<f64> = ys
+                .iter()
+                .map(|y| y + sigma * crate::sim::world::normal(&mut rng))
+                .collect();
+            let mut mu_b = mu;
+            for k in 0..N_PARAMS {
+                if free[k] && sd[k].is_finite() {
+                    mu_b[k] += sd[k] * crate::sim::world::normal(&mut rng);
+                }
+            }
+            let pb = Problem {
+                ys: &ys,
+                mu: mu_b,
+                ..problem
+            };
+            minimise(&pb, &[theta]).map(|(t, _, _)| Params::from_theta(&t))
+        })
+        .collect::<Result<_>>()?;
+    Ok(CurveFit {
+        family: prior.family,
+        params,
+        replicates: reps,
+        sigma,
+        rmse,
+        points: pts.len(),
+        termination,
+    })
+}

@@ -1,0 +1,586 @@
+//! `labelbudget calibrate`: fit the planner's model to the user's own data, or measure its costs.
+
+use anyhow::{Context, Result};
+use clap::{ArgGroup, Parser};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use labelbudget::calibrate::curves::{self, CurveOptions};
+use labelbudget::calibrate::extrapolate::{
+    ExtrapolationRow, measured_n_for_target, power_law_n_for_target,
+};
+use labelbudget::calibrate::fit::{CurveFit, CurvePoint, fit_curve};
+use labelbudget::calibrate::prior::Prior;
+use labelbudget::calibrate::{self, costs, data, pilot};
+use labelbudget::io::{Format, check_writable, render_table, write_atomic};
+use labelbudget::signal::Signal;
+use labelbudget::surrogate::{Metric, Model};
+use std::path::PathBuf;
+
+/// Calibrate labelbudget on your own data: pilot points, features and labels, or annotation logs.
+///
+/// Three mutually exclusive modes:
+///
+/// --pilot FILE: learning-curve points you measured with your own model, CSV with columns
+/// signal,n,quality (optional seed; quality any metric in [0, 1]). Each signal's curve is fitted
+/// with the shape learned from simulation as a prior (family and exponent of the default model),
+/// so 3 to 6 points give a usable curve with an honestly wide interval, and many points follow
+/// the data. Writes a model file.
+///
+/// --features X --labels y [--soft P]: labelbudget measures the learning curves itself
+/// (stratified subsamples on a log grid up to --max-fraction of the pool, --seeds seeds, a fixed
+/// held-out split), as held-out accuracy of a linear probe (--metric accuracy) or as m-shot
+/// transfer of the simulator's encoder to held-out classes (--metric transfer, all four
+/// signals), then fits the curves as in pilot mode. .npy or CSV inputs. Writes a model file.
+///
+/// --annotations LOG: annotator seconds per annotation from a log with columns signal,seconds
+/// (others ignored). Writes a cost file (median seconds; quartiles as comments).
+///
+/// Model files are read by `plan`, `predict`, `frontier` and `chart` with --model; cost files by
+/// `plan` with --costs. Outputs are written atomically; runs are seeded and identical for any
+/// thread count.
+#[derive(Debug, Parser)]
+#[command(
+    group(ArgGroup::new("mode").required(true).args(["pilot", "features", "annotations"])),
+    after_help = "Examples:\n  labelbudget calibrate --pilot pilot.csv --floor 0.1 --target 0.9 --out models/mine.toml\n  labelbudget calibrate --features examples/data/digits_features.csv --labels examples/data/digits_labels.csv --target 0.95 --out models/digits.toml\n  labelbudget calibrate --features x.npy --labels y.npy --soft p.npy --metric transfer --signals hard,soft,triplet,pair --out models/mine.toml\n  labelbudget calibrate --annotations log.csv --out costs.toml"
+)]
+pub struct Args {
+    /// Pilot learning-curve points (CSV: signal,n,quality[,seed]).
+    #[arg(long, value_name = "FILE", help_heading = "Pilot mode")]
+    pub pilot: Option<PathBuf>,
+
+    /// The metric's floor: its value with no annotations (chance accuracy, e.g. 0.1 for 10
+    /// balanced classes). 0 pins the curve's start at 0.
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_name = "Q",
+        help_heading = "Pilot mode"
+    )]
+    pub floor: f64,
+
+    /// Features, items x D (.npy float64/float32, or CSV).
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "labels",
+        help_heading = "Features mode"
+    )]
+    pub features: Option<PathBuf>,
+
+    /// Integer class labels, one per item (.npy or CSV).
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "features",
+        help_heading = "Features mode"
+    )]
+    pub labels: Option<PathBuf>,
+
+    /// Soft labels, items x classes, rows summing to 1 (.npy or CSV); enables the soft signal
+    /// and answers triplets from them.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "features",
+        help_heading = "Features mode"
+    )]
+    pub soft: Option<PathBuf>,
+
+    /// accuracy (linear probe, hard/soft) or transfer (the simulator's encoder, any signal).
+    #[arg(
+        long,
+        default_value = "accuracy",
+        value_name = "METRIC",
+        help_heading = "Features mode"
+    )]
+    pub metric: Metric,
+
+    /// Signals to measure (default: hard, and soft when --soft is given).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "LIST",
+        help_heading = "Features mode"
+    )]
+    pub signals: Vec<Signal>,
+
+    /// Counts on the log grid.
+    #[arg(
+        long,
+        default_value_t = 8,
+        value_name = "K",
+        help_heading = "Features mode"
+    )]
+    pub points: usize,
+
+    /// Smallest count of the grid (default: max(2 C, 10)).
+    #[arg(long, value_name = "N", help_heading = "Features mode")]
+    pub n_min: Option<usize>,
+
+    /// Largest count of the grid as a fraction of the training pool.
+    #[arg(
+        long,
+        default_value_t = 0.5,
+        value_name = "F",
+        help_heading = "Features mode"
+    )]
+    pub max_fraction: f64,
+
+    /// Fit only on grid points with n <= F x pool, and report how well the fit extrapolates to
+    /// the rest (measured vs calibrated vs a plain power law; needs --target).
+    #[arg(
+        long,
+        value_name = "F",
+        requires = "target",
+        help_heading = "Features mode"
+    )]
+    pub fit_fraction: Option<f64>,
+
+    /// Held-out share of every class.
+    #[arg(
+        long,
+        default_value_t = 0.2,
+        value_name = "F",
+        help_heading = "Features mode"
+    )]
+    pub test_fraction: f64,
+
+    /// Subsamples per count.
+    #[arg(
+        long,
+        default_value_t = 3,
+        value_name = "K",
+        help_heading = "Features mode"
+    )]
+    pub seeds: usize,
+
+    /// Encoder dimension r for --metric transfer (default: min(D, 16)).
+    #[arg(long, value_name = "R", help_heading = "Features mode")]
+    pub rep: Option<usize>,
+
+    /// Also write the measured curve points (CSV: signal,n,seed,quality).
+    #[arg(long, value_name = "FILE", help_heading = "Features mode")]
+    pub curves: Option<PathBuf>,
+
+    /// Annotation log (CSV with columns signal and seconds).
+    #[arg(long, value_name = "FILE", help_heading = "Annotations mode")]
+    pub annotations: Option<PathBuf>,
+
+    /// Money per annotator hour, to price the measured seconds.
+    #[arg(long, default_value_t = costs::WAGE, value_name = "MONEY", help_heading = "Annotations mode")]
+    pub wage: f64,
+
+    /// Label of the money unit.
+    #[arg(long, default_value = "USD", help_heading = "Annotations mode")]
+    pub unit: String,
+
+    /// Output file: a model (TOML) for --pilot and --features, a cost file for --annotations.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+
+    /// A quality to reach: the report says how many annotations it needs.
+    #[arg(long, value_name = "Q")]
+    pub target: Option<f64>,
+
+    /// Randomised refits for the interval.
+    #[arg(long, default_value_t = 200, value_name = "K")]
+    pub replicates: usize,
+
+    /// Master seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+
+    /// Report format: table or json.
+    #[arg(long, default_value = "table", value_name = "FORMAT")]
+    pub format: Format,
+
+    /// Worker threads (default: all cores, or RAYON_NUM_THREADS).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    if let Some(t) = args.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build_global()
+            .context("configuring the thread pool")?;
+    }
+    if let Some(t) = args.target {
+        calibrate::check_target(t)?;
+    }
+    if args.format == Format::Csv {
+        anyhow::bail!("--format csv is not available for calibrate; use table or json");
+    }
+    check_writable(&args.out)?;
+    if let Some(log) = &args.annotations {
+        return run_annotations(&args, log);
+    }
+    if let Some(p) = &args.pilot {
+        return run_pilot(&args, p);
+    }
+    run_features(&args)
+}
+
+fn run_annotations(args: &Args, log: &std::path::Path) -> Result<()> {
+    let stats = costs::read_log(log)?;
+    let text = costs::cost_file(&stats, args.wage, &args.unit, &log.display().to_string())?;
+    write_atomic(&args.out, text.as_bytes())?;
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&stats)?),
+        _ => {
+            let rows: Vec<Vec<String>> = stats
+                .iter()
+                .map(|s| {
+                    vec![
+                        s.signal.to_string(),
+                        s.count.to_string(),
+                        format!("{:.2}", s.q1),
+                        format!("{:.2}", s.median),
+                        format!("{:.2}", s.q3),
+                        format!("{:.4}", s.median * args.wage / 3600.0),
+                    ]
+                })
+                .collect();
+            print!(
+                "{}",
+                render_table(
+                    &[
+                        "signal",
+                        "annotations",
+                        "q1 s",
+                        "median s",
+                        "q3 s",
+                        &format!("{}/annotation", args.unit)
+                    ],
+                    &rows
+                )
+            );
+        }
+    }
+    eprintln!("wrote cost file {}", args.out.display());
+    Ok(())
+}
+
+fn source_hash(paths: &[&std::path::Path]) -> Result<String> {
+    let mut h = 0u64;
+    for p in paths {
+        let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+        h = labelbudget::rng::derive(
+            h,
+            &[labelbudget::rng::hash_str(&String::from_utf8_lossy(&bytes))],
+        );
+    }
+    Ok(format!("calibrate:{h:016x}"))
+}
+
+fn run_pilot(args: &Args, path: &std::path::Path) -> Result<()> {
+    let pts = pilot::read(path)?;
+    if !(0.0..1.0).contains(&args.floor) {
+        return Err(labelbudget::Error::invalid("floor", args.floor, "a quality in [0, 1)").into());
+    }
+    let fits = pilot::fit_pilot(&pts, args.floor, args.replicates, args.seed)?;
+    let all: Vec<f64> = pts.values().flatten().map(|p| p.n).collect();
+    let range = [
+        all.iter().cloned().fold(f64::INFINITY, f64::min) as u64,
+        all.iter().cloned().fold(0.0, f64::max) as u64,
+    ];
+    let model = calibrate::build_model(
+        Metric::User,
+        args.floor,
+        source_hash(&[path])?,
+        &fits,
+        range,
+    )?;
+    model.save(&args.out)?;
+    let measured: Vec<(Signal, Vec<CurvePoint>)> = pts.into_iter().collect();
+    report(args, &model, &fits, &measured, None)?;
+    eprintln!("wrote model {}", args.out.display());
+    Ok(())
+}
+
+fn run_features(args: &Args) -> Result<()> {
+    let src = data::Sources {
+        features: args
+            .features
+            .clone()
+            .expect("clap requires --features in this mode"),
+        labels: args
+            .labels
+            .clone()
+            .expect("clap: --features requires --labels"),
+        soft: args.soft.clone(),
+    };
+    let ds = data::load(&src)?;
+    let signals = if args.signals.is_empty() {
+        let mut v = vec![Signal::Hard];
+        if ds.soft.is_some() {
+            v.push(Signal::Soft);
+        }
+        v
+    } else {
+        args.signals.clone()
+    };
+    let opts = CurveOptions {
+        metric: args.metric,
+        signals,
+        points: args.points,
+        n_min: args.n_min,
+        max_fraction: args.max_fraction,
+        test_fraction: args.test_fraction,
+        seeds: args.seeds,
+        rep: args.rep,
+        seed: args.seed,
+    };
+    if !(args.max_fraction > 0.0 && args.max_fraction <= 1.0) {
+        return Err(labelbudget::Error::invalid(
+            "max-fraction",
+            args.max_fraction,
+            "a share in (0, 1]",
+        )
+        .into());
+    }
+    let grid = curves::grid_for(&ds, &opts)?;
+    let bar = ProgressBar::with_draw_target(
+        Some(curves::task_count(&opts, &grid) as u64),
+        ProgressDrawTarget::stderr(),
+    );
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{wide_bar}] {pos}/{len} curve points, eta {eta}",
+        )
+        .expect("valid template"),
+    );
+    let start = std::time::Instant::now();
+    let measured = curves::measure(&ds, &opts, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    let measure_secs = start.elapsed().as_secs_f64();
+    for n in &measured.notes {
+        eprintln!("note: {n}");
+    }
+    if let Some(path) = &args.curves {
+        let mut text = String::from("signal,n,seed,quality\n");
+        for r in &measured.rows {
+            text.push_str(&format!("{},{},{},{}\n", r.signal, r.n, r.seed, r.quality));
+        }
+        write_atomic(path, text.as_bytes())?;
+    }
+    let limit = args
+        .fit_fraction
+        .map_or(f64::INFINITY, |f| f * measured.pool as f64);
+    let default = Prior::default_model();
+    let mut fits: Vec<(Signal, CurveFit)> = Vec::new();
+    let mut by_signal: Vec<(Signal, Vec<CurvePoint>)> = Vec::new();
+    let mut extrap = Vec::new();
+    for &s in &opts.signals {
+        let all: Vec<CurvePoint> = measured
+            .rows
+            .iter()
+            .filter(|r| r.signal == s)
+            .map(|r| CurvePoint {
+                n: r.n as f64,
+                y: r.quality,
+            })
+            .collect();
+        let used: Vec<CurvePoint> = all.iter().copied().filter(|p| p.n <= limit).collect();
+        if calibrate::mean_by_n(&used).len() < 2 {
+            return Err(labelbudget::Error::invalid(
+                "fit-fraction",
+                args.fit_fraction.unwrap_or(1.0),
+                format!(
+                    "a share of the {}-item pool holding at least 2 grid counts (grid: {:?})",
+                    measured.pool, measured.grid
+                ),
+            )
+            .into());
+        }
+        let prior = Prior::for_signal(default.as_ref(), s);
+        let seed =
+            labelbudget::rng::derive(args.seed, &[labelbudget::rng::hash_str(s.name()), 0xF17]);
+        let fit = fit_curve(&used, measured.floor, &prior, args.replicates, seed)?;
+        if let (Some(target), Some(_)) = (args.target, args.fit_fraction) {
+            extrap.push((s, used.clone(), all.clone(), target));
+        }
+        fits.push((s, fit));
+        // the report shows every measured count, fitted or not
+        by_signal.push((s, all));
+    }
+    let fitted_n = || {
+        fits.iter()
+            .zip(&by_signal)
+            .flat_map(|(_, (_, p))| p.iter().map(|q| q.n).filter(|n| *n <= limit))
+    };
+    let top = fitted_n().fold(0.0, f64::max);
+    let bottom = fitted_n().fold(f64::INFINITY, f64::min);
+    let model = calibrate::build_model(
+        measured.metric,
+        measured.floor,
+        source_hash(&[&src.features, &src.labels])?,
+        &fits,
+        [bottom as u64, top as u64],
+    )?;
+    model.save(&args.out)?;
+    let rows: Vec<ExtrapolationRow> = extrap
+        .into_iter()
+        .map(|(s, used, all, target)| -> Result<ExtrapolationRow> {
+            Ok(ExtrapolationRow {
+                signal: s,
+                target,
+                fitted_up_to: used.iter().map(|p| p.n).fold(0.0, f64::max),
+                measured: measured_n_for_target(&calibrate::mean_by_n(&all), target),
+                calibrated: calibrate::n_for_target(&model, s, target, 0.5),
+                power_law: power_law_n_for_target(&used, target)?,
+            })
+        })
+        .collect::<Result<_>>()?;
+    report(
+        args,
+        &model,
+        &fits,
+        &by_signal,
+        (!rows.is_empty()).then_some(&rows[..]),
+    )?;
+    eprintln!(
+        "measured {} curve points (pool {}, floor {:.3}) in {:.1} s; wrote model {}",
+        measured.rows.len(),
+        measured.pool,
+        measured.floor,
+        measure_secs,
+        args.out.display()
+    );
+    Ok(())
+}
+
+fn opt(v: Option<f64>, digits: usize) -> String {
+    v.map_or("unreachable".into(), |x| format!("{x:.digits$}"))
+}
+
+#[derive(serde::Serialize)]
+struct Report<'a> {
+    model: String,
+    signals: Vec<SignalReport>,
+    extrapolation: Option<&'a [ExtrapolationRow]>,
+}
+
+#[derive(serde::Serialize)]
+struct SignalReport {
+    signal: Signal,
+    family: String,
+    alpha: f64,
+    ceiling: f64,
+    sigma: f64,
+    rmse: f64,
+    points: usize,
+    curve: Vec<calibrate::CurveRow>,
+    target: Option<calibrate::TargetRow>,
+}
+
+fn report(
+    args: &Args,
+    model: &Model,
+    fits: &[(Signal, CurveFit)],
+    measured: &[(Signal, Vec<CurvePoint>)],
+    extrap: Option<&[ExtrapolationRow]>,
+) -> Result<()> {
+    let signals: Vec<SignalReport> = fits
+        .iter()
+        .zip(measured)
+        .map(|((s, f), (_, pts))| {
+            let means = calibrate::mean_by_n(pts);
+            let top = means.last().map_or(0.0, |m| m.0);
+            SignalReport {
+                signal: *s,
+                family: f.family.to_string(),
+                alpha: f.params.alpha,
+                ceiling: f.params.qmax,
+                sigma: f.sigma,
+                rmse: f.rmse,
+                points: f.points,
+                curve: calibrate::curve_rows(model, *s, &means),
+                target: args
+                    .target
+                    .map(|t| calibrate::target_row(model, *s, t, top)),
+            }
+        })
+        .collect();
+    if args.format == Format::Json {
+        let r = Report {
+            model: args.out.display().to_string(),
+            signals,
+            extrapolation: extrap,
+        };
+        println!("{}", serde_json::to_string_pretty(&r)?);
+        return Ok(());
+    }
+    for s in &signals {
+        println!(
+            "{}: {} curve, alpha {:.2}, ceiling {:.3}, noise sd {:.3}, rmse {:.3}, {} points",
+            s.signal, s.family, s.alpha, s.ceiling, s.sigma, s.rmse, s.points
+        );
+        let rows: Vec<Vec<String>> = s
+            .curve
+            .iter()
+            .map(|c| {
+                vec![
+                    format!("{:.0}", c.n),
+                    c.measured.map_or("-".into(), |m| format!("{m:.3}")),
+                    format!("{:.3}", c.mean),
+                    format!("{:.3}", c.lo),
+                    format!("{:.3}", c.hi),
+                ]
+            })
+            .collect();
+        print!(
+            "{}",
+            render_table(&["n", "measured", "fitted", "lo 90%", "hi 90%"], &rows)
+        );
+        if let Some(t) = &s.target {
+            println!(
+                "target {:.3}: n = {} (central), {} (safe, 90%); {} / {} more than the {:.0} measured; ceiling {:.3}",
+                t.target,
+                opt(t.n_central, 0),
+                opt(t.n_safe, 0),
+                opt(t.more_central, 0),
+                opt(t.more_safe, 0),
+                t.measured_n,
+                t.ceiling
+            );
+        }
+        println!();
+    }
+    if let Some(rows) = extrap {
+        let pct = |v: Option<f64>| v.map_or("-".into(), |x| format!("{:.0}%", 100.0 * x));
+        let table: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.signal.to_string(),
+                    format!("{:.3}", r.target),
+                    format!("{:.0}", r.fitted_up_to),
+                    opt(r.measured, 0),
+                    opt(r.calibrated, 0),
+                    pct(r.rel_err(r.calibrated)),
+                    opt(r.power_law, 0),
+                    pct(r.rel_err(r.power_law)),
+                ]
+            })
+            .collect();
+        println!("extrapolation (n needed for the target):");
+        print!(
+            "{}",
+            render_table(
+                &[
+                    "signal",
+                    "target",
+                    "fitted up to n",
+                    "measured",
+                    "calibrated",
+                    "error",
+                    "power law",
+                    "error"
+                ],
+                &table
+            )
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,171 @@
+//! `labelbudget fit`: fit the surrogate learning curves to a sweep's runs.
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use labelbudget::io::{Format, check_writable, render_table};
+use labelbudget::surrogate::holdout::{self, HoldoutReport};
+use labelbudget::surrogate::runs::hash_bytes;
+use labelbudget::surrogate::{Covariate, FitOptions, Metric, Model, fit_model, runs};
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Fit the surrogate: one saturating learning curve per signal, chosen among a power law with
+/// offset, a Weibull and a Morgan-Mercer-Flodin form by held-out error (grouped
+/// cross-validation over scenarios), fitted by Huber-robust least squares (argmin L-BFGS from
+/// several starts), with a bootstrap over seeds for prediction intervals.
+///
+/// The model file (TOML) records the family and parameters of each signal, their bootstrap
+/// spread and replicates, the metric, the scenario range fitted on, the runs file's hash and
+/// the labelbudget version. Diagnostics (residual RMSE, cross-validated error of each family,
+/// the optimiser's termination reason) are printed; --holdout adds leave-scenario-out and
+/// extrapolation errors against a plain power law in raw n.
+#[derive(Debug, Parser)]
+#[command(
+    after_help = "Examples:\n  labelbudget fit --runs runs.csv --out models/mine.toml\n  labelbudget fit --runs runs.csv --out models/mine.toml --metric transfer --holdout\n  models/regenerate.sh   # refits models/default.toml from examples/sweeps/default.toml"
+)]
+pub struct Args {
+    /// Runs file written by `labelbudget simulate` (CSV).
+    #[arg(long, value_name = "FILE")]
+    pub runs: PathBuf,
+
+    /// Where to write the fitted model (TOML). Omit to print diagnostics only.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+
+    /// Quality metric to model: cka or transfer.
+    #[arg(long, default_value = "cka", value_name = "METRIC")]
+    pub metric: Metric,
+
+    /// Covariate of the curves: n (raw annotation count) or bits (n * bits per annotation /
+    /// P_eff, bits measured by the information module at each scenario of the sweep).
+    #[arg(long, default_value = "n", value_name = "COVARIATE")]
+    pub covariate: Covariate,
+
+    /// Let each signal's ceiling (its share of the dimension cap) vary with the scenario.
+    #[arg(long)]
+    pub ceiling_terms: bool,
+
+    /// Bootstrap replicates over seeds (0 disables parameter intervals).
+    #[arg(long, default_value_t = 50, value_name = "B")]
+    pub bootstrap: usize,
+
+    /// Nominal coverage of the prediction intervals.
+    #[arg(long, default_value_t = 0.9, value_name = "LEVEL")]
+    pub level: f64,
+
+    /// Seed of the bootstrap draws.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+
+    /// Also report held-out errors: leave-scenario-out MAE per signal and extrapolation from
+    /// n <= max/10 to the largest n, next to a plain power law in raw n.
+    #[arg(long)]
+    pub holdout: bool,
+
+    /// Output format of the diagnostics: table or json.
+    #[arg(long, default_value = "table", value_name = "FORMAT")]
+    pub format: Format,
+}
+
+#[derive(serde::Serialize)]
+struct Output<'a> {
+    model: &'a Model,
+    seconds: f64,
+    holdout: Option<HoldoutReport>,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    if let Some(out) = &args.out {
+        check_writable(out)?;
+    }
+    let bytes =
+        std::fs::read(&args.runs).with_context(|| format!("reading {}", args.runs.display()))?;
+    let records = runs::parse_runs(&bytes, &args.runs)?;
+    anyhow::ensure!(!records.is_empty(), "{}: no runs", args.runs.display());
+    let opts = FitOptions {
+        metric: args.metric,
+        covariate: args.covariate,
+        ceiling_terms: args.ceiling_terms,
+        bootstrap: args.bootstrap,
+        level: args.level,
+        seed: args.seed,
+        ..FitOptions::default()
+    };
+    let start = Instant::now();
+    let model = fit_model(&records, &hash_bytes(&bytes), &opts)?;
+    let seconds = start.elapsed().as_secs_f64();
+    if let Some(out) = &args.out {
+        model.save(out)?;
+        eprintln!(
+            "wrote {} ({} runs, fitted in {seconds:.2} s)",
+            out.display(),
+            records.len()
+        );
+    }
+    let holdout = if args.holdout {
+        Some(holdout::evaluate(&records, &opts)?)
+    } else {
+        None
+    };
+    match args.format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&Output {
+                model: &model,
+                seconds,
+                holdout
+            })?
+        ),
+        _ => {
+            print!("{}", diagnostics_table(&model));
+            if let Some(h) = &holdout {
+                println!();
+                print!("{}", h.table());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn diagnostics_table(model: &Model) -> String {
+    let rows: Vec<Vec<String>> = model
+        .signals
+        .iter()
+        .map(|s| {
+            let cv = |f| {
+                s.diagnostics
+                    .family_cv_mae
+                    .iter()
+                    .find(|c| c.0 == f)
+                    .map_or("-".into(), |c| format!("{:.4}", c.1))
+            };
+            vec![
+                s.signal.to_string(),
+                s.family.to_string(),
+                s.diagnostics.runs.to_string(),
+                format!("{:.4}", s.diagnostics.rmse),
+                cv(labelbudget::surrogate::Family::Power),
+                cv(labelbudget::surrogate::Family::Weibull),
+                cv(labelbudget::surrogate::Family::Mmf),
+                format!("{:.3}", s.params.alpha),
+                format!("{:.3}", s.params.qmax),
+                s.diagnostics.termination.clone(),
+            ]
+        })
+        .collect();
+    render_table(
+        &[
+            "signal",
+            "family",
+            "runs",
+            "rmse",
+            "cv power",
+            "cv weibull",
+            "cv mmf",
+            "alpha",
+            "qmax",
+            "termination",
+        ],
+        &rows,
+    )
+}

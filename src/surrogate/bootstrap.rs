@@ -1,0 +1,64 @@
+//! Parameter uncertainty by a cluster bootstrap over seeds: each replicate redraws the sweep's
+//! seeds with replacement (a seed's runs enter as many times as it was drawn) and refits from
+//! the full-data optimum. Replicates run in parallel with rayon; each draws from its own seeded
+//! stream, so the result does not depend on the thread count.
+
+use super::curve::{N_PARAMS, Params};
+use super::families::Family;
+use super::fit::{Point, fit_curve};
+use crate::error::Result;
+use rand::RngExt;
+use rayon::prelude::*;
+
+/// Bootstrap replicates of `family` fitted to `points`, starting from `best`.
+///
+/// # Errors
+/// A replicate's fit failed numerically.
+pub fn bootstrap(
+    family: Family,
+    points: &[Point],
+    free: [bool; N_PARAMS],
+    best: &Params,
+    replicates: usize,
+    seed: u64,
+) -> Result<Vec<Params>> {
+    let mut seeds: Vec<u64> = points.iter().map(|p| p.seed).collect();
+    seeds.sort_unstable();
+    seeds.dedup();
+    if seeds.len() < 2 || replicates == 0 {
+        return Ok(Vec::new());
+    }
+    (0..replicates)
+        .into_par_iter()
+        .map(|b| {
+            let mut rng = crate::rng::stream(seed, &[0xB007, b as u64]);
+            let mut count = vec![0.0; seeds.len()];
+            for _ in 0..seeds.len() {
+                count[rng.random_range(0..seeds.len())] += 1.0;
+            }
+            let w: Vec<f64> = points
+                .iter()
+                .map(|p| count[seeds.binary_search(&p.seed).unwrap_or(0)])
+                .collect();
+            fit_curve(family, points, Some(&w), free, std::slice::from_ref(best)).map(|f| f.params)
+        })
+        .collect()
+}
+
+/// Standard deviation of each parameter over the replicates (zeros with fewer than two).
+pub fn spread(reps: &[Params]) -> Params {
+    let k = reps.len() as f64;
+    let mut sd = [0.0; N_PARAMS];
+    if reps.len() > 1 {
+        for (i, s) in sd.iter_mut().enumerate() {
+            let m = reps.iter().map(|r| r.to_array()[i]).sum::<f64>() / k;
+            let v = reps
+                .iter()
+                .map(|r| (r.to_array()[i] - m).powi(2))
+                .sum::<f64>()
+                / (k - 1.0);
+            *s = v.sqrt();
+        }
+    }
+    Params::from_array(&sd)
+}

@@ -1,0 +1,277 @@
+//! How well a surrogate predicts what it has not seen: leave-scenario-out error, extrapolation
+//! in n, and interval coverage, next to the plain power-law baseline.
+//!
+//! - Leave-scenario-out: for each distinct scenario, fit on all the others (family selection
+//!   included) and compare the prediction with the seed-mean quality at each n of the held-out
+//!   scenario. "Interior" scenarios are those whose C, d, D and noise each lie within the range
+//!   of the other scenarios (interpolation rather than extrapolation).
+//! - Extrapolation: fit on runs with n <= n_max / 10 and compare at n_max, per scenario.
+//! - Coverage: share of held-out single runs inside their prediction interval.
+
+use super::QualityModel;
+use super::covariate::Covariate;
+use super::model::Model;
+use super::train::{BitsTable, FitOptions, bits_table, fit_model_with, observed, scenario_ids};
+use crate::error::Result;
+use crate::scenario::Scenario;
+use crate::signal::Signal;
+use crate::sim::RunRecord;
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// Held-out errors of one signal.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignalHoldout {
+    pub signal: Signal,
+    /// Leave-scenario-out MAE over all scenarios.
+    pub lso_mae: f64,
+    /// Leave-scenario-out MAE over interior scenarios.
+    pub lso_mae_interior: f64,
+    /// Mean absolute error at n_max when fitted on n <= n_max / 10.
+    pub extrapolation: f64,
+    /// Share of held-out single runs inside their interval (leave-scenario-out).
+    pub coverage: f64,
+    pub baseline_lso_mae: f64,
+    pub baseline_lso_mae_interior: f64,
+    pub baseline_extrapolation: f64,
+}
+
+/// The held-out evaluation of one options set against the baseline.
+#[derive(Debug, Clone, Serialize)]
+pub struct HoldoutReport {
+    pub scenarios: usize,
+    pub interior: usize,
+    pub n_max: u64,
+    pub n_cut: u64,
+    pub level: f64,
+    pub signals: Vec<SignalHoldout>,
+}
+
+/// Absolute errors and coverage hits of a model on held-out runs, per signal.
+#[derive(Default, Clone)]
+struct Acc {
+    err: [Vec<f64>; 4],
+    hits: [(usize, usize); 4],
+}
+
+fn slot(s: Signal) -> usize {
+    Signal::ALL.iter().position(|&x| x == s).unwrap_or(0)
+}
+
+/// Errors of `model` against seed means of `held` (grouped by signal and n) and coverage of runs.
+fn score(model: &Model, held: &[RunRecord], opts: &FitOptions, at_n: Option<u64>) -> Acc {
+    let mut acc = Acc::default();
+    let mut groups: Vec<(Signal, u64, Scenario, Vec<f64>)> = Vec::new();
+    for r in held {
+        if at_n.is_some_and(|n| r.n != n) || model.signal(r.signal).is_none() {
+            continue;
+        }
+        let y = observed(r, opts.metric).0;
+        let sc = r.scenario();
+        let p = model.predict(&sc, r.signal, r.n as f64);
+        let h = &mut acc.hits[slot(r.signal)];
+        h.1 += 1;
+        if (p.lo..=p.hi).contains(&y) {
+            h.0 += 1;
+        }
+        match groups
+            .iter_mut()
+            .find(|g| g.0 == r.signal && g.1 == r.n && g.2 == sc)
+        {
+            Some(g) => g.3.push(y),
+            None => groups.push((r.signal, r.n, sc, vec![y])),
+        }
+    }
+    for (signal, n, sc, ys) in groups {
+        let mean = ys.iter().sum::<f64>() / ys.len() as f64;
+        let pred = model.predict(&sc, signal, n as f64).mean;
+        acc.err[slot(signal)].push((pred - mean).abs());
+    }
+    acc
+}
+
+fn mean(v: &[f64]) -> f64 {
+    if v.is_empty() {
+        f64::NAN
+    } else {
+        v.iter().sum::<f64>() / v.len() as f64
+    }
+}
+
+struct Eval {
+    lso: Acc,
+    lso_interior: Acc,
+    extra: Acc,
+}
+
+fn run_eval(runs: &[RunRecord], opts: &FitOptions) -> Result<(Eval, usize, usize, u64, u64)> {
+    let (ids, scs) = scenario_ids(runs);
+    let table = if opts.covariate == Covariate::Bits && !opts.baseline {
+        bits_table(runs)?
+    } else {
+        BitsTable::new()
+    };
+    let quiet = FitOptions {
+        bootstrap: opts.bootstrap.min(20),
+        ..opts.clone()
+    };
+    let interior: Vec<bool> = (0..scs.len())
+        .map(|i| {
+            let others: Vec<&Scenario> = scs
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|x| x.1)
+                .collect();
+            let within = |f: &dyn Fn(&Scenario) -> f64| {
+                let v = f(&scs[i]);
+                others.iter().any(|o| f(o) <= v) && others.iter().any(|o| f(o) >= v)
+            };
+            !others.is_empty()
+                && within(&|s| s.classes as f64)
+                && within(&|s| s.dims as f64)
+                && within(&|s| s.features as f64)
+                && within(&|s| s.noise)
+        })
+        .collect();
+    let folds: Vec<Result<Acc>> = (0..scs.len())
+        .into_par_iter()
+        .map(|k| {
+            let train: Vec<RunRecord> = runs
+                .iter()
+                .zip(&ids)
+                .filter(|(_, i)| **i != k)
+                .map(|x| x.0.clone())
+                .collect();
+            let held: Vec<RunRecord> = runs
+                .iter()
+                .zip(&ids)
+                .filter(|(_, i)| **i == k)
+                .map(|x| x.0.clone())
+                .collect();
+            let model = fit_model_with(&train, "", &quiet, &table)?;
+            Ok(score(&model, &held, opts, None))
+        })
+        .collect();
+    let mut lso = Acc::default();
+    let mut lso_interior = Acc::default();
+    for (k, f) in folds.into_iter().enumerate() {
+        let f = f?;
+        for s in 0..4 {
+            lso.err[s].extend(&f.err[s]);
+            lso.hits[s].0 += f.hits[s].0;
+            lso.hits[s].1 += f.hits[s].1;
+            if interior[k] {
+                lso_interior.err[s].extend(&f.err[s]);
+            }
+        }
+    }
+    let n_max = runs.iter().map(|r| r.n).max().unwrap_or(0);
+    let n_cut = n_max / 10;
+    let train: Vec<RunRecord> = runs.iter().filter(|r| r.n <= n_cut).cloned().collect();
+    let extra = match fit_model_with(&train, "", &quiet, &table) {
+        Ok(m) => score(&m, runs, opts, Some(n_max)),
+        Err(_) => Acc::default(),
+    };
+    let n_int = interior.iter().filter(|&&b| b).count();
+    Ok((
+        Eval {
+            lso,
+            lso_interior,
+            extra,
+        },
+        scs.len(),
+        n_int,
+        n_max,
+        n_cut,
+    ))
+}
+
+/// Evaluate `opts` and the plain power-law baseline on `runs`.
+///
+/// # Errors
+/// A fold without enough runs for a signal, or a numerical failure.
+pub fn evaluate(runs: &[RunRecord], opts: &FitOptions) -> Result<HoldoutReport> {
+    let (main, scenarios, interior, n_max, n_cut) = run_eval(runs, opts)?;
+    let base_opts = FitOptions {
+        metric: opts.metric,
+        ..FitOptions::baseline()
+    };
+    let (base, ..) = run_eval(runs, &base_opts)?;
+    let signals = Signal::ALL
+        .iter()
+        .filter(|&&s| runs.iter().any(|r| r.signal == s))
+        .map(|&signal| {
+            let i = slot(signal);
+            let h = main.lso.hits[i];
+            SignalHoldout {
+                signal,
+                lso_mae: mean(&main.lso.err[i]),
+                lso_mae_interior: mean(&main.lso_interior.err[i]),
+                extrapolation: mean(&main.extra.err[i]),
+                coverage: h.0 as f64 / h.1.max(1) as f64,
+                baseline_lso_mae: mean(&base.lso.err[i]),
+                baseline_lso_mae_interior: mean(&base.lso_interior.err[i]),
+                baseline_extrapolation: mean(&base.extra.err[i]),
+            }
+        })
+        .collect();
+    Ok(HoldoutReport {
+        scenarios,
+        interior,
+        n_max,
+        n_cut,
+        level: opts.level,
+        signals,
+    })
+}
+
+impl HoldoutReport {
+    /// The README table.
+    pub fn table(&self) -> String {
+        let f = |v: f64| {
+            if v.is_finite() {
+                format!("{v:.4}")
+            } else {
+                "-".into()
+            }
+        };
+        let rows: Vec<Vec<String>> = self
+            .signals
+            .iter()
+            .map(|s| {
+                vec![
+                    s.signal.to_string(),
+                    f(s.lso_mae),
+                    f(s.lso_mae_interior),
+                    f(s.extrapolation),
+                    format!("{:.0}%", s.coverage * 100.0),
+                    f(s.baseline_lso_mae),
+                    f(s.baseline_lso_mae_interior),
+                    f(s.baseline_extrapolation),
+                ]
+            })
+            .collect();
+        format!(
+            "held-out error ({} scenarios, {} interior; extrapolation: fitted on n <= {}, asked at n = {}; nominal coverage {:.0}%)\n{}",
+            self.scenarios,
+            self.interior,
+            self.n_cut,
+            self.n_max,
+            self.level * 100.0,
+            crate::io::render_table(
+                &[
+                    "signal",
+                    "LSO MAE",
+                    "LSO interior",
+                    "extrap err",
+                    "coverage",
+                    "base LSO",
+                    "base interior",
+                    "base extrap"
+                ],
+                &rows
+            )
+        )
+    }
+}

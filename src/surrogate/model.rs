@@ -1,0 +1,540 @@
+//! A fitted surrogate as shipped in `models/*.toml`: per signal a learning-curve family, its
+//! parameters, their bootstrap replicates and a residual-spread model, plus the scenario range
+//! it was fitted on and where it came from.
+
+use super::covariate::{self, BitsModel, Covariate, FloorModel, Metric};
+use super::curve::{Inputs, N_PARAMS, Params};
+use super::families::Family;
+use super::{Prediction, QualityModel};
+use crate::error::{Error, Result};
+use crate::scenario::Scenario;
+use crate::signal::Signal;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The model-file format this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The model compiled into the binary (`models/default.toml`).
+pub const EMBEDDED_DEFAULT: &str = include_str!("../../models/default.toml");
+
+/// The range of scenarios and counts a model was fitted on (inclusive bounds).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Range {
+    pub classes: [usize; 2],
+    pub dims: [usize; 2],
+    pub features: [usize; 2],
+    pub noise: [f64; 2],
+    pub nuisance: [f64; 2],
+    pub n: [u64; 2],
+}
+
+impl Range {
+    /// Warnings, one per scenario parameter outside the range (empty when inside).
+    pub fn check(&self, sc: &Scenario) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut chk = |key: &str, v: f64, r: [f64; 2]| {
+            if v < r[0] - 1e-12 || v > r[1] + 1e-12 {
+                out.push(format!(
+                    "{key} = {v} lies outside the fitted range [{}, {}]: the prediction extrapolates",
+                    r[0], r[1]
+                ));
+            }
+        };
+        let f = |r: [usize; 2]| [r[0] as f64, r[1] as f64];
+        chk("classes", sc.classes as f64, f(self.classes));
+        chk("dims", sc.dims as f64, f(self.dims));
+        chk("features", sc.features as f64, f(self.features));
+        chk("noise", sc.noise, self.noise);
+        chk("nuisance", sc.nuisance, self.nuisance);
+        out
+    }
+
+    /// A warning when n lies outside the fitted counts.
+    pub fn check_n(&self, n: f64) -> Option<String> {
+        (n < self.n[0] as f64 || n > self.n[1] as f64).then(|| {
+            format!(
+                "n = {n} lies outside the fitted counts [{}, {}]: the prediction extrapolates",
+                self.n[0], self.n[1]
+            )
+        })
+    }
+}
+
+/// Spread of residuals around the curve: `sd(x) = exp(c0 + c1 * ln x)`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Residual {
+    pub c0: f64,
+    pub c1: f64,
+}
+
+impl Residual {
+    #[inline]
+    pub fn sd(&self, ln_x: f64) -> f64 {
+        (self.c0 + self.c1 * ln_x).exp()
+    }
+}
+
+/// Fit diagnostics kept with the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Diagnostics {
+    /// Runs the signal was fitted on.
+    pub runs: usize,
+    /// Root mean square residual on the fitted runs.
+    pub rmse: f64,
+    /// Held-out mean absolute error of each candidate family (grouped cross-validation).
+    pub family_cv_mae: Vec<(Family, f64)>,
+    /// Why the optimiser stopped on the full data.
+    pub termination: String,
+}
+
+/// One signal's fitted curve.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignalModel {
+    pub signal: Signal,
+    pub family: Family,
+    pub params: Params,
+    /// Bootstrap standard deviation of each parameter.
+    pub spread: Params,
+    pub residual: Residual,
+    /// The bits-per-annotation approximation, with the `bits` covariate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bits: Option<BitsModel>,
+    pub diagnostics: Diagnostics,
+    /// Bootstrap replicates (natural-scale parameters in the order of `curve::PARAM_NAMES`).
+    pub bootstrap: Vec<[f64; N_PARAMS]>,
+}
+
+/// A fitted surrogate. See the module docs and `curve` for the formula.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Model {
+    pub format_version: u32,
+    /// labelbudget version that fitted the model.
+    pub crate_version: String,
+    pub metric: Metric,
+    pub covariate: Covariate,
+    /// The plain power-law baseline (no floor, cap or scenario terms), for comparisons only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub baseline: bool,
+    /// Nominal coverage of prediction intervals.
+    pub level: f64,
+    /// Hash of the runs file the model was fitted on.
+    pub sweep_hash: String,
+    pub runs: usize,
+    pub range: Range,
+    pub floor: FloorModel,
+    pub signals: Vec<SignalModel>,
+    #[serde(skip)]
+    cache: Cache,
+}
+
+/// Derived at load time so that predictions allocate nothing.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Cache {
+    index: [Option<usize>; 4],
+    replicates: Vec<Vec<Params>>,
+    z_level: f64,
+}
+
+fn signal_slot(s: Signal) -> usize {
+    match s {
+        Signal::Hard => 0,
+        Signal::Soft => 1,
+        Signal::Triplet => 2,
+        Signal::Pair => 3,
+    }
+}
+
+/// Standard normal quantile (statrs), with p clamped away from 0 and 1.
+pub fn normal_quantile(p: f64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    Normal::standard().inverse_cdf(p.clamp(1e-12, 1.0 - 1e-12))
+}
+
+impl Model {
+    /// Assemble a model from its parts and validate it.
+    ///
+    /// # Errors
+    /// See [`Model::validate`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        metric: Metric,
+        covariate: Covariate,
+        baseline: bool,
+        level: f64,
+        sweep_hash: String,
+        runs: usize,
+        range: Range,
+        floor: FloorModel,
+        signals: Vec<SignalModel>,
+    ) -> Result<Model> {
+        let mut m = Model {
+            format_version: FORMAT_VERSION,
+            crate_version: env!("CARGO_PKG_VERSION").into(),
+            metric,
+            covariate,
+            baseline,
+            level,
+            sweep_hash,
+            runs,
+            range,
+            floor,
+            signals,
+            cache: Cache::default(),
+        };
+        m.prepare()?;
+        Ok(m)
+    }
+
+    /// Check the contents and build the lookup tables.
+    ///
+    /// # Errors
+    /// An unknown format version, a covariate this build cannot compute, duplicated signals,
+    /// non-finite or out-of-range parameters, a level outside (0, 1).
+    fn prepare(&mut self) -> Result<()> {
+        if self.format_version != FORMAT_VERSION {
+            return Err(Error::invalid(
+                "format_version",
+                self.format_version,
+                format!(
+                    "{FORMAT_VERSION} (this labelbudget reads model format {FORMAT_VERSION}; refit with `labelbudget fit`)"
+                ),
+            ));
+        }
+        if self.covariate == Covariate::Bits
+            && let Some(s) = self.signals.iter().find(|s| s.bits.is_none())
+        {
+            return Err(Error::invalid(
+                format!("signals.{}.bits", s.signal),
+                "missing",
+                "a bits approximation for every signal with covariate = \"bits\"",
+            ));
+        }
+        if !(self.level > 0.0 && self.level < 1.0) {
+            return Err(Error::invalid("level", self.level, "a coverage in (0, 1)"));
+        }
+        let mut index = [None; 4];
+        let mut replicates = Vec::with_capacity(self.signals.len());
+        for (i, s) in self.signals.iter().enumerate() {
+            let slot = &mut index[signal_slot(s.signal)];
+            if slot.is_some() {
+                return Err(Error::invalid(
+                    "signals",
+                    s.signal,
+                    "each signal at most once",
+                ));
+            }
+            *slot = Some(i);
+            s.params.check().map_err(|m| {
+                Error::invalid(
+                    format!("signals.{}.params", s.signal),
+                    m,
+                    "valid parameters",
+                )
+            })?;
+            let reps: Vec<Params> = s.bootstrap.iter().map(Params::from_array).collect();
+            if let Some(r) = reps.iter().find(|r| r.check().is_err()) {
+                return Err(Error::invalid(
+                    format!("signals.{}.bootstrap", s.signal),
+                    format!("{:?}", r.to_array()),
+                    "finite parameters in range",
+                ));
+            }
+            replicates.push(reps);
+        }
+        self.cache = Cache {
+            index,
+            replicates,
+            z_level: normal_quantile(0.5 + self.level / 2.0),
+        };
+        Ok(())
+    }
+
+    /// Parse and validate a model from TOML text.
+    ///
+    /// # Errors
+    /// Malformed TOML, unknown keys or family names, or see [`Model::prepare`].
+    pub fn from_toml_str(text: &str) -> Result<Model> {
+        // read the version first, so an old or future file gets the clearer message
+        #[derive(Deserialize)]
+        struct Version {
+            format_version: Option<toml::Value>,
+        }
+        if let Ok(v) = toml::from_str::<Version>(text) {
+            match v.format_version {
+                None => {
+                    return Err(Error::invalid(
+                        "format_version",
+                        "missing",
+                        format!("{FORMAT_VERSION}"),
+                    ));
+                }
+                Some(toml::Value::Integer(k)) if k != i64::from(FORMAT_VERSION) => {
+                    return Err(Error::invalid(
+                        "format_version",
+                        k,
+                        format!(
+                            "{FORMAT_VERSION} (this labelbudget reads model format {FORMAT_VERSION}; refit with `labelbudget fit`)"
+                        ),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        let mut m: Model = toml::from_str(text).map_err(|e| {
+            Error::invalid(
+                "model",
+                e.message().trim(),
+                "a model written by `labelbudget fit`",
+            )
+        })?;
+        m.prepare()?;
+        Ok(m)
+    }
+
+    /// Read a model file.
+    ///
+    /// # Errors
+    /// The file cannot be read or does not parse (the message names the file).
+    pub fn from_file(path: &Path) -> Result<Model> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Model::from_toml_str(&text).map_err(|e| e.in_file(path))
+    }
+
+    /// The calibrated model compiled into the binary.
+    ///
+    /// # Panics
+    /// Never in a released build: a test checks that the embedded file parses.
+    pub fn embedded_default() -> Model {
+        Model::from_toml_str(EMBEDDED_DEFAULT).expect("embedded models/default.toml is valid")
+    }
+
+    /// TOML text of the model.
+    pub fn to_toml_string(&self) -> Result<String> {
+        toml::to_string(self).map_err(|e| Error::numerical("model serialisation", e))
+    }
+
+    /// Write the model atomically.
+    ///
+    /// # Errors
+    /// The folder is missing or not writable.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        crate::io::write_atomic(path, self.to_toml_string()?.as_bytes())
+    }
+
+    /// The signals the model can predict.
+    pub fn signals(&self) -> impl Iterator<Item = Signal> + '_ {
+        self.signals.iter().map(|s| s.signal)
+    }
+
+    /// The fitted curve of `signal`, if the model has one.
+    pub fn signal(&self, signal: Signal) -> Option<&SignalModel> {
+        self.cache.index[signal_slot(signal)].map(|i| &self.signals[i])
+    }
+
+    /// Warnings for a scenario outside the fitted range (empty when inside).
+    pub fn check_range(&self, sc: &Scenario) -> Vec<String> {
+        self.range.check(sc)
+    }
+
+    /// Inputs of the curve for (scenario, signal, n).
+    #[inline]
+    pub fn inputs(&self, sc: &Scenario, signal: Signal, n: f64) -> Inputs {
+        let bits = self.signal(signal).and_then(|s| s.bits.as_ref());
+        self.inputs_with(sc, signal, bits, n)
+    }
+
+    #[inline]
+    fn inputs_with(
+        &self,
+        sc: &Scenario,
+        signal: Signal,
+        bits: Option<&BitsModel>,
+        n: f64,
+    ) -> Inputs {
+        covariate::inputs(
+            sc,
+            signal,
+            n,
+            covariate::Spec {
+                metric: self.metric,
+                covariate: self.covariate,
+                baseline: self.baseline,
+            },
+            bits,
+            &self.floor,
+        )
+    }
+
+    /// Central prediction and standard deviation (bootstrap spread of the curve and residual
+    /// spread of a single run, added in quadrature). `None` for a signal the model lacks.
+    #[inline]
+    pub fn mean_sd(&self, sc: &Scenario, signal: Signal, n: f64) -> Option<(f64, f64)> {
+        let i = self.cache.index[signal_slot(signal)]?;
+        let s = &self.signals[i];
+        let inp = self.inputs_with(sc, signal, s.bits.as_ref(), n);
+        let mean = s.params.predict(s.family, &inp);
+        let reps = &self.cache.replicates[i];
+        let var_boot = if reps.len() > 1 {
+            let (mut a, mut b) = (0.0, 0.0);
+            for r in reps {
+                let q = r.predict(s.family, &inp);
+                a += q;
+                b += q * q;
+            }
+            let k = reps.len() as f64;
+            ((b - a * a / k) / (k - 1.0)).max(0.0)
+        } else {
+            0.0
+        };
+        let sd_res = if inp.ln_x.is_finite() {
+            s.residual.sd(inp.ln_x)
+        } else {
+            0.0
+        };
+        Some((mean, (var_boot + sd_res * sd_res).sqrt()))
+    }
+}
+
+impl QualityModel for Model {
+    /// For a signal missing from the model: the floor, with the whole [0, 1] as interval.
+    fn predict(&self, scenario: &Scenario, signal: Signal, n: f64) -> Prediction {
+        match self.mean_sd(scenario, signal, n) {
+            Some((mean, sd)) => {
+                let h = self.cache.z_level * sd;
+                Prediction {
+                    mean,
+                    lo: (mean - h).max(0.0),
+                    hi: (mean + h).min(1.0),
+                    level: self.level,
+                }
+            }
+            None => Prediction {
+                mean: self.floor(scenario),
+                lo: 0.0,
+                hi: 1.0,
+                level: self.level,
+            },
+        }
+    }
+
+    fn quantile(&self, scenario: &Scenario, signal: Signal, n: f64, prob: f64) -> f64 {
+        match self.mean_sd(scenario, signal, n) {
+            Some((mean, sd)) => (mean - normal_quantile(prob) * sd).clamp(0.0, 1.0),
+            None => 0.0,
+        }
+    }
+
+    fn ceiling(&self, scenario: &Scenario, signal: Signal) -> f64 {
+        self.signal(signal).map_or(1.0, |s| {
+            s.params
+                .bounds(&self.inputs_with(scenario, signal, s.bits.as_ref(), 1.0))
+                .1
+        })
+    }
+
+    fn floor(&self, scenario: &Scenario) -> f64 {
+        self.floor.floor(scenario)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_default_parses_and_predicts_sensibly() {
+        let m = Model::embedded_default();
+        let sc = Scenario::default();
+        for s in Signal::ALL {
+            assert!(m.signal(s).is_some(), "{s} missing");
+            let p = m.predict(&sc, s, 1000.0);
+            assert!(p.lo <= p.mean && p.mean <= p.hi, "{s}: {p:?}");
+            assert!((0.0..=1.0).contains(&p.mean));
+        }
+        assert!(m.check_range(&sc).is_empty());
+    }
+
+    #[test]
+    fn toml_round_trips() {
+        let m = Model::embedded_default();
+        let back = Model::from_toml_str(&m.to_toml_string().unwrap()).unwrap();
+        assert_eq!(m, back);
+    }
+
+    #[test]
+    fn unknown_version_and_family_are_named() {
+        let text = EMBEDDED_DEFAULT.replacen("format_version = 1", "format_version = 7", 1);
+        let msg = Model::from_toml_str(&text).unwrap_err().to_string();
+        assert!(msg.contains("format_version") && msg.contains('7'), "{msg}");
+        let fam = m_family(EMBEDDED_DEFAULT);
+        let text =
+            EMBEDDED_DEFAULT.replacen(&format!("family = \"{fam}\""), "family = \"gompertz\"", 1);
+        let msg = Model::from_toml_str(&text).unwrap_err().to_string();
+        assert!(msg.contains("gompertz") && msg.contains("mmf"), "{msg}");
+    }
+
+    fn m_family(text: &str) -> String {
+        Model::from_toml_str(text).unwrap().signals[0]
+            .family
+            .to_string()
+    }
+
+    #[test]
+    fn range_warning_names_the_range() {
+        let m = Model::embedded_default();
+        let sc = Scenario {
+            classes: 500,
+            ..Scenario::default()
+        };
+        let w = m.check_range(&sc);
+        assert_eq!(w.len(), 1);
+        assert!(
+            w[0].contains("classes = 500") && w[0].contains(&format!("{}", m.range.classes[1])),
+            "{}",
+            w[0]
+        );
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Monotone in n, inside [base, ceiling] (base <= floor: see `curve`), interval around the mean.
+        #[test]
+        fn predictions_are_monotone_and_bounded(
+            classes in 4usize..=20, dims in 8usize..=24, extra in 0usize..=104, noise in 0.1f64..0.4, k in 0usize..4
+        ) {
+            let m = Model::embedded_default();
+            let sc = Scenario { classes, dims, features: (dims + extra).clamp(48, 128), noise, ..Scenario::default() };
+            let s = Signal::ALL[k];
+            let sm = m.signal(s).unwrap();
+            let (base, ceil) = sm.params.bounds(&m.inputs(&sc, s, 1.0));
+            prop_assert!(base <= m.floor(&sc) + 1e-12);
+            prop_assert!((m.ceiling(&sc, s) - ceil).abs() < 1e-12);
+            let mut last = f64::NEG_INFINITY;
+            for i in 0..60 {
+                let n = 10f64.powf(i as f64 / 10.0);
+                let p = m.predict(&sc, s, n);
+                prop_assert!(p.mean >= last - 1e-12, "n = {n}: {} < {last}", p.mean);
+                prop_assert!(p.mean >= base - 1e-12 && p.mean <= ceil + 1e-12);
+                prop_assert!(p.lo <= p.mean && p.mean <= p.hi);
+                let q = m.quantile(&sc, s, n, 0.9);
+                prop_assert!(q <= p.mean + 1e-12);
+                last = p.mean;
+            }
+        }
+    }
+}

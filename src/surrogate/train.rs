@@ -1,0 +1,527 @@
+//! From a sweep's runs to a [`Model`]: the floor model, per-signal family selection by grouped
+//! cross-validation, the robust fit, the residual spread and the bootstrap.
+
+use super::bootstrap::{bootstrap, spread};
+use super::covariate::{self, BitsModel, Covariate, FloorModel, Metric};
+use super::curve::{GAMMA0, Inputs, N_PARAMS, Params};
+use super::families::Family;
+use super::fit::{Fitted, Point, fit_curve, free_mask, starts};
+use super::model::{Diagnostics, Model, Range, Residual, SignalModel};
+use crate::error::{Error, Result};
+use crate::scenario::Scenario;
+use crate::signal::Signal;
+use crate::sim::RunRecord;
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+/// Fewest runs a signal needs, and fewest distinct annotation counts among them.
+pub const MIN_RUNS: usize = 12;
+pub const MIN_DISTINCT_N: usize = 4;
+/// Folds of the grouped cross-validation that chooses a family.
+pub const CV_FOLDS: usize = 4;
+
+/// How to fit.
+///
+/// | field        | default   | purpose                                                     |
+/// |--------------|-----------|-------------------------------------------------------------|
+/// | `metric`     | cka       | the runs.csv column to model                                 |
+/// | `covariate`  | bits      | bits per parameter (info module), or raw n                   |
+/// | `families`   | all three | candidate families; one entry skips the selection            |
+/// | `baseline`   | false     | plain power law in raw n, no floor, cap or scenario terms    |
+/// | `ceiling_terms` | true | ceiling share of the cap varies with the scenario (gamma)  |
+/// | `bootstrap`  | 50        | bootstrap replicates over seeds (0: no intervals but residual)|
+/// | `level`      | 0.9       | nominal coverage of prediction intervals                     |
+/// | `seed`       | 0         | seed of the bootstrap draws                                  |
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitOptions {
+    pub metric: Metric,
+    pub covariate: Covariate,
+    pub families: Vec<Family>,
+    pub baseline: bool,
+    /// Let the ceiling's share of the cap depend on the scenario (gamma terms).
+    pub ceiling_terms: bool,
+    pub bootstrap: usize,
+    pub level: f64,
+    pub seed: u64,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        FitOptions {
+            metric: Metric::Cka,
+            covariate: Covariate::Bits,
+            families: Family::CANDIDATES.to_vec(),
+            baseline: false,
+            ceiling_terms: true,
+            bootstrap: 50,
+            level: 0.9,
+            seed: 0,
+        }
+    }
+}
+
+impl FitOptions {
+    /// The usual baseline: a plain power law `a - b n^-c` in raw n per signal.
+    pub fn baseline() -> FitOptions {
+        FitOptions {
+            families: vec![Family::Plain],
+            covariate: Covariate::N,
+            baseline: true,
+            bootstrap: 0,
+            ..FitOptions::default()
+        }
+    }
+}
+
+/// The measured value of `metric` in a run and its untrained floor.
+pub fn observed(run: &RunRecord, metric: Metric) -> (f64, f64) {
+    match metric {
+        Metric::Cka => (run.cka, run.cka_floor),
+        Metric::Transfer => (run.transfer, run.transfer_floor),
+        // not columns of runs.csv: only `calibrate` fits these, from the user's own data
+        Metric::Accuracy | Metric::User => (f64::NAN, f64::NAN),
+    }
+}
+
+/// A key identifying a run's scenario.
+pub fn scenario_key(r: &RunRecord) -> String {
+    format!(
+        "{}|{}|{}|{}|{}|{}|{:?}|{}|{}",
+        r.classes,
+        r.dims,
+        r.features,
+        r.rep_dims,
+        r.nuisance,
+        r.noise,
+        r.latent,
+        r.soft_annotators,
+        r.pool
+    )
+}
+
+/// Index every run's scenario among the distinct scenarios, in order of first appearance.
+pub fn scenario_ids(runs: &[RunRecord]) -> (Vec<usize>, Vec<Scenario>) {
+    let mut keys: Vec<String> = Vec::new();
+    let mut scs = Vec::new();
+    let ids = runs
+        .iter()
+        .map(|r| {
+            let k = scenario_key(r);
+            match keys.iter().position(|x| *x == k) {
+                Some(i) => i,
+                None => {
+                    keys.push(k);
+                    scs.push(r.scenario());
+                    keys.len() - 1
+                }
+            }
+        })
+        .collect();
+    (ids, scs)
+}
+
+/// The floor model fitted on the runs' measured untrained floors.
+pub fn fit_floor(runs: &[RunRecord], metric: Metric) -> FloorModel {
+    let mut pts: Vec<(f64, f64)> = runs
+        .iter()
+        .map(|r| {
+            (
+                covariate::random_encoder_cka(&r.scenario()),
+                observed(r, metric).1,
+            )
+        })
+        .collect();
+    pts.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    pts.dedup();
+    FloorModel::fit(&pts)
+}
+
+/// The curve inputs of a run under the options.
+pub fn run_inputs(
+    r: &RunRecord,
+    opts: &FitOptions,
+    bits: Option<&BitsModel>,
+    floor: &FloorModel,
+) -> Inputs {
+    covariate::inputs(
+        &r.scenario(),
+        r.signal,
+        r.n as f64,
+        covariate::Spec {
+            metric: opts.metric,
+            covariate: opts.covariate,
+            baseline: opts.baseline,
+        },
+        bits,
+        floor,
+    )
+}
+
+/// Measured bits per annotation of each (scenario key, signal) of a sweep.
+pub type BitsTable = HashMap<(String, Signal), f64>;
+
+/// Settings of the bits estimates behind the `bits` covariate: one world per scenario keeps a
+/// 64-scenario sweep's table to a few seconds; the approximation error dwarfs the MC error.
+pub fn bits_settings() -> crate::info::Settings {
+    crate::info::Settings {
+        worlds: 1,
+        ..crate::info::Settings::default()
+    }
+}
+
+/// Bits per annotation of every scenario and signal in `runs` (in parallel).
+///
+/// # Errors
+/// An invalid scenario.
+pub fn bits_table(runs: &[RunRecord]) -> Result<BitsTable> {
+    let mut keys: Vec<(String, Scenario, Signal)> = Vec::new();
+    for r in runs {
+        let k = scenario_key(r);
+        if !keys.iter().any(|x| x.0 == k && x.2 == r.signal) {
+            keys.push((k, r.scenario(), r.signal));
+        }
+    }
+    let settings = bits_settings();
+    keys.par_iter()
+        .map(|(k, sc, s)| {
+            crate::info::signal_bits_with(sc, *s, &settings).map(|b| ((k.clone(), *s), b.bits))
+        })
+        .collect()
+}
+
+fn bits_model(runs: &[RunRecord], signal: Signal, table: &BitsTable) -> BitsModel {
+    let mut pts: Vec<(Scenario, f64)> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for r in runs.iter().filter(|r| r.signal == signal) {
+        let k = scenario_key(r);
+        if !seen.contains(&k)
+            && let Some(&b) = table.get(&(k.clone(), signal))
+        {
+            seen.push(k);
+            pts.push((r.scenario(), b));
+        }
+    }
+    BitsModel::fit(&pts)
+}
+
+/// Points of one signal.
+pub fn points(
+    runs: &[RunRecord],
+    ids: &[usize],
+    signal: Signal,
+    opts: &FitOptions,
+    bits: Option<&BitsModel>,
+    floor: &FloorModel,
+) -> Vec<Point> {
+    runs.iter()
+        .zip(ids)
+        .filter(|(r, _)| r.signal == signal)
+        .map(|(r, &scenario)| Point {
+            inp: run_inputs(r, opts, bits, floor),
+            y: observed(r, opts.metric).0,
+            seed: r.seed,
+            scenario,
+            n: r.n,
+        })
+        .collect()
+}
+
+/// Check a signal has enough runs; the error says how many are needed.
+pub fn check_enough(signal: Signal, pts: &[Point]) -> Result<()> {
+    let mut ns: Vec<u64> = pts.iter().map(|p| p.n).collect();
+    ns.sort_unstable();
+    ns.dedup();
+    if pts.len() < MIN_RUNS || ns.len() < MIN_DISTINCT_N {
+        return Err(Error::invalid(
+            format!("runs of signal {signal}"),
+            format!("{} runs at {} distinct n", pts.len(), ns.len()),
+            format!(
+                "at least {MIN_RUNS} runs over at least {MIN_DISTINCT_N} distinct annotation counts to fit a curve"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Free parameters under the options.
+fn mask(family: Family, pts: &[Point], opts: &FitOptions) -> [bool; N_PARAMS] {
+    let mut free = free_mask(family, pts, !opts.baseline);
+    // gamma_noise and gamma_dims stay at 0 unless asked for: they cost extrapolation accuracy
+    free[GAMMA0 + 1..].iter_mut().for_each(|f| *f = false);
+    if !opts.ceiling_terms {
+        free[GAMMA0] = false;
+    }
+    free
+}
+
+fn fit_family(family: Family, pts: &[Point], opts: &FitOptions) -> Result<Fitted> {
+    let free = mask(family, pts, opts);
+    fit_curve(family, pts, None, free, &starts(pts))
+}
+
+/// Grouped cross-validation MAE of each family: groups are scenarios when there are at least
+/// 3, else seeds; folds take every CV_FOLDS-th group.
+pub fn family_cv(pts: &[Point], opts: &FitOptions) -> Result<Vec<FamilyCv>> {
+    let n_scen = pts.iter().map(|p| p.scenario).max().map_or(0, |m| m + 1);
+    let group = |p: &Point| {
+        if n_scen >= 3 {
+            p.scenario as u64
+        } else {
+            p.seed
+        }
+    };
+    let mut groups: Vec<u64> = pts.iter().map(group).collect();
+    groups.sort_unstable();
+    groups.dedup();
+    let folds = CV_FOLDS.min(groups.len());
+    if folds < 2 {
+        return Ok(opts
+            .families
+            .iter()
+            .map(|&family| FamilyCv {
+                family,
+                mae: f64::NAN,
+                residuals: Vec::new(),
+            })
+            .collect());
+    }
+    let jobs: Vec<(Family, usize)> = opts
+        .families
+        .iter()
+        .flat_map(|&f| (0..folds).map(move |k| (f, k)))
+        .collect();
+    let held: Vec<Vec<(f64, f64)>> = jobs
+        .par_iter()
+        .map(|&(f, k)| {
+            let in_fold = |p: &Point| groups.binary_search(&group(p)).unwrap_or(0) % folds == k;
+            let train: Vec<Point> = pts.iter().filter(|p| !in_fold(p)).copied().collect();
+            let fit = fit_family(f, &train, opts)?;
+            Ok(pts
+                .iter()
+                .filter(|p| in_fold(p))
+                .map(|p| (p.inp.ln_x, p.y - fit.params.predict(f, &p.inp)))
+                .collect())
+        })
+        .collect::<Result<_>>()?;
+    Ok(opts
+        .families
+        .iter()
+        .enumerate()
+        .map(|(i, &family)| {
+            let residuals: Vec<(f64, f64)> = held[i * folds..(i + 1) * folds].concat();
+            let mae =
+                residuals.iter().map(|r| r.1.abs()).sum::<f64>() / residuals.len().max(1) as f64;
+            FamilyCv {
+                family,
+                mae,
+                residuals,
+            }
+        })
+        .collect())
+}
+
+/// Held-out error of one family in the grouped cross-validation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FamilyCv {
+    pub family: Family,
+    /// Mean absolute held-out error.
+    pub mae: f64,
+    /// (ln x, held-out residual) of every point.
+    pub residuals: Vec<(f64, f64)>,
+}
+
+/// Residual spread model: least squares of ln|r| on ln x, shifted by E ln|N(0,1)| = -0.635.
+/// Fed with cross-validated residuals (grouped by scenario), so intervals account for how far
+/// a scenario the fit has not seen may lie from the curve, not only for seed noise.
+fn residual_model(residuals: &[(f64, f64)]) -> Residual {
+    let rs: Vec<(f64, f64)> = residuals
+        .iter()
+        .map(|&(x, r)| (x, r.abs().max(1e-4).ln()))
+        .collect();
+    let n = rs.len() as f64;
+    let mx = rs.iter().map(|r| r.0).sum::<f64>() / n;
+    let my = rs.iter().map(|r| r.1).sum::<f64>() / n;
+    let sxx: f64 = rs.iter().map(|r| (r.0 - mx).powi(2)).sum();
+    let sxy: f64 = rs.iter().map(|r| (r.0 - mx) * (r.1 - my)).sum();
+    let c1 = if sxx > 1e-12 {
+        (sxy / sxx).clamp(-1.0, 1.0)
+    } else {
+        0.0
+    };
+    Residual {
+        c0: my - c1 * mx + 0.635,
+        c1,
+    }
+}
+
+fn range_of(runs: &[RunRecord]) -> Range {
+    let mm = |f: &dyn Fn(&RunRecord) -> f64| {
+        runs.iter()
+            .map(f)
+            .fold([f64::INFINITY, f64::NEG_INFINITY], |a, v| {
+                [a[0].min(v), a[1].max(v)]
+            })
+    };
+    let u = |r: [f64; 2]| [r[0] as usize, r[1] as usize];
+    Range {
+        classes: u(mm(&|r| r.classes as f64)),
+        dims: u(mm(&|r| r.dims as f64)),
+        features: u(mm(&|r| r.features as f64)),
+        noise: mm(&|r| r.noise),
+        nuisance: mm(&|r| r.nuisance),
+        n: {
+            let m = mm(&|r| r.n as f64);
+            [m[0] as u64, m[1] as u64]
+        },
+    }
+}
+
+/// Fit a model to runs. `sweep_hash` labels where they came from.
+///
+/// # Errors
+/// No runs; a signal with too few runs (how many are needed is named); a numerical failure.
+pub fn fit_model(runs: &[RunRecord], sweep_hash: &str, opts: &FitOptions) -> Result<Model> {
+    let table = if opts.covariate == Covariate::Bits && !opts.baseline {
+        bits_table(runs)?
+    } else {
+        BitsTable::new()
+    };
+    fit_model_with(runs, sweep_hash, opts, &table)
+}
+
+/// [`fit_model`] with the bits table already measured (it must cover every scenario of `runs`
+/// when the covariate is `bits`).
+///
+/// # Errors
+/// As [`fit_model`].
+pub fn fit_model_with(
+    runs: &[RunRecord],
+    sweep_hash: &str,
+    opts: &FitOptions,
+    table: &BitsTable,
+) -> Result<Model> {
+    if runs.is_empty() {
+        return Err(Error::invalid("runs", 0, "at least one run"));
+    }
+    if opts.families.is_empty() {
+        return Err(Error::invalid("families", "none", "at least one family"));
+    }
+    let floor = fit_floor(runs, opts.metric);
+    let (ids, _) = scenario_ids(runs);
+    let mut signals = Vec::new();
+    for signal in Signal::ALL {
+        if !runs.iter().any(|r| r.signal == signal) {
+            continue;
+        }
+        let bits = (opts.covariate == Covariate::Bits && !opts.baseline)
+            .then(|| bits_model(runs, signal, table));
+        let pts = points(runs, &ids, signal, opts, bits.as_ref(), &floor);
+        check_enough(signal, &pts)?;
+        let cv = family_cv(&pts, opts)?;
+        let chosen = cv
+            .iter()
+            .filter(|c| c.mae.is_finite())
+            .min_by(|a, b| a.mae.total_cmp(&b.mae));
+        let family = chosen.map_or(opts.families[0], |c| c.family);
+        let free = mask(family, &pts, opts);
+        let best = fit_curve(family, &pts, None, free, &starts(&pts))?;
+        let reps = bootstrap(
+            family,
+            &pts,
+            free,
+            &best.params,
+            opts.bootstrap,
+            opts.seed ^ signal as u64,
+        )?;
+        let in_sample: Vec<(f64, f64)> = pts
+            .iter()
+            .map(|p| (p.inp.ln_x, p.y - best.params.predict(family, &p.inp)))
+            .collect();
+        let rmse = (pts
+            .iter()
+            .map(|p| (best.params.predict(family, &p.inp) - p.y).powi(2))
+            .sum::<f64>()
+            / pts.len() as f64)
+            .sqrt();
+        signals.push(SignalModel {
+            signal,
+            family,
+            params: best.params,
+            spread: spread(&reps),
+            residual: residual_model(&match chosen {
+                Some(c) if !c.residuals.is_empty() => c.residuals.clone(),
+                _ => in_sample,
+            }),
+            bits,
+            diagnostics: Diagnostics {
+                runs: pts.len(),
+                rmse,
+                family_cv_mae: cv
+                    .iter()
+                    .filter(|c| c.mae.is_finite())
+                    .map(|c| (c.family, c.mae))
+                    .collect(),
+                termination: best.termination,
+            },
+            bootstrap: reps.iter().map(Params::to_array).collect(),
+        });
+    }
+    Model::new(
+        opts.metric,
+        opts.covariate,
+        opts.baseline,
+        opts.level,
+        sweep_hash.into(),
+        runs.len(),
+        range_of(runs),
+        floor,
+        signals,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::surrogate::runs::parse_runs;
+    use std::path::Path;
+
+    fn small() -> Vec<RunRecord> {
+        let text = include_str!("../../tests/data/runs-small.csv");
+        parse_runs(text.as_bytes(), Path::new("runs-small.csv")).unwrap()
+    }
+
+    #[test]
+    fn bootstrap_is_the_same_on_one_and_two_threads() {
+        let runs = small();
+        let opts = FitOptions {
+            bootstrap: 8,
+            families: vec![Family::Mmf],
+            ..FitOptions::default()
+        };
+        let fit = |t: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(t)
+                .build()
+                .unwrap()
+                .install(|| fit_model(&runs, "h", &opts).unwrap())
+        };
+        let (a, b) = (fit(1), fit(2));
+        assert_eq!(a, b);
+        assert!(a.signals.iter().all(|s| s.bootstrap.len() == 8));
+    }
+
+    #[test]
+    fn too_few_runs_say_how_many_are_needed() {
+        let runs: Vec<RunRecord> = small()
+            .into_iter()
+            .filter(|r| r.signal != Signal::Pair || r.n <= 200)
+            .collect();
+        let msg = fit_model(&runs, "h", &FitOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("pair") && msg.contains(&format!("at least {MIN_RUNS} runs")),
+            "{msg}"
+        );
+    }
+}

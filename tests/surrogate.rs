@@ -1,0 +1,156 @@
+//! The embedded surrogate against fresh simulations, and the `fit` / `predict` commands.
+
+use assert_cmd::Command;
+use labelbudget::sim::Setting;
+use labelbudget::surrogate::{Model, QualityModel};
+use labelbudget::{Scenario, Signal};
+use predicates::prelude::*;
+
+/// Fresh runs (seeds the default model never saw) fall inside their 90% intervals about as
+/// often as promised. 32 runs: with true coverage 0.9 the count inside is Binomial(32, 0.9),
+/// and 22 or fewer inside has probability below 0.1%.
+#[test]
+fn embedded_model_covers_fresh_simulations() {
+    let model = Model::embedded_default();
+    let sc = Scenario::default();
+    let mut inside = 0;
+    let mut total = 0;
+    let mut report = Vec::new();
+    for seed in 1000..1004u64 {
+        let setting = Setting::new(&sc, seed).unwrap();
+        for signal in Signal::ALL {
+            for n in [200usize, 1000] {
+                let r = setting.run(signal, n, false).unwrap();
+                let p = model.predict(&sc, signal, n as f64);
+                total += 1;
+                if (p.lo..=p.hi).contains(&r.cka) {
+                    inside += 1;
+                } else {
+                    report.push(format!(
+                        "{signal} n={n} seed={seed}: {:.3} not in [{:.3}, {:.3}]",
+                        r.cka, p.lo, p.hi
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        inside > 22,
+        "{inside}/{total} inside:\n{}",
+        report.join("\n")
+    );
+}
+
+fn bin() -> Command {
+    Command::cargo_bin("labelbudget").unwrap()
+}
+
+#[test]
+fn fit_then_predict_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.toml");
+    bin()
+        .args([
+            "fit",
+            "--runs",
+            "tests/data/runs-small.csv",
+            "--bootstrap",
+            "5",
+            "--out",
+        ])
+        .arg(&model)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("rmse").and(predicate::str::contains("triplet")));
+    let text = std::fs::read_to_string(&model).unwrap();
+    assert!(text.contains("format_version = 1") && text.contains("sweep_hash = \"fnv1a64:"));
+    let out = bin()
+        .args([
+            "predict", "--signal", "soft", "--n", "100,1000", "--format", "json", "--model",
+        ])
+        .arg(&model)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let rows: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let a = rows[0]["mean"].as_f64().unwrap();
+    let b = rows[1]["mean"].as_f64().unwrap();
+    assert!(a < b && rows[1]["lo"].as_f64().unwrap() <= b);
+}
+
+#[test]
+fn predict_warns_outside_the_fitted_range() {
+    bin()
+        .args([
+            "predict",
+            "--signal",
+            "hard",
+            "--n",
+            "1000",
+            "--classes",
+            "500",
+        ])
+        .assert()
+        .success()
+        .stderr(
+            predicate::str::contains("classes = 500")
+                .and(predicate::str::contains("outside the fitted range")),
+        );
+}
+
+#[test]
+fn fit_rejects_bad_runs_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = std::fs::read_to_string("tests/data/runs-small.csv").unwrap();
+    let no_tau = dir.path().join("a.csv");
+    let lines: Vec<String> = runs
+        .lines()
+        .map(|l| {
+            let mut c: Vec<&str> = l.split(',').collect();
+            c.remove(16);
+            c.join(",")
+        })
+        .collect();
+    std::fs::write(&no_tau, lines.join("\n")).unwrap();
+    bin()
+        .args(["fit", "--runs"])
+        .arg(&no_tau)
+        .assert()
+        .failure()
+        .stderr(
+            predicate::str::contains("missing column(s) tau")
+                .and(predicate::str::contains("line 1")),
+        );
+    let nan = dir.path().join("b.csv");
+    let mut lines: Vec<String> = runs.lines().map(String::from).collect();
+    let mut c: Vec<String> = lines[3].split(',').map(String::from).collect();
+    c[12] = "inf".into();
+    lines[3] = c.join(",");
+    std::fs::write(&nan, lines.join("\n")).unwrap();
+    bin()
+        .args(["fit", "--runs"])
+        .arg(&nan)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("line 4").and(predicate::str::contains("`cka`")));
+}
+
+#[test]
+fn predict_rejects_unknown_model_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("m.toml");
+    let text = labelbudget::surrogate::EMBEDDED_DEFAULT.replacen(
+        "format_version = 1",
+        "format_version = 9",
+        1,
+    );
+    std::fs::write(&p, text).unwrap();
+    bin()
+        .args(["predict", "--signal", "hard", "--n", "10", "--model"])
+        .arg(&p)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("format_version").and(predicate::str::contains('9')));
+}
