@@ -8,7 +8,7 @@
 //!   ln x0    = log_x0 + beta . z(scenario)                     (scenario shift of the scale)
 //!   z        = [ln(C/10), ln(d/16), ln(D/64), noise - 0.2]     (centred at the default scenario)
 //!   ceiling  = sigmoid(logit(qmax) + gamma . w) * cap(scenario, signal)
-//!   w        = [ln(min(C-1, d)/d), noise - 0.2, ln(d/16)]      (how far short of the cap)
+//!   w        = [ln(1 + q), noise - 0.2, ln(d/16)], q = min(C-1,d)/max(C-1,d)  (see `covariate`)
 //!   base     = base_frac * floor(scenario)                     (quality at vanishing n)
 //! ```
 //!

@@ -435,7 +435,9 @@ impl QualityModel for Model {
 
     fn ceiling(&self, scenario: &Scenario, signal: Signal) -> f64 {
         self.signal(signal).map_or(1.0, |s| {
-            s.params.qmax * covariate::cap(scenario, signal, self.metric)
+            s.params
+                .bounds(&self.inputs_with(scenario, signal, s.bits.as_ref(), 1.0))
+                .1
         })
     }
 

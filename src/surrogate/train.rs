@@ -25,10 +25,10 @@ pub const CV_FOLDS: usize = 4;
 /// | field        | default   | purpose                                                     |
 /// |--------------|-----------|-------------------------------------------------------------|
 /// | `metric`     | cka       | the runs.csv column to model                                 |
-/// | `covariate`  | n         | raw n, or bits per parameter (needs the info module)         |
+/// | `covariate`  | bits      | bits per parameter (info module), or raw n                   |
 /// | `families`   | all three | candidate families; one entry skips the selection            |
 /// | `baseline`   | false     | plain power law in raw n, no floor, cap or scenario terms    |
-/// | `ceiling_terms` | false | ceiling share of the cap varies with the scenario (gamma)  |
+/// | `ceiling_terms` | true | ceiling share of the cap varies with the scenario (gamma)  |
 /// | `bootstrap`  | 50        | bootstrap replicates over seeds (0: no intervals but residual)|
 /// | `level`      | 0.9       | nominal coverage of prediction intervals                     |
 /// | `seed`       | 0         | seed of the bootstrap draws                                  |
@@ -49,10 +49,10 @@ impl Default for FitOptions {
     fn default() -> Self {
         FitOptions {
             metric: Metric::Cka,
-            covariate: Covariate::N,
+            covariate: Covariate::Bits,
             families: Family::CANDIDATES.to_vec(),
             baseline: false,
-            ceiling_terms: false,
+            ceiling_terms: true,
             bootstrap: 50,
             level: 0.9,
             seed: 0,
@@ -65,6 +65,7 @@ impl FitOptions {
     pub fn baseline() -> FitOptions {
         FitOptions {
             families: vec![Family::Plain],
+            covariate: Covariate::N,
             baseline: true,
             bootstrap: 0,
             ..FitOptions::default()
@@ -243,8 +244,10 @@ pub fn check_enough(signal: Signal, pts: &[Point]) -> Result<()> {
 /// Free parameters under the options.
 fn mask(family: Family, pts: &[Point], opts: &FitOptions) -> [bool; N_PARAMS] {
     let mut free = free_mask(family, pts, !opts.baseline);
+    // gamma_noise and gamma_dims stay at 0 unless asked for: they cost extrapolation accuracy
+    free[GAMMA0 + 1..].iter_mut().for_each(|f| *f = false);
     if !opts.ceiling_terms {
-        free[GAMMA0..].iter_mut().for_each(|f| *f = false);
+        free[GAMMA0] = false;
     }
     free
 }
@@ -256,7 +259,7 @@ fn fit_family(family: Family, pts: &[Point], opts: &FitOptions) -> Result<Fitted
 
 /// Grouped cross-validation MAE of each family: groups are scenarios when there are at least
 /// 3, else seeds; folds take every CV_FOLDS-th group.
-pub fn family_cv(pts: &[Point], opts: &FitOptions) -> Result<Vec<(Family, f64)>> {
+pub fn family_cv(pts: &[Point], opts: &FitOptions) -> Result<Vec<FamilyCv>> {
     let n_scen = pts.iter().map(|p| p.scenario).max().map_or(0, |m| m + 1);
     let group = |p: &Point| {
         if n_scen >= 3 {
@@ -270,14 +273,22 @@ pub fn family_cv(pts: &[Point], opts: &FitOptions) -> Result<Vec<(Family, f64)>>
     groups.dedup();
     let folds = CV_FOLDS.min(groups.len());
     if folds < 2 {
-        return Ok(opts.families.iter().map(|&f| (f, f64::NAN)).collect());
+        return Ok(opts
+            .families
+            .iter()
+            .map(|&family| FamilyCv {
+                family,
+                mae: f64::NAN,
+                residuals: Vec::new(),
+            })
+            .collect());
     }
     let jobs: Vec<(Family, usize)> = opts
         .families
         .iter()
         .flat_map(|&f| (0..folds).map(move |k| (f, k)))
         .collect();
-    let errs: Vec<(f64, usize)> = jobs
+    let held: Vec<Vec<(f64, f64)>> = jobs
         .par_iter()
         .map(|&(f, k)| {
             let in_fold = |p: &Point| groups.binary_search(&group(p)).unwrap_or(0) % folds == k;
@@ -286,34 +297,44 @@ pub fn family_cv(pts: &[Point], opts: &FitOptions) -> Result<Vec<(Family, f64)>>
             Ok(pts
                 .iter()
                 .filter(|p| in_fold(p))
-                .fold((0.0, 0), |(s, c), p| {
-                    (s + (fit.params.predict(f, &p.inp) - p.y).abs(), c + 1)
-                }))
+                .map(|p| (p.inp.ln_x, p.y - fit.params.predict(f, &p.inp)))
+                .collect())
         })
         .collect::<Result<_>>()?;
     Ok(opts
         .families
         .iter()
         .enumerate()
-        .map(|(i, &f)| {
-            let (s, c) = errs[i * folds..(i + 1) * folds]
-                .iter()
-                .fold((0.0, 0), |a, e| (a.0 + e.0, a.1 + e.1));
-            (f, s / c.max(1) as f64)
+        .map(|(i, &family)| {
+            let residuals: Vec<(f64, f64)> = held[i * folds..(i + 1) * folds].concat();
+            let mae =
+                residuals.iter().map(|r| r.1.abs()).sum::<f64>() / residuals.len().max(1) as f64;
+            FamilyCv {
+                family,
+                mae,
+                residuals,
+            }
         })
         .collect())
 }
 
+/// Held-out error of one family in the grouped cross-validation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FamilyCv {
+    pub family: Family,
+    /// Mean absolute held-out error.
+    pub mae: f64,
+    /// (ln x, held-out residual) of every point.
+    pub residuals: Vec<(f64, f64)>,
+}
+
 /// Residual spread model: least squares of ln|r| on ln x, shifted by E ln|N(0,1)| = -0.635.
-fn residual_model(pts: &[Point], params: &Params, family: Family) -> Residual {
-    let rs: Vec<(f64, f64)> = pts
+/// Fed with cross-validated residuals (grouped by scenario), so intervals account for how far
+/// a scenario the fit has not seen may lie from the curve, not only for seed noise.
+fn residual_model(residuals: &[(f64, f64)]) -> Residual {
+    let rs: Vec<(f64, f64)> = residuals
         .iter()
-        .map(|p| {
-            (
-                p.inp.ln_x,
-                (p.y - params.predict(family, &p.inp)).abs().max(1e-4).ln(),
-            )
-        })
+        .map(|&(x, r)| (x, r.abs().max(1e-4).ln()))
         .collect();
     let n = rs.len() as f64;
     let mx = rs.iter().map(|r| r.0).sum::<f64>() / n;
@@ -394,15 +415,12 @@ pub fn fit_model_with(
             .then(|| bits_model(runs, signal, table));
         let pts = points(runs, &ids, signal, opts, bits.as_ref(), &floor);
         check_enough(signal, &pts)?;
-        let cv = if opts.families.len() > 1 {
-            family_cv(&pts, opts)?
-        } else {
-            vec![(opts.families[0], f64::NAN)]
-        };
-        let family = cv
+        let cv = family_cv(&pts, opts)?;
+        let chosen = cv
             .iter()
-            .min_by(|a, b| a.1.total_cmp(&b.1))
-            .map_or(opts.families[0], |c| c.0);
+            .filter(|c| c.mae.is_finite())
+            .min_by(|a, b| a.mae.total_cmp(&b.mae));
+        let family = chosen.map_or(opts.families[0], |c| c.family);
         let free = mask(family, &pts, opts);
         let best = fit_curve(family, &pts, None, free, &starts(&pts))?;
         let reps = bootstrap(
@@ -413,6 +431,10 @@ pub fn fit_model_with(
             opts.bootstrap,
             opts.seed ^ signal as u64,
         )?;
+        let in_sample: Vec<(f64, f64)> = pts
+            .iter()
+            .map(|p| (p.inp.ln_x, p.y - best.params.predict(family, &p.inp)))
+            .collect();
         let rmse = (pts
             .iter()
             .map(|p| (best.params.predict(family, &p.inp) - p.y).powi(2))
@@ -424,12 +446,19 @@ pub fn fit_model_with(
             family,
             params: best.params,
             spread: spread(&reps),
-            residual: residual_model(&pts, &best.params, family),
+            residual: residual_model(&match chosen {
+                Some(c) if !c.residuals.is_empty() => c.residuals.clone(),
+                _ => in_sample,
+            }),
             bits,
             diagnostics: Diagnostics {
                 runs: pts.len(),
                 rmse,
-                family_cv_mae: cv.into_iter().filter(|c| c.1.is_finite()).collect(),
+                family_cv_mae: cv
+                    .iter()
+                    .filter(|c| c.mae.is_finite())
+                    .map(|c| (c.family, c.mae))
+                    .collect(),
                 termination: best.termination,
             },
             bootstrap: reps.iter().map(Params::to_array).collect(),
