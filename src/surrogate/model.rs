@@ -62,18 +62,20 @@ impl Range {
     }
 }
 
-/// Spread of residuals around the curve: `sd(x) = exp(c0 + c1 * ln x)`.
+/// Spread of residuals around the curve: `sd(x) = exp(c0 + c1 * ln x)`, with ln x held inside
+/// the fitted range `ln_x` so the spread does not run away when n extrapolates.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Residual {
     pub c0: f64,
     pub c1: f64,
+    pub ln_x: [f64; 2],
 }
 
 impl Residual {
     #[inline]
     pub fn sd(&self, ln_x: f64) -> f64 {
-        (self.c0 + self.c1 * ln_x).exp()
+        (self.c0 + self.c1 * ln_x.clamp(self.ln_x[0], self.ln_x[1])).exp()
     }
 }
 
@@ -395,11 +397,7 @@ impl Model {
         } else {
             0.0
         };
-        let sd_res = if inp.ln_x.is_finite() {
-            s.residual.sd(inp.ln_x)
-        } else {
-            0.0
-        };
+        let sd_res = s.residual.sd(inp.ln_x.max(f64::MIN));
         Some((mean, (var_boot + sd_res * sd_res).sqrt()))
     }
 }

@@ -346,9 +346,17 @@ fn residual_model(residuals: &[(f64, f64)]) -> Residual {
     } else {
         0.0
     };
+    let range = rs.iter().fold([f64::INFINITY, f64::NEG_INFINITY], |a, r| {
+        [a[0].min(r.0), a[1].max(r.0)]
+    });
     Residual {
         c0: my - c1 * mx + 0.635,
         c1,
+        ln_x: if range[0] <= range[1] {
+            range
+        } else {
+            [0.0, 0.0]
+        },
     }
 }
 
