@@ -5,21 +5,25 @@ fn main() {
         .nth(1)
         .map(|s| s.parse().unwrap())
         .unwrap_or(20);
-    let (mut t_set, mut t_run) = (0.0, 0.0);
+    let mode = std::env::args().nth(2).unwrap_or_default();
     let mut ev = 0;
+    let s0 = Setting::new(&sc, 0).unwrap();
     for seed in 0..reps {
-        let t = std::time::Instant::now();
-        let s = Setting::new(&sc, seed).unwrap();
-        t_set += t.elapsed().as_secs_f64();
-        let t = std::time::Instant::now();
-        ev += s.run(Signal::Hard, 1000, false).unwrap().evals;
-        t_run += t.elapsed().as_secs_f64();
+        match mode.as_str() {
+            "setting" => {
+                Setting::new(&sc, seed).unwrap();
+            }
+            "run" => {
+                ev += s0.run(Signal::Hard, 1000, false).unwrap().evals;
+            }
+            _ => {
+                ev += Setting::new(&sc, seed)
+                    .unwrap()
+                    .run(Signal::Hard, 1000, false)
+                    .unwrap()
+                    .evals;
+            }
+        }
     }
-    let r = reps as f64;
-    println!(
-        "setting {:.2} ms, run {:.2} ms, {} evals/run",
-        t_set * 1e3 / r,
-        t_run * 1e3 / r,
-        ev / reps
-    );
+    println!("{} evals/run", ev / reps);
 }

@@ -1,6 +1,7 @@
 //! Command-line definitions (clap only; no work happens here).
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
 
 /// How to spend a supervision budget: hard labels, soft labels, triplets or pairs.
 ///
@@ -17,11 +18,101 @@ pub struct Cli {
 /// Each variant's help comes from its `Args` struct's doc comment.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Plan what supervision to buy for a target quality or a budget.
+    ///
+    /// With no arguments, plans the embedded example (a CIFAR-like 10-class image set, target
+    /// quality 0.6) with the default quality model and default prices, prints the plan and
+    /// writes the tradeoff chart to tradeoff.png.
+    Plan(PlanArgs),
+    /// Write the Pareto frontier of cost against quality (single signals and mixes).
+    Frontier(FrontierArgs),
+    /// Draw the tradeoff chart (quality against cost) and the bits-per-cost chart.
+    Chart(ChartArgs),
     Simulate(crate::commands::simulate::Args),
     Merge(crate::commands::merge::Args),
     Info(crate::commands::info::Args),
     Fit(crate::commands::fit::Args),
     Predict(crate::commands::predict::Args),
+}
+
+/// Inputs shared by `plan`, `frontier` and `chart`.
+#[derive(Debug, Args)]
+pub struct PlanInputs {
+    /// Planning scenario (TOML: dataset, target or budget, confidence, limits per signal).
+    /// Default: the embedded CIFAR-like example.
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+    /// Prices (TOML: per annotation in money or annotator seconds, per item, fixed).
+    /// Default: 4.2 s per hard label, 32 s per soft label, 6 s per triplet, 3 s per pair at
+    /// 12 USD an hour.
+    #[arg(long, value_name = "FILE")]
+    pub costs: Option<PathBuf>,
+    /// Fitted quality model (TOML). Default: the embedded default model.
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// Quality to reach (linear CKA in (0, 1)); overrides the scenario's objective.
+    #[arg(
+        long,
+        value_name = "Q",
+        conflicts_with = "budget",
+        allow_negative_numbers = true
+    )]
+    pub target: Option<f64>,
+    /// Money to spend; overrides the scenario's objective.
+    #[arg(long, value_name = "B", allow_negative_numbers = true)]
+    pub budget: Option<f64>,
+    /// Plan even when the scenario is far outside the model's fitted range.
+    #[arg(long)]
+    pub extrapolate: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub inputs: PlanInputs,
+    /// Output format: table or json.
+    #[arg(long, default_value = "table", value_name = "FORMAT")]
+    pub format: String,
+    /// Where to write the tradeoff chart (.png or .svg).
+    #[arg(long, value_name = "PATH", default_value = "tradeoff.png")]
+    pub chart: PathBuf,
+    /// Do not write a chart.
+    #[arg(long, conflicts_with = "chart")]
+    pub no_chart: bool,
+    /// Run the simulator at the recommended allocation (and the safe budget) and report the
+    /// quality achieved against the target.
+    #[arg(long)]
+    pub verify: bool,
+    /// Seeds for --verify.
+    #[arg(long, default_value_t = 3, value_name = "R", requires = "verify")]
+    pub seeds: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct FrontierArgs {
+    #[command(flatten)]
+    pub inputs: PlanInputs,
+    /// Budgets to solve at (log-spaced).
+    #[arg(long, default_value_t = 200, value_name = "N")]
+    pub points: usize,
+    /// Output file (.csv or .json); the table goes to stdout when absent.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+    /// Output format (table, json, csv); default from --out's extension.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ChartArgs {
+    #[command(flatten)]
+    pub inputs: PlanInputs,
+    /// Tradeoff chart (.png or .svg).
+    #[arg(long, default_value = "tradeoff.png", value_name = "PATH")]
+    pub out: PathBuf,
+    /// Bits-per-cost chart (.png or .svg); default: next to --out with `-bits` added.
+    #[arg(long, value_name = "PATH")]
+    pub bits_out: Option<PathBuf>,
 }
 
 #[cfg(test)]

@@ -4,11 +4,13 @@
 //! each signal, [`info`] counts bits per annotation, the surrogate fits learning curves, and the
 //! planner turns them and a cost model into a plan.
 
+pub mod chart;
 pub mod cost;
 pub mod error;
 pub mod fastmath;
 pub mod info;
 pub mod io;
+pub mod plan;
 pub mod rng;
 pub mod scenario;
 pub mod signal;

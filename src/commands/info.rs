@@ -274,7 +274,14 @@ fn scenario_mode(args: &Args) -> Result<String> {
             s.push_str("\nreference: ");
             let refs: Vec<String> = rows
                 .iter()
-                .map(|r| format!("{} = {}", r.signal, r.reference_kind))
+                .map(|r| {
+                    let v = if r.variant.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", r.variant)
+                    };
+                    format!("{}{v} = {}", r.signal, r.reference_kind)
+                })
                 .collect();
             s.push_str(&refs.join("; "));
             s.push('\n');
@@ -298,8 +305,13 @@ fn scenario_header(costs: bool) -> Vec<&'static str> {
 }
 
 fn scenario_row(r: &SignalInfo, human: bool) -> Vec<String> {
+    let name = if r.variant.is_empty() {
+        r.signal.to_string()
+    } else {
+        format!("{} ({})", r.signal, r.variant)
+    };
     let mut row = vec![
-        r.signal.to_string(),
+        name,
         fmt(r.bits.bits, 4),
         fmt(r.bits.se, 4),
         fmt(r.reference, 4),

@@ -1,8 +1,12 @@
 //! One module per subcommand; each turns parsed arguments into library calls and output.
 
+mod chart;
 pub mod fit;
+mod frontier;
 pub mod info;
+mod inputs;
 pub mod merge;
+mod plan;
 pub mod predict;
 pub mod simulate;
 
@@ -10,6 +14,9 @@ use crate::cli::{Cli, Command};
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Plan(a) => plan::run(a),
+        Command::Frontier(a) => frontier::run(a),
+        Command::Chart(a) => chart::run(a),
         Command::Simulate(a) => simulate::run(a),
         Command::Merge(a) => merge::run(a),
         Command::Info(a) => info::run(a),

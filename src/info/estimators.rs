@@ -21,6 +21,7 @@
 //! 2.00). No estimator is unbiased here: the per-item entropy is not identifiable from 5 draws
 //! without a model of how items differ, so the residual error is that of the model.
 
+use std::collections::HashMap;
 use std::f64::consts::LN_2;
 
 /// Plug-in entropy (bits) of non-zero counts.
@@ -125,17 +126,18 @@ pub fn zhang_entropy(counts: &[u32]) -> f64 {
 /// psi(A + 1) - sum_c (a_c / A) psi(a_c + 1), a = alpha m + counts_i, A = sum a.
 pub fn dirichlet_posterior_entropies(items: &[&[(u32, u32)]], mean: &[f64]) -> (f64, Vec<f64>) {
     use statrs::function::gamma::{digamma, ln_gamma};
+    let (pats, mult, of_item) = patterns(items);
     let loglik = |alpha: f64| -> f64 {
-        items
-            .iter()
-            .map(|labels| {
+        pats.iter()
+            .zip(&mult)
+            .map(|(labels, &m)| {
                 let n: u32 = labels.iter().map(|&(_, c)| c).sum();
-                ln_gamma(alpha) - ln_gamma(alpha + f64::from(n))
+                m * (ln_gamma(alpha) - ln_gamma(alpha + f64::from(n)))
                     + labels
                         .iter()
                         .map(|&(l, c)| {
                             let a = alpha * mean[l as usize];
-                            ln_gamma(a + f64::from(c)) - ln_gamma(a)
+                            m * (ln_gamma(a + f64::from(c)) - ln_gamma(a))
                         })
                         .sum::<f64>()
             })
@@ -169,7 +171,7 @@ pub fn dirichlet_posterior_entropies(items: &[&[(u32, u32)]], mean: &[f64]) -> (
             if a > 0.0 { a * digamma(a + 1.0) } else { 0.0 }
         })
         .sum();
-    let h = items
+    let h: Vec<f64> = pats
         .iter()
         .map(|labels| {
             let n: u32 = labels.iter().map(|&(_, c)| c).sum();
@@ -186,10 +188,10 @@ pub fn dirichlet_posterior_entropies(items: &[&[(u32, u32)]], mean: &[f64]) -> (
             (digamma(big_a + 1.0) - s / big_a) / LN_2
         })
         .collect();
-    (alpha, h)
+    (alpha, of_item.iter().map(|&i| h[i]).collect())
 }
 
-/// Highest polynomial degree of [`polynomial_entropy`].
+/// Highest polynomial degree of [`PolynomialEntropy`].
 pub const POLY_MAX_DEGREE: usize = 8;
 
 /// Weights w_1..w_L of the degree-L polynomial g(p) = sum_k w_k B_{L,k}(p) (Bernstein basis,
@@ -296,7 +298,7 @@ impl PolynomialEntropy {
 
 /// Largest number of mixture components of [`dirichlet_mixture_entropies`].
 pub const MIXTURE_MAX_COMPONENTS: usize = 64;
-/// Items the mixture is fitted on (a fixed subsample beyond this).
+/// Distinct count patterns the mixture is fitted on (a fixed subsample beyond this).
 pub const MIXTURE_FIT_ITEMS: usize = 5000;
 const MIXTURE_ITERATIONS: usize = 60;
 
@@ -316,12 +318,41 @@ fn dirichlet_posterior_entropy(beta: &[f64], big_b: f64, base: f64, labels: &[(u
     digamma(big_a + 1.0) - s / big_a
 }
 
+/// Distinct count patterns (labels sorted) among `items`, their multiplicities, and each item's
+/// pattern. Annotation logs with few annotations per item have few distinct patterns (at most
+/// C(n + C - 1, n) for n annotations), so the empirical-Bayes fits below run on patterns.
+fn patterns(items: &[&[(u32, u32)]]) -> (Vec<Vec<(u32, u32)>>, Vec<f64>, Vec<usize>) {
+    let mut index: HashMap<Vec<(u32, u32)>, usize> = HashMap::new();
+    let mut list: Vec<Vec<(u32, u32)>> = Vec::new();
+    let mut mult: Vec<f64> = Vec::new();
+    let mut of_item = Vec::with_capacity(items.len());
+    let mut key: Vec<(u32, u32)> = Vec::new();
+    for labels in items {
+        key.clear();
+        key.extend_from_slice(labels);
+        key.sort_unstable();
+        let i = match index.get(&key) {
+            Some(&i) => i,
+            None => {
+                index.insert(key.clone(), list.len());
+                list.push(key.clone());
+                mult.push(0.0);
+                list.len() - 1
+            }
+        };
+        mult[i] += 1.0;
+        of_item.push(i);
+    }
+    (list, mult, of_item)
+}
+
 /// Empirical-Bayes conditional entropies under a Dirichlet *mixture* prior, the Dawid-Skene
 /// latent-class model with spread within each class: item i has a latent class k (weight w_k) and
 /// its label distribution is p_i ~ Dirichlet(beta_k). One component per class (at most
 /// [`MIXTURE_MAX_COMPONENTS`]); fitted by generalised EM (responsibilities, then one Minka
-/// fixed-point step per component) on up to [`MIXTURE_FIT_ITEMS`] items picked evenly. Returns
-/// each item's posterior mean entropy E[H(p_i) | counts_i] in bits. With more classes than
+/// fixed-point step per component), on the distinct count patterns weighted by their
+/// multiplicity (at most [`MIXTURE_FIT_ITEMS`] patterns, picked evenly, when there are more).
+/// Returns each item's posterior mean entropy E[H(p_i) | counts_i] in bits. With more classes than
 /// components it falls back to one Dirichlet ([`dirichlet_posterior_entropies`]).
 pub fn dirichlet_mixture_entropies(items: &[&[(u32, u32)]], mean: &[f64]) -> Vec<f64> {
     use statrs::function::gamma::{digamma, ln_gamma};
@@ -329,8 +360,15 @@ pub fn dirichlet_mixture_entropies(items: &[&[(u32, u32)]], mean: &[f64]) -> Vec
     if !(2..=MIXTURE_MAX_COMPONENTS).contains(&c) {
         return dirichlet_posterior_entropies(items, mean).1;
     }
-    let step = (items.len() / MIXTURE_FIT_ITEMS).max(1);
-    let fit: Vec<&[(u32, u32)]> = items.iter().step_by(step).copied().collect();
+    let (pats, mult, of_item) = patterns(items);
+    let step = (pats.len() / MIXTURE_FIT_ITEMS).max(1);
+    let fit: Vec<(&[(u32, u32)], f64)> = pats
+        .iter()
+        .zip(&mult)
+        .step_by(step)
+        .map(|(p, &m)| (p.as_slice(), m))
+        .collect();
+    let total: f64 = fit.iter().map(|&(_, m)| m).sum();
     let k = c;
     let mut w = mean.to_vec();
     let mut beta: Vec<Vec<f64>> = (0..k)
@@ -352,10 +390,15 @@ pub fn dirichlet_mixture_entropies(items: &[&[(u32, u32)]], mean: &[f64]) -> Vec
                 })
                 .sum::<f64>()
     };
+    let normalise = |r: &mut [f64]| {
+        let max = r.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let tot: f64 = r.iter().map(|v| (v - max).exp()).sum();
+        r.iter_mut().for_each(|v| *v = (*v - max).exp() / tot);
+    };
     for _ in 0..MIXTURE_ITERATIONS {
         let sums: Vec<f64> = beta.iter().map(|b| b.iter().sum()).collect();
         // E-step
-        for (labels, r) in fit.iter().zip(resp.iter_mut()) {
+        for (&(labels, _), r) in fit.iter().zip(resp.iter_mut()) {
             for j in 0..k {
                 r[j] = if w[j] > 0.0 {
                     w[j].ln() + log_lik(&beta[j], sums[j], labels)
@@ -363,26 +406,25 @@ pub fn dirichlet_mixture_entropies(items: &[&[(u32, u32)]], mean: &[f64]) -> Vec
                     f64::NEG_INFINITY
                 };
             }
-            let max = r.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-            let tot: f64 = r.iter().map(|v| (v - max).exp()).sum();
-            r.iter_mut().for_each(|v| *v = (*v - max).exp() / tot);
+            normalise(r);
         }
         // M-step: weights, then one Minka fixed-point step per component
         for j in 0..k {
-            let rj: f64 = resp.iter().map(|r| r[j]).sum();
-            w[j] = rj / fit.len() as f64;
+            let rj: f64 = resp.iter().zip(&fit).map(|(r, &(_, m))| r[j] * m).sum();
+            w[j] = rj / total;
             if rj < 1e-9 {
                 continue;
             }
             let big_b = sums[j];
             let mut num = vec![0.0; c];
             let mut den = 0.0;
-            for (labels, r) in fit.iter().zip(&resp) {
-                let n: u32 = labels.iter().map(|&(_, m)| m).sum();
-                den += r[j] * (digamma(big_b + f64::from(n)) - digamma(big_b));
-                for &(l, m) in labels.iter() {
+            for (&(labels, m), r) in fit.iter().zip(&resp) {
+                let rw = r[j] * m;
+                let n: u32 = labels.iter().map(|&(_, c)| c).sum();
+                den += rw * (digamma(big_b + f64::from(n)) - digamma(big_b));
+                for &(l, cnt) in labels.iter() {
                     let b = beta[j][l as usize];
-                    num[l as usize] += r[j] * (digamma(b + f64::from(m)) - digamma(b));
+                    num[l as usize] += rw * (digamma(b + f64::from(cnt)) - digamma(b));
                 }
             }
             if den > 0.0 {
@@ -397,7 +439,7 @@ pub fn dirichlet_mixture_entropies(items: &[&[(u32, u32)]], mean: &[f64]) -> Vec
         .iter()
         .map(|b| b.iter().map(|&v| v * digamma(v + 1.0)).sum())
         .collect();
-    items
+    let per_pattern: Vec<f64> = pats
         .iter()
         .map(|labels| {
             let mut lr: Vec<f64> = (0..k)
@@ -409,9 +451,7 @@ pub fn dirichlet_mixture_entropies(items: &[&[(u32, u32)]], mean: &[f64]) -> Vec
                     }
                 })
                 .collect();
-            let max = lr.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-            let tot: f64 = lr.iter().map(|v| (v - max).exp()).sum();
-            lr.iter_mut().for_each(|v| *v = (*v - max).exp() / tot);
+            normalise(&mut lr);
             lr.iter()
                 .enumerate()
                 .filter(|&(_, &r)| r > 1e-12)
@@ -419,7 +459,8 @@ pub fn dirichlet_mixture_entropies(items: &[&[(u32, u32)]], mean: &[f64]) -> Vec
                 .sum::<f64>()
                 / LN_2
         })
-        .collect()
+        .collect();
+    of_item.iter().map(|&i| per_pattern[i]).collect()
 }
 
 /// Which bias correction to apply to per-item entropies.
@@ -436,11 +477,11 @@ pub enum Correction {
     Zhang,
     /// Polynomial approximation ([`PolynomialEntropy`]).
     Polynomial,
-    /// Empirical-Bayes Dirichlet mixture ([`dirichlet_mixture_entropies`]).
+    /// Empirical-Bayes Dirichlet mixture ([`dirichlet_mixture_entropies`]; the default).
+    #[default]
     Mixture,
     /// Empirical-Bayes Dirichlet posterior mean (fitted across items; see
     /// [`dirichlet_posterior_entropies`]).
-    #[default]
     Dirichlet,
 }
 

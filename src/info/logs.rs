@@ -21,7 +21,7 @@
 //!   label x gold table).
 //! - Bits per second of annotator time: corrected I(label; item) / mean seconds per annotation.
 //! - Per annotator: agreement with the majority of the *other* annotators of the same item (ties
-//!   and items without other annotators skipped), Cohen's kappa of that agreement, the plug-in bits
+//!   and items without other annotators skipped), Cohen's kappa of that agreement, the Miller-Madow corrected
 //!   I(label; others' majority), and accuracy against gold. An annotator is flagged as carrying
 //!   little information when kappa < [`KAPPA_FLAG`].
 //!
@@ -33,9 +33,8 @@
 use super::estimators::{Correction, miller_madow_term, plugin_entropy, plugin_entropy_u64};
 use crate::error::{Error, Result};
 use crate::rng;
-use rand::RngExt;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// Kappa below which an annotator is flagged as carrying little information ("slight" agreement
@@ -108,7 +107,7 @@ pub struct AnnotatorReport {
     pub compared: u64,
     pub agreement: Option<f64>,
     pub kappa: Option<f64>,
-    /// Plug-in I(label; others' majority), bits.
+    /// I(label; others' majority) in bits, Miller-Madow corrected (floored at 0).
     pub bits: Option<f64>,
     pub accuracy: Option<f64>,
     pub low_information: bool,
@@ -448,7 +447,7 @@ impl Ids {
 struct AnnotatorAcc {
     annotations: u64,
     agree: u64,
-    joint: HashMap<(u32, u32), u32>,
+    joint: BTreeMap<(u32, u32), u32>,
     gold_seen: u64,
     gold_right: u64,
 }
@@ -463,11 +462,24 @@ pub fn analyse_log(path: &Path, opts: &LogOptions) -> Result<LogReport> {
     if !(opts.level > 0.0 && opts.level < 1.0) {
         return Err(Error::invalid("level", opts.level, "a number in (0, 1)"));
     }
+    match &opts.labels {
+        LabelSpace::Count(c) if *c < 2 => {
+            return Err(Error::invalid("classes", c, "an integer >= 2"));
+        }
+        LabelSpace::Names(n) if n.len() < 2 => {
+            return Err(Error::invalid(
+                "labels",
+                n.join(","),
+                "at least two label names",
+            ));
+        }
+        _ => {}
+    }
     let mut labels = Labels::new(&opts.labels);
     let mut items = Ids::default();
     let mut item_counts: Vec<ItemCounts> = Vec::new();
     let mut annotators = Ids::default();
-    let mut gold_joint: HashMap<(u32, u32), u64> = HashMap::new();
+    let mut gold_joint: BTreeMap<(u32, u32), u64> = BTreeMap::new();
     let (mut gold_rows, mut gold_right) = (0u64, 0u64);
     let (mut timed, mut total_seconds) = (0u64, 0.0f64);
     let mut rows = 0u64;
@@ -556,7 +568,7 @@ pub fn analyse_log(path: &Path, opts: &LogOptions) -> Result<LogReport> {
     }
     let classes = labels.names.len();
     let stats = ItemStats::new(&used, classes, opts.correction);
-    let (info_plugin, info_corrected) = stats.estimate(None);
+    let (info_plugin, info_corrected) = stats.estimate();
     let interval = (opts.bootstrap > 0).then(|| stats.bootstrap(opts));
 
     let mut all_counts = vec![0u64; classes];
@@ -633,9 +645,9 @@ pub fn analyse_log(path: &Path, opts: &LogOptions) -> Result<LogReport> {
 }
 
 /// Plug-in and Miller-Madow-corrected I(a; b) from a sparse joint count table.
-fn table_information(joint: &HashMap<(u32, u32), u64>) -> (f64, f64) {
-    let mut ma: HashMap<u32, u64> = HashMap::new();
-    let mut mb: HashMap<u32, u64> = HashMap::new();
+fn table_information(joint: &BTreeMap<(u32, u32), u64>) -> (f64, f64) {
+    let mut ma: BTreeMap<u32, u64> = BTreeMap::new();
+    let mut mb: BTreeMap<u32, u64> = BTreeMap::new();
     for (&(a, b), &n) in joint {
         *ma.entry(a).or_insert(0) += n;
         *mb.entry(b).or_insert(0) += n;
@@ -660,8 +672,8 @@ fn annotator_report(name: &[u8], a: &AnnotatorAcc) -> AnnotatorReport {
     let (agreement, kappa, bits) = if compared > 0 {
         let n = compared as f64;
         let po = a.agree as f64 / n;
-        let mut own: HashMap<u32, f64> = HashMap::new();
-        let mut maj: HashMap<u32, f64> = HashMap::new();
+        let mut own: BTreeMap<u32, f64> = BTreeMap::new();
+        let mut maj: BTreeMap<u32, f64> = BTreeMap::new();
         for (&(l, m), &v) in &a.joint {
             *own.entry(l).or_insert(0.0) += f64::from(v) / n;
             *maj.entry(m).or_insert(0.0) += f64::from(v) / n;
@@ -675,9 +687,13 @@ fn annotator_report(name: &[u8], a: &AnnotatorAcc) -> AnnotatorReport {
         } else {
             0.0
         };
-        let joint: HashMap<(u32, u32), u64> =
+        let joint: BTreeMap<(u32, u32), u64> =
             a.joint.iter().map(|(&k, &v)| (k, u64::from(v))).collect();
-        (Some(po), Some(kappa), Some(table_information(&joint).0))
+        (
+            Some(po),
+            Some(kappa),
+            Some(table_information(&joint).1.max(0.0)),
+        )
     } else {
         (None, None, None)
     };
@@ -693,16 +709,26 @@ fn annotator_report(name: &[u8], a: &AnnotatorAcc) -> AnnotatorReport {
     }
 }
 
-/// Per-item summaries that make the estimate and its bootstrap cheap.
-struct ItemStats<'a> {
-    items: &'a [&'a ItemCounts],
+/// Summaries of the distinct count patterns (an item's sorted label counts): every estimate
+/// depends on an item only through its pattern, and logs with few annotations per item have few
+/// patterns, which makes the estimate and its bootstrap cheap.
+struct ItemStats {
     classes: usize,
-    /// n_i H_plugin(label | item i) and n_i H_corrected(label | item i).
-    weighted: Vec<(f64, f64)>,
+    /// Per pattern: its label counts, annotations n, n H_plugin, n H_corrected, and item count.
+    patterns: Vec<Pattern>,
+    items: usize,
 }
 
-impl<'a> ItemStats<'a> {
-    fn new(items: &'a [&'a ItemCounts], classes: usize, correction: Correction) -> Self {
+struct Pattern {
+    labels: Vec<(u32, u32)>,
+    n: f64,
+    h_plugin: f64,
+    h_corrected: f64,
+    items: u64,
+}
+
+impl ItemStats {
+    fn new(items: &[&ItemCounts], classes: usize, correction: Correction) -> Self {
         let bayes = matches!(correction, Correction::Dirichlet | Correction::Mixture).then(|| {
             let mut marginal = vec![0.0; classes];
             for c in items {
@@ -720,62 +746,94 @@ impl<'a> ItemStats<'a> {
             }
         });
         let poly = super::estimators::PolynomialEntropy::default();
-        let weighted = items
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let counts = c.counts();
-                let n = f64::from(c.total);
-                let corrected = match (&bayes, correction) {
-                    (Some(h), _) => h[i],
-                    (None, Correction::Polynomial) => poly.entropy(&counts),
-                    (None, _) => correction.entropy(&counts),
-                };
-                (n * plugin_entropy(&counts), n * corrected)
-            })
-            .collect();
+        let mut index: HashMap<Vec<(u32, u32)>, usize> = HashMap::new();
+        let mut patterns: Vec<Pattern> = Vec::new();
+        for (i, c) in items.iter().enumerate() {
+            let mut key = c.labels.clone();
+            key.sort_unstable();
+            if let Some(&p) = index.get(&key) {
+                patterns[p].items += 1;
+                continue;
+            }
+            let counts = c.counts();
+            let n = f64::from(c.total);
+            let corrected = match (&bayes, correction) {
+                (Some(h), _) => h[i],
+                (None, Correction::Polynomial) => poly.entropy(&counts),
+                (None, _) => correction.entropy(&counts),
+            };
+            index.insert(key.clone(), patterns.len());
+            patterns.push(Pattern {
+                labels: key,
+                n,
+                h_plugin: n * plugin_entropy(&counts),
+                h_corrected: n * corrected,
+                items: 1,
+            });
+        }
         ItemStats {
-            items,
             classes,
-            weighted,
+            patterns,
+            items: items.len(),
         }
     }
 
-    /// (plug-in, corrected) I(label; item) over the items `pick` (all when None), with repeats.
-    fn estimate(&self, pick: Option<&[u32]>) -> (f64, f64) {
+    /// (plug-in, corrected) I(label; item) with each pattern counted `weight(p)` times.
+    fn estimate_weighted(&self, weight: impl Fn(usize) -> f64) -> (f64, f64) {
         let mut marginal = vec![0u64; self.classes];
         let (mut n, mut hp, mut hc) = (0.0, 0.0, 0.0);
-        let mut add = |i: usize| {
-            for &(l, c) in &self.items[i].labels {
-                marginal[l as usize] += u64::from(c);
+        for (i, p) in self.patterns.iter().enumerate() {
+            let w = weight(i);
+            if w == 0.0 {
+                continue;
             }
-            n += f64::from(self.items[i].total);
-            hp += self.weighted[i].0;
-            hc += self.weighted[i].1;
-        };
-        match pick {
-            None => (0..self.items.len()).for_each(&mut add),
-            Some(p) => p.iter().for_each(|&i| add(i as usize)),
+            for &(l, c) in &p.labels {
+                marginal[l as usize] += (w as u64) * u64::from(c);
+            }
+            n += w * p.n;
+            hp += w * p.h_plugin;
+            hc += w * p.h_corrected;
         }
         let h = plugin_entropy_u64(&marginal);
         let bins = marginal.iter().filter(|&&c| c > 0).count();
-        let plugin = h - hp / n;
-        let corrected = h + miller_madow_term(bins, n) - hc / n;
-        (plugin, corrected)
+        (h - hp / n, h + miller_madow_term(bins, n) - hc / n)
     }
 
-    /// Percentile bootstrap interval of the corrected estimate, resampling items.
+    /// (plug-in, corrected) I(label; item) over all items.
+    fn estimate(&self) -> (f64, f64) {
+        self.estimate_weighted(|i| self.patterns[i].items as f64)
+    }
+
+    /// Percentile bootstrap interval of the corrected estimate, resampling items with
+    /// replacement: the number of resampled items of each pattern is multinomial, drawn as a
+    /// chain of binomials.
     fn bootstrap(&self, opts: &LogOptions) -> (f64, f64) {
-        let m = self.items.len();
+        use rand_distr::{Binomial, Distribution};
         let mut rng = rng::stream(opts.seed, &[rng::hash_str("info-log-bootstrap")]);
-        let mut pick = vec![0u32; m];
+        let mut draw = vec![0u64; self.patterns.len()];
         let mut reps: Vec<f64> = (0..opts.bootstrap)
             .map(|_| {
-                pick.iter_mut()
-                    .for_each(|p| *p = rng.random_range(0..m as u32));
-                self.estimate(Some(&pick)).1
+                let mut left = self.items as u64;
+                let mut mass = self.items as f64;
+                for (d, p) in draw.iter_mut().zip(&self.patterns) {
+                    let q = (p.items as f64 / mass).min(1.0);
+                    *d = if left == 0 {
+                        0
+                    } else if q >= 1.0 {
+                        left
+                    } else {
+                        Binomial::new(left, q).map_or(0, |b| b.sample(&mut rng))
+                    };
+                    left -= *d;
+                    mass -= p.items as f64;
+                }
+                self.estimate_weighted(|i| draw[i] as f64).1
             })
+            .filter(|v| v.is_finite())
             .collect();
+        if reps.is_empty() {
+            return (f64::NAN, f64::NAN);
+        }
         reps.sort_by(f64::total_cmp);
         let q = |p: f64| {
             let pos = p * (reps.len() - 1) as f64;
@@ -816,6 +874,11 @@ mod tests {
     }
 
     /// Issue 3, point 2: the simulator's own annotator, 2000 items, 5, 20 and 50 annotations each.
+    /// At 5 per item the default (Dirichlet-mixture) estimate is 1.991 bits against a truth of
+    /// 2.031 and the interval's upper end is 2.032: covered, but only just. The estimator's bias at
+    /// 5 annotations per item (about -0.04 bits) is about the interval's half-width at 2000 items,
+    /// so logs with many more items and 5 annotations each get intervals that miss the truth
+    /// (see the table in notes/info.md).
     #[test]
     fn corrected_estimate_covers_the_truth_and_plugin_bias_shrinks() {
         let dir = tempfile::tempdir().unwrap();
@@ -947,6 +1010,33 @@ mod tests {
         assert_eq!(g.annotations, 4);
         assert!((g.accuracy - 0.75).abs() < 1e-12);
         assert!(r.seconds.is_none());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Whatever the bytes, the analysis returns a result or an error, never a panic.
+        #[test]
+        fn arbitrary_bytes_never_panic(
+            body in proptest::collection::vec(
+                proptest::sample::select(b"ab1 ,\n\"\xff\xc3\r".to_vec()), 0..200),
+            header in proptest::sample::select(vec![
+                "item,annotator,label\n",
+                "item,annotator,label,seconds,gold\n",
+                "",
+            ]),
+            classes in proptest::option::of(0usize..4),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut bytes = header.as_bytes().to_vec();
+            bytes.extend(&body);
+            let p = write(&dir, "fuzz.csv", &bytes);
+            let opts = LogOptions {
+                labels: classes.map_or(LabelSpace::Discover, LabelSpace::Count),
+                bootstrap: 20,
+                ..LogOptions::default()
+            };
+            let _ = analyse_log(&p, &opts);
+        }
     }
 
     #[test]

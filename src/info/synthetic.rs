@@ -1,7 +1,7 @@
 //! Synthetic annotation logs from the simulator's own annotator, with known information, to check
 //! the log estimators against the truth.
 //!
-//! Items are latent draws z in the world of the scenario (seed [`super::theory::WORLD_SEEDS`][0]);
+//! Items are latent draws z in the world of the scenario (the first of [`super::theory::WORLD_SEEDS`]);
 //! each annotation is by an annotator picked uniformly at random from `annotators`, of whom the
 //! first `spammers` answer uniformly at random and the others draw a hard label from the
 //! simulator's [`Annotator`] (`p(z)` at the scenario's error rate). So the label of a random

@@ -13,10 +13,11 @@
 //!
 //! p̄, E P, E s and P(n) are themselves estimated from the same sample (P(n) as the mean of
 //! P(n | z_j) over all draws j, the draw itself included, which keeps the estimate finite at zero
-//! noise and bounds it by log2 N). The quantised soft label's entropy is a plug-in estimate with
-//! the Miller-Madow correction. These plug-in steps add a bias of order 1/N not included in the
-//! standard error; at the default sample sizes it is well below the standard error except for
-//! soft labels at large K or q.
+//! noise and bounds it by log2 N). The quantised soft label's entropy is the Chao-Shen
+//! coverage-adjusted estimate over its cells. These plug-in steps add a bias of order 1/N not
+//! included in the standard error; at the default sample sizes it is well below the standard error
+//! except for soft labels at large K (pooled: the estimate saturates near log2 N) or at large C and
+//! q (quantised: when most cells are seen once, the estimate leans on the coverage correction).
 
 use super::BitsEstimate;
 use crate::cost::Costs;
@@ -40,8 +41,10 @@ pub const WORLD_SEEDS: [u64; 3] = [101, 202, 303];
 pub const TRIPLET_MAX_BITS: f64 = 1.0;
 /// Stream label of the information module's draws.
 const INFO_STREAM: u64 = 0x696e_666f;
+/// Worlds with their calibrated annotators kept per process (cleared when full).
+const CACHE_SIZE: usize = 64;
 /// Work budget (multiply-adds) per world for the automatic sample size.
-const WORK_PER_WORLD: f64 = 3.0e6;
+const WORK_PER_WORLD: f64 = 7.0e6;
 /// Work budget per world for the nested pooled-soft estimator (N^2 min(K, C)).
 const NESTED_WORK_PER_WORLD: f64 = 8.0e6;
 
@@ -217,8 +220,8 @@ fn quantise(p: &[f64], units: usize, key: &mut Vec<u32>) {
 }
 
 /// H(Q(p(z))) for a soft label stated to `levels` levels per class (steps of 1/(levels-1)),
-/// from rows p(z_i): plug-in entropy of the cells with the Miller-Madow correction; the standard
-/// error is that of the mean of -log2 P̂(cell of draw i).
+/// from rows p(z_i): the Chao-Shen entropy of the cells ([`chao_shen_bits`]); the standard error
+/// is that of the mean of -log2 P̂(cell of draw i).
 pub fn quantised_bits(probs: ArrayView2<f64>, levels: usize) -> BitsEstimate {
     let n = probs.nrows();
     let mut cells: HashMap<Vec<u32>, u32> = HashMap::new();
@@ -236,8 +239,33 @@ pub fn quantised_bits(probs: ArrayView2<f64>, levels: usize) -> BitsEstimate {
         .map(|k| -(f64::from(cells[k]) / nf).log2())
         .collect();
     let mut est = mean_se(&g);
-    est.bits += (cells.len() as f64 - 1.0) / (2.0 * nf * std::f64::consts::LN_2);
+    // sorted, so the floating-point sum does not depend on the hash map's order
+    let mut counts: Vec<u32> = cells.values().copied().collect();
+    counts.sort_unstable();
+    est.bits = chao_shen_bits(counts.iter().copied(), n);
     est
+}
+
+/// Chao-Shen (2003) coverage-adjusted entropy (bits) of cell counts from `n` draws: the plug-in
+/// probabilities shrunk by the Good-Turing sample coverage 1 - f1/n (f1 = cells seen once), each
+/// term weighted by the inverse probability that its cell was seen at all. Unlike the plug-in and
+/// Miller-Madow values it stays nearly unbiased when many cells are seen once.
+pub fn chao_shen_bits(counts: impl Iterator<Item = u32> + Clone, n: usize) -> f64 {
+    let nf = n as f64;
+    if n == 0 {
+        return 0.0;
+    }
+    let f1 = counts.clone().filter(|&c| c == 1).count().min(n - 1) as f64;
+    let coverage = 1.0 - f1 / nf;
+    let h: f64 = counts
+        .filter(|&c| c > 0)
+        .map(|c| {
+            let p = coverage * f64::from(c) / nf;
+            let seen = 1.0 - (1.0 - p).powf(nf);
+            -p * p.ln() / seen
+        })
+        .sum();
+    h / std::f64::consts::LN_2
 }
 
 // ---------------------------------------------------------------- in the simulator's world
@@ -248,7 +276,7 @@ pub fn quantised_bits(probs: ArrayView2<f64>, levels: usize) -> BitsEstimate {
 /// |---|---|---|
 /// | `levels` | 11 | q, levels per class of an exact (elicited) soft label; >= 2 |
 /// | `samples` | 0 | Monte Carlo draws per world; 0 = automatic (budgeted by C d) |
-/// | `worlds` | 3 | how many of [`WORLD_SEEDS`] to average over (1 to 3) |
+/// | `worlds` | 3 | how many of [`WORLD_SEEDS`] to average over (1 to 3); worlds differ by a few percent in bits (C = 100, d = 64: 4.66 bits in the first world, 4.88 averaged over three), so keep 3 for values that vary smoothly with C and d |
 /// | `temperature` | none | annotator temperature tau, overriding the scenario's error rate |
 /// | `seed` | 0 | seed of the Monte Carlo draws |
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -316,13 +344,14 @@ fn sample_size(scenario: &Scenario, signal: Signal, settings: &Settings) -> usiz
     }
 }
 
-/// Bits of one annotation of `signal` in one world, from `n` draws.
+/// Bits of one annotation of `signal` in one world, from `n` draws (`k` pooled annotators for
+/// soft labels, 0 = quantised to `levels`). The world may be shared between scenarios that differ
+/// only in the annotation settings, so those come as arguments, never from `world.scenario`.
 fn world_bits(
     world: &World,
     annotator: &Annotator,
     signal: Signal,
-    n: usize,
-    levels: usize,
+    (n, k, levels): (usize, usize, usize),
     rng: &mut Rng,
 ) -> BitsEstimate {
     let (c, d) = (world.classes(), world.dims());
@@ -339,7 +368,6 @@ fn world_bits(
                 draw(rng, &mut z);
                 annotator.probs(z.row(0), row.as_slice_mut().expect("row-major"));
             }
-            let k = world.scenario.soft_annotators;
             match signal {
                 Signal::Hard => categorical_channel_bits(probs.view()),
                 _ if k == 0 => quantised_bits(probs.view(), levels),
@@ -370,6 +398,40 @@ fn world_bits(
     }
 }
 
+type Cached = std::sync::Arc<(World, Annotator)>;
+
+/// The world of `scenario` for `seed` with its annotator, built once per process: solving the
+/// annotator's temperature is most of the cost of a call for large C d.
+fn world_and_annotator(scenario: &Scenario, seed: u64, temperature: Option<f64>) -> Result<Cached> {
+    use std::sync::{Arc, Mutex, OnceLock};
+    type Key = (u64, u64, u64, u64, u64);
+    static CACHE: OnceLock<Mutex<HashMap<Key, Cached>>> = OnceLock::new();
+    let key = (
+        scenario.world_key(),
+        scenario.latent as u64,
+        seed,
+        scenario.noise.to_bits(),
+        temperature.map_or(u64::MAX, f64::to_bits),
+    );
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(hit) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return Ok(hit);
+    }
+    let world = World::without_items(scenario, seed);
+    let annotator = match temperature {
+        Some(t) => Annotator::with_temperature(&world, t),
+        None => Annotator::for_world(&world, scenario.noise)?,
+    };
+    let entry = Arc::new((world, annotator));
+    if let Ok(mut c) = cache.lock() {
+        if c.len() >= CACHE_SIZE {
+            c.clear();
+        }
+        c.insert(key, entry.clone());
+    }
+    Ok(entry)
+}
+
 /// [`super::signal_bits`] with explicit [`Settings`] (quantisation levels, sample size, worlds,
 /// an explicit annotator temperature, seed).
 ///
@@ -386,16 +448,14 @@ pub fn signal_bits_with(
     let seeds = &WORLD_SEEDS[..settings.worlds];
     let (mut bits, mut var) = (0.0, 0.0);
     for &ws in seeds {
-        let world = World::without_items(scenario, ws);
-        let annotator = match settings.temperature {
-            Some(t) => Annotator::with_temperature(&world, t),
-            None => Annotator::for_world(&world, scenario.noise)?,
-        };
+        let cached = world_and_annotator(scenario, ws, settings.temperature)?;
+        let (world, annotator) = (&cached.0, &cached.1);
         let mut rng = rng::stream(
             settings.seed,
             &[scenario.world_key(), INFO_STREAM, ws, signal.index()],
         );
-        let est = world_bits(&world, &annotator, signal, n, settings.levels, &mut rng);
+        let sizes = (n, scenario.soft_annotators, settings.levels);
+        let est = world_bits(world, annotator, signal, sizes, &mut rng);
         bits += est.bits;
         var += est.se * est.se;
     }
@@ -428,6 +488,8 @@ pub fn lower_bound_annotations(bits_needed: f64, bits_per_annotation: f64) -> f6
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SignalInfo {
     pub signal: Signal,
+    /// Which form of the signal: for soft labels "quantised, q = 11" or "pooled, K = 5"; else "".
+    pub variant: String,
     /// Bits per annotation (Monte Carlo in the simulator's world).
     pub bits: BitsEstimate,
     /// A closed form or bound to compare with, and what it is.
@@ -473,7 +535,8 @@ fn reference(scenario: &Scenario, signal: Signal, settings: &Settings) -> (f64, 
     }
 }
 
-/// The `info` table for a scenario: one row per signal.
+/// The `info` table for a scenario: one row per signal, two for soft labels when
+/// `scenario.soft_annotators > 0` (the quantised exact label and the pooled one).
 ///
 /// # Errors
 /// An invalid scenario, setting or `delta` outside (0, 1).
@@ -487,15 +550,34 @@ pub fn analyse_scenario(
         return Err(Error::invalid("delta", delta, "a number in (0, 1)"));
     }
     let needed = bits_needed(scenario, delta);
-    Signal::ALL
-        .iter()
-        .map(|&signal| {
-            let bits = signal_bits_with(scenario, signal, settings)?;
+    // soft labels: the quantised (exact) form always, and the pooled form when K > 0
+    let quantised = Scenario {
+        soft_annotators: 0,
+        ..scenario.clone()
+    };
+    let mut rows: Vec<(Signal, &Scenario, String)> = vec![
+        (Signal::Hard, scenario, String::new()),
+        (
+            Signal::Soft,
+            &quantised,
+            format!("quantised, q = {}", settings.levels),
+        ),
+    ];
+    if scenario.soft_annotators > 0 {
+        let k = scenario.soft_annotators;
+        rows.push((Signal::Soft, scenario, format!("pooled, K = {k}")));
+    }
+    rows.push((Signal::Triplet, scenario, String::new()));
+    rows.push((Signal::Pair, scenario, String::new()));
+    rows.into_iter()
+        .map(|(signal, sc, variant)| {
+            let bits = signal_bits_with(sc, signal, settings)?;
             let lower = lower_bound_annotations(needed, bits.bits);
             let price = costs.map(|c| c.of(signal));
-            let (reference, reference_kind) = reference(scenario, signal, settings);
+            let (reference, reference_kind) = reference(sc, signal, settings);
             Ok(SignalInfo {
                 signal,
+                variant,
                 bits,
                 reference,
                 reference_kind,
@@ -824,6 +906,15 @@ mod tests {
             signal_bits(&sc, Signal::Pair).unwrap(),
             signal_bits(&sc, Signal::Pair).unwrap()
         );
+        // the per-process cache of worlds never carries one scenario's settings into another
+        let pooled = Scenario {
+            soft_annotators: 5,
+            ..Scenario::default()
+        };
+        let exact = signal_bits(&sc, Signal::Soft).unwrap();
+        let five = signal_bits(&pooled, Signal::Soft).unwrap();
+        assert_ne!(exact, five);
+        assert_eq!(exact, signal_bits(&sc, Signal::Soft).unwrap());
         let bad = Scenario {
             noise: 0.95,
             ..Scenario::default()
@@ -853,5 +944,15 @@ mod tests {
         // SCIENCE.md conclusion 1, per annotation: soft > hard > pair
         assert!(rows[1].bits.bits > rows[0].bits.bits && rows[0].bits.bits > rows[3].bits.bits);
         assert!(analyse_scenario(&sc, &Settings::default(), None, 1.5).is_err());
+        let pooled = Scenario {
+            soft_annotators: 4,
+            ..Scenario::default()
+        };
+        let rows = analyse_scenario(&pooled, &Settings::default(), None, 0.01).unwrap();
+        let soft: Vec<&SignalInfo> = rows.iter().filter(|r| r.signal == Signal::Soft).collect();
+        assert_eq!(soft.len(), 2);
+        assert_eq!(soft[1].variant, "pooled, K = 4");
+        // the quantised exact label carries more than four pooled votes
+        assert!(soft[0].bits.bits > soft[1].bits.bits);
     }
 }

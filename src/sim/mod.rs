@@ -4,6 +4,7 @@ pub mod annotations;
 pub mod annotator;
 pub mod learner;
 pub mod metrics;
+pub mod mix;
 pub mod record;
 pub mod run;
 pub mod runs_io;

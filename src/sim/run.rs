@@ -56,7 +56,7 @@ impl Setting {
         })
     }
 
-    fn init_params(&self, obj: &Objective<'_>) -> Array1<f64> {
+    pub(crate) fn init_params(&self, obj: &Objective<'_>) -> Array1<f64> {
         let mut p = Array1::zeros(obj.param_len());
         let wl = self.init_w.len();
         p.slice_mut(ndarray::s![..wl])

@@ -52,4 +52,13 @@ pub trait QualityModel: Send + Sync {
 
     /// Quality of the untrained encoder (n = 0).
     fn floor(&self, scenario: &Scenario) -> f64;
+
+    /// Refuse a scenario far outside the range the model was fitted on; the error names the
+    /// key, its value and the fitted range. The default accepts every scenario.
+    ///
+    /// # Errors
+    /// The scenario would be an extrapolation.
+    fn check_range(&self, _scenario: &Scenario) -> crate::Result<()> {
+        Ok(())
+    }
 }

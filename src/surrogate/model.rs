@@ -343,7 +343,7 @@ impl Model {
     }
 
     /// Warnings for a scenario outside the fitted range (empty when inside).
-    pub fn check_range(&self, sc: &Scenario) -> Vec<String> {
+    pub fn range_warnings(&self, sc: &Scenario) -> Vec<String> {
         self.range.check(sc)
     }
 
@@ -442,6 +442,31 @@ impl QualityModel for Model {
     fn floor(&self, scenario: &Scenario) -> f64 {
         self.floor.floor(scenario)
     }
+
+    /// An error naming the first scenario parameter outside the fitted range.
+    fn check_range(&self, scenario: &Scenario) -> Result<()> {
+        let r = &self.range;
+        let f = |x: [usize; 2]| [x[0] as f64, x[1] as f64];
+        for (key, v, [lo, hi]) in [
+            ("classes", scenario.classes as f64, f(r.classes)),
+            ("dims", scenario.dims as f64, f(r.dims)),
+            ("features", scenario.features as f64, f(r.features)),
+            ("noise", scenario.noise, r.noise),
+            ("nuisance", scenario.nuisance, r.nuisance),
+        ] {
+            if v < lo - 1e-12 || v > hi + 1e-12 {
+                return Err(Error::invalid(
+                    format!("dataset.{key}"),
+                    v,
+                    format!(
+                        "a value in the model's fitted range {lo} to {hi}; outside it the \
+                         prediction would be an extrapolation"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -458,7 +483,8 @@ mod tests {
             assert!(p.lo <= p.mean && p.mean <= p.hi, "{s}: {p:?}");
             assert!((0.0..=1.0).contains(&p.mean));
         }
-        assert!(m.check_range(&sc).is_empty());
+        assert!(m.range_warnings(&sc).is_empty());
+        assert!(QualityModel::check_range(&m, &sc).is_ok());
     }
 
     #[test]
@@ -493,7 +519,9 @@ mod tests {
             classes: 500,
             ..Scenario::default()
         };
-        let w = m.check_range(&sc);
+        let e = QualityModel::check_range(&m, &sc).unwrap_err().to_string();
+        assert!(e.contains("classes") && e.contains("500"), "{e}");
+        let w = m.range_warnings(&sc);
         assert_eq!(w.len(), 1);
         assert!(
             w[0].contains("classes = 500") && w[0].contains(&format!("{}", m.range.classes[1])),

@@ -1,0 +1,165 @@
+//! Validation of plans in the simulation world (issue 5, "What it must show" 1).
+//!
+//! For every scenario file given (default: `examples/validation/*.toml`), with default costs and
+//! the default quality model:
+//! - plans the cheapest allocation for the file's target and its safe budget;
+//! - runs the simulator at the safe-budget allocation over `--seeds R` seeds (mixed training
+//!   when the plan mixes signals) and counts the runs reaching the target;
+//! - finds the true minimal budget by dense simulation: for each signal alone, mean CKA over the
+//!   same seeds on a log grid of counts (8 a decade) until the target is reached, refined by
+//!   bisection; signals whose class cap `sqrt(min(C-1, d)/d)` is below the target are skipped,
+//!   and a signal's search stops once it costs more than the best found so far;
+//! - prints a markdown table with the ratio recommended / true minimal budget.
+//!
+//! `cargo run --release --example validate -- [--seeds 3] [FILES...]`
+
+use labelbudget::cost::Costs;
+use labelbudget::plan::verify::simulate;
+use labelbudget::plan::{Counts, Objective, PlanScenario, Planner, default_model};
+use labelbudget::signal::Signal;
+use rayon::prelude::*;
+use std::path::PathBuf;
+
+fn mean_cka(planner: &Planner, counts: &Counts, seeds: u64) -> labelbudget::Result<Vec<f64>> {
+    (0..seeds)
+        .into_par_iter()
+        .map(|s| simulate(planner, counts, s))
+        .collect()
+}
+
+fn avg(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len() as f64
+}
+
+/// Smallest n (and its cost) with mean CKA >= target for `signal` alone, if below `cap_cost`.
+fn true_minimum(
+    planner: &Planner,
+    signal: Signal,
+    target: f64,
+    seeds: u64,
+    cap_cost: f64,
+) -> labelbudget::Result<Option<(f64, f64)>> {
+    let reaches = |n: f64| -> labelbudget::Result<bool> {
+        Ok(avg(&mean_cka(planner, &Counts::single(signal, n), seeds)?) >= target)
+    };
+    let mut lo = 0.0;
+    let mut k = 8; // 10^(8/8) = 10 annotations
+    loop {
+        let n = 10f64.powf(k as f64 / 8.0).round();
+        if planner.cost(signal, n) > cap_cost || n > 60_000.0 {
+            return Ok(None);
+        }
+        if reaches(n)? {
+            let mut hi = n;
+            for _ in 0..5 {
+                let mid = ((lo + hi) / 2.0).round();
+                if mid <= lo || mid >= hi {
+                    break;
+                }
+                if reaches(mid)? {
+                    hi = mid;
+                } else {
+                    lo = mid;
+                }
+            }
+            return Ok(Some((hi, planner.cost(signal, hi))));
+        }
+        lo = n;
+        k += 1;
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let mut seeds = 3u64;
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--seeds" {
+            seeds = args.next().expect("--seeds R").parse()?;
+        } else {
+            files.push(a.into());
+        }
+    }
+    if files.is_empty() {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/validation");
+        files = std::fs::read_dir(dir)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        files.sort();
+    }
+    let model = default_model();
+    println!(
+        "| case | C | d | noise | target | recommended | cost | safe budget | reached at safe budget | true minimal (signal) | ratio |"
+    );
+    println!("|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|");
+    let (mut runs, mut hits, mut within) = (0u64, 0u64, 0u64);
+    let mut cases = 0u64;
+    for f in &files {
+        let scenario = PlanScenario::from_file(f)?;
+        let Objective::Target(target) = scenario.objective else {
+            continue;
+        };
+        let ds = scenario.dataset.clone();
+        let planner = Planner::new(scenario, Costs::default(), model.as_ref())?;
+        let plan = planner.plan(None)?;
+        let r = &plan.recommendation;
+        let safe = r
+            .safe
+            .as_ref()
+            .map(|s| s.allocation)
+            .unwrap_or(r.allocation);
+        let achieved = mean_cka(&planner, &safe, seeds)?;
+        let hit = achieved.iter().filter(|&&q| q >= target).count() as u64;
+        runs += seeds;
+        hits += hit;
+        let cap = ((ds.classes as f64 - 1.0).min(ds.dims as f64) / ds.dims as f64).sqrt();
+        let mut best: Option<(Signal, f64, f64)> = None;
+        for s in Signal::ALL {
+            if s.is_class_based() && target > cap + 0.02 {
+                continue;
+            }
+            let bound = best.map(|b| b.2).unwrap_or(f64::INFINITY);
+            if let Some((n, c)) = true_minimum(&planner, s, target, seeds, bound)?
+                && c < bound
+            {
+                best = Some((s, n, c));
+            }
+        }
+        let alloc = r
+            .allocation
+            .to_map()
+            .iter()
+            .map(|(s, n)| format!("{n} {s}"))
+            .collect::<Vec<_>>()
+            .join(" + ");
+        let (truth, ratio) = match best {
+            Some((s, n, c)) => {
+                let ratio = r.cost / c;
+                cases += 1;
+                if ratio <= 1.25 {
+                    within += 1;
+                }
+                (format!("{c:.2} ({n} {s})"), format!("{ratio:.2}"))
+            }
+            None => ("not found".into(), "-".into()),
+        };
+        println!(
+            "| {} | {} | {} | {} | {target} | {alloc} | {:.2} | {} | {hit}/{seeds} | {truth} | {ratio} |",
+            f.file_stem().unwrap().to_string_lossy(),
+            ds.classes,
+            ds.dims,
+            ds.noise,
+            r.cost,
+            r.safe
+                .as_ref()
+                .map(|s| format!("{:.2}", s.budget))
+                .unwrap_or_else(|| "-".into()),
+        );
+    }
+    println!(
+        "\nReached the target at the safe budget in {hits} of {runs} runs ({:.0}%); recommended budget within 1.25x of the true minimum in {within} of {cases} cases.",
+        100.0 * hits as f64 / runs.max(1) as f64
+    );
+    Ok(())
+}

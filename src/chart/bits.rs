@@ -1,0 +1,116 @@
+//! Bits of information per unit cost, by signal.
+
+use super::{FONT, ImageFormat, colour, render, save, to_error};
+use crate::error::Result;
+use crate::signal::Signal;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::Path;
+
+/// One bar: bits per annotation and the price of one annotation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BitsBar {
+    pub signal: Signal,
+    /// Bits per annotation and its standard error.
+    pub bits: f64,
+    pub se: f64,
+    /// Money per annotation.
+    pub price: f64,
+}
+
+/// Bits per unit cost, one bar per signal.
+#[derive(Debug, Clone)]
+pub struct BitsChart {
+    pub title: String,
+    pub unit: String,
+    pub bars: Vec<BitsBar>,
+}
+
+impl BitsChart {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        root.fill(&WHITE).map_err(to_error)?;
+        let per_cost = |b: &BitsBar| (b.bits / b.price, b.se / b.price);
+        let top = self
+            .bars
+            .iter()
+            .map(|b| {
+                let (v, e) = per_cost(b);
+                v + e
+            })
+            .fold(0.0f64, f64::max)
+            .max(1e-9)
+            * 1.2;
+        let k = self.bars.len().max(1) as i32;
+        let names: Vec<String> = self.bars.iter().map(|b| b.signal.to_string()).collect();
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, (FONT, 26))
+            .margin(18)
+            .x_label_area_size(50)
+            .y_label_area_size(80)
+            .build_cartesian_2d((0..k).into_segmented(), 0f64..top)
+            .map_err(to_error)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_desc("signal")
+            .y_desc(format!("bits per {} of annotation", self.unit))
+            .axis_desc_style((FONT, 18))
+            .label_style((FONT, 16))
+            .x_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) => names.get(*i as usize).cloned().unwrap_or_default(),
+                _ => String::new(),
+            })
+            .draw()
+            .map_err(to_error)?;
+        for (i, b) in self.bars.iter().enumerate() {
+            let (v, e) = per_cost(b);
+            let i = i as i32;
+            let col = colour(b.signal);
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [
+                        (SegmentValue::Exact(i), 0.0),
+                        (SegmentValue::Exact(i + 1), v),
+                    ],
+                    col.mix(0.85).filled(),
+                )))
+                .map_err(to_error)?;
+            if e > 0.0 {
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![
+                            (SegmentValue::CenterOf(i), (v - e).max(0.0)),
+                            (SegmentValue::CenterOf(i), v + e),
+                        ],
+                        BLACK.stroke_width(2),
+                    )))
+                    .map_err(to_error)?;
+            }
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    format!("{:.2} bits / {:.4} {}", b.bits, b.price, self.unit),
+                    (SegmentValue::CenterOf(i), v + e + top * 0.03),
+                    (FONT, 14).into_font(),
+                )))
+                .map_err(to_error)?;
+        }
+        Ok(())
+    }
+
+    /// Encode as PNG or SVG.
+    pub fn to_bytes(&self, format: ImageFormat) -> Result<Vec<u8>> {
+        render(format, |r| self.draw(r), |r| self.draw(r))
+    }
+
+    /// Write to `path` (.png or .svg).
+    ///
+    /// # Errors
+    /// Another extension, a missing folder, or a drawing failure.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let bytes = self.to_bytes(ImageFormat::of(path)?)?;
+        save(path, &bytes)
+    }
+}

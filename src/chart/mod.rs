@@ -1,0 +1,116 @@
+//! Charts drawn with plotters, PNG or SVG by file extension, with the bundled Noto Sans font
+//! (no system fonts or libraries).
+//!
+//! - [`TradeoffChart`]: predicted quality against cost (log axis) for each signal alone, the
+//!   Pareto frontier of mixes with its uncertainty band, the recommended point, the target and the
+//!   crossover budgets.
+//! - [`BitsChart`]: bits of information per unit cost, by signal.
+
+mod bits;
+mod tradeoff;
+
+pub use bits::{BitsBar, BitsChart};
+pub use tradeoff::TradeoffChart;
+
+use crate::error::{Error, Result};
+use crate::io::write_atomic;
+use crate::signal::Signal;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::Path;
+use std::sync::Once;
+
+/// Chart size in pixels.
+pub const SIZE: (u32, u32) = (1100, 700);
+
+/// The font family charts use (registered from the bundled Noto Sans).
+pub const FONT: &str = "sans-serif";
+
+static FONT_ONCE: Once = Once::new();
+
+fn register_font() {
+    FONT_ONCE.call_once(|| {
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, ttf_noto_sans::REGULAR);
+    });
+}
+
+/// The colour of each signal, the same in every chart.
+pub fn colour(signal: Signal) -> RGBColor {
+    match signal {
+        Signal::Hard => RGBColor(31, 119, 180),
+        Signal::Soft => RGBColor(230, 120, 20),
+        Signal::Triplet => RGBColor(44, 160, 44),
+        Signal::Pair => RGBColor(148, 103, 189),
+    }
+}
+
+/// Image format, from a path's extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageFormat {
+    Png,
+    Svg,
+}
+
+impl ImageFormat {
+    /// The format of `path`.
+    ///
+    /// # Errors
+    /// An extension other than .png or .svg.
+    pub fn of(path: &Path) -> Result<ImageFormat> {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("png") => Ok(ImageFormat::Png),
+            Some(e) if e.eq_ignore_ascii_case("svg") => Ok(ImageFormat::Svg),
+            _ => Err(Error::invalid(
+                "chart path",
+                path.display(),
+                "a file name ending in .png or .svg",
+            )),
+        }
+    }
+}
+
+pub(crate) fn draw_err<E: std::error::Error + Send + Sync>(e: DrawingAreaErrorKind<E>) -> Error {
+    Error::numerical("chart drawing", e)
+}
+
+/// Draw with `draw` into an image of `SIZE` and return the encoded bytes.
+pub(crate) fn render(
+    format: ImageFormat,
+    draw: impl Fn(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<()>,
+    draw_svg: impl Fn(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<()>,
+) -> Result<Vec<u8>> {
+    register_font();
+    let (w, h) = SIZE;
+    match format {
+        ImageFormat::Png => {
+            let mut buf = vec![0u8; (w * h * 3) as usize];
+            {
+                let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
+                draw(&root)?;
+                root.present().map_err(draw_err)?;
+            }
+            let mut out = Vec::new();
+            use image::ImageEncoder;
+            image::codecs::png::PngEncoder::new(&mut out)
+                .write_image(&buf, w, h, image::ColorType::Rgb8)
+                .map_err(|e| Error::numerical("PNG encoding", e))?;
+            Ok(out)
+        }
+        ImageFormat::Svg => {
+            let mut s = String::new();
+            {
+                let root = SVGBackend::with_string(&mut s, (w, h)).into_drawing_area();
+                draw_svg(&root)?;
+                root.present().map_err(draw_err)?;
+            }
+            Ok(s.into_bytes())
+        }
+    }
+}
+
+/// Write chart bytes to `path` atomically (a missing folder is an error naming the path).
+pub(crate) fn save(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic(path, bytes)
+}
+
+pub(crate) use self::draw_err as to_error;

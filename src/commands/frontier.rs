@@ -1,0 +1,91 @@
+//! `labelbudget frontier`: the Pareto frontier of cost against quality as a table, CSV or JSON.
+
+use super::inputs::planner;
+use crate::cli::FrontierArgs;
+use anyhow::Result;
+use labelbudget::io::{Format, render_table, write_atomic};
+use labelbudget::plan::Objective;
+use labelbudget::signal::Signal;
+
+pub fn run(args: FrontierArgs) -> Result<()> {
+    let format = match (&args.format, &args.out) {
+        (Some(f), _) => f.parse()?,
+        (None, Some(p)) => Format::from_extension(p).ok_or_else(|| {
+            labelbudget::Error::invalid("out", p.display(), "a path ending in .csv, .json or .txt")
+        })?,
+        (None, None) => Format::Table,
+    };
+    if args.points < 2 || args.points > 100_000 {
+        return Err(labelbudget::Error::invalid("points", args.points, "from 2 to 100000").into());
+    }
+    if let Some(p) = &args.out {
+        labelbudget::io::check_writable(p)?;
+    }
+    let (planner, objective) = planner(&args.inputs)?;
+    let extra = match objective {
+        Objective::Budget(b) => Some(b),
+        Objective::Target(_) => None,
+    };
+    let frontier = planner.frontier(args.points, extra);
+    let unit = planner.costs.unit.clone();
+    let text = match format {
+        Format::Json => serde_json::to_string_pretty(&frontier)? + "\n",
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let mut head = vec!["budget", "cost", "quality", "lo", "hi"];
+            head.extend(Signal::ALL.iter().map(|s| s.name()));
+            w.write_record(&head)?;
+            for p in &frontier {
+                let mut row = vec![
+                    format!("{}", p.budget),
+                    format!("{}", p.cost),
+                    format!("{}", p.quality),
+                    format!("{}", p.lo),
+                    format!("{}", p.hi),
+                ];
+                row.extend(
+                    Signal::ALL
+                        .iter()
+                        .map(|&s| format!("{}", p.allocation.get(s))),
+                );
+                w.write_record(&row)?;
+            }
+            String::from_utf8(w.into_inner()?)?
+        }
+        Format::Table => {
+            let rows: Vec<Vec<String>> = frontier
+                .iter()
+                .map(|p| {
+                    let mut r = vec![
+                        format!("{:.4}", p.cost),
+                        format!("{:.3}", p.quality),
+                        format!("{:.3}", p.lo),
+                        format!("{:.3}", p.hi),
+                    ];
+                    r.extend(
+                        Signal::ALL
+                            .iter()
+                            .map(|&s| format!("{}", p.allocation.get(s))),
+                    );
+                    r
+                })
+                .collect();
+            let cost = format!("cost ({unit})");
+            let mut head = vec![cost.as_str(), "quality", "lo", "hi"];
+            head.extend(Signal::ALL.iter().map(|s| s.name()));
+            render_table(&head, &rows)
+        }
+    };
+    match &args.out {
+        Some(p) => {
+            write_atomic(p, text.as_bytes())?;
+            eprintln!(
+                "{} frontier points written to {}",
+                frontier.len(),
+                p.display()
+            );
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
+}

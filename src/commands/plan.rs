@@ -1,0 +1,50 @@
+//! `labelbudget plan`: the recommendation, each signal alone, the crossovers, a chart, and
+//! optionally a check in the simulator.
+
+use super::inputs::planner;
+use crate::cli::PlanArgs;
+use anyhow::{Context, Result};
+use labelbudget::chart::TradeoffChart;
+use labelbudget::io::Format;
+use labelbudget::plan::verify::{Verification, verify};
+
+pub fn run(args: PlanArgs) -> Result<()> {
+    let format: Format = args.format.parse()?;
+    if format == Format::Csv {
+        anyhow::bail!("invalid value for `format`: csv (table or json for a plan)");
+    }
+    if !args.no_chart {
+        labelbudget::chart::ImageFormat::of(&args.chart)?;
+        labelbudget::io::check_writable(&args.chart)
+            .with_context(|| format!("cannot write the chart to {}", args.chart.display()))?;
+    }
+    let (planner, objective) = planner(&args.inputs)?;
+    let plan = planner.plan(Some(objective))?;
+    let verification: Option<Verification> = if args.verify {
+        Some(verify(&planner, &plan, args.seeds)?)
+    } else {
+        None
+    };
+    match format {
+        Format::Json => {
+            let mut value = serde_json::to_value(&plan)?;
+            if let Some(v) = &verification {
+                value["verification"] = serde_json::to_value(v)?;
+            }
+            println!("{}", serde_json::to_string_pretty(&value)?);
+        }
+        _ => {
+            print!("{}", plan.to_table());
+            if let Some(v) = &verification {
+                print!("\n{}", v.to_table());
+            }
+        }
+    }
+    if !args.no_chart {
+        TradeoffChart::from_plan(&planner, &plan).save(&args.chart)?;
+        if format != Format::Json {
+            println!("\nChart written to {}", args.chart.display());
+        }
+    }
+    Ok(())
+}

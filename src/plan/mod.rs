@@ -1,0 +1,66 @@
+//! The planner: from a scenario, a cost model and a quality model to a plan, a Pareto frontier
+//! and the crossover budgets.
+//!
+//! Pipeline (SCIENCE.md, "From simulations to a plan"):
+//! 1. [`PlanScenario`] reads the user's dataset, objective (`target` or `budget`), confidence
+//!    and per-signal limits from TOML;
+//! 2. [`Planner::new`] tabulates each signal's learning curve from a [`QualityModel`]
+//!    (central, interval ends, and the pessimistic curve at the confidence), as monotone
+//!    envelopes ([`curves`]);
+//! 3. mixes are valued by a [`MixRule`] of [`mix`]: by default a mix is worth its best part,
+//!    which is what mixed-signal simulations show;
+//! 4. solvers, all through argmin ([`roots`]): Nelder-Mead over budget shares for the best mix
+//!    within a budget; the frontier at a log grid of budgets; BrentRoot for the budget where a
+//!    frontier mix reaches a target, for crossover budgets (the root of the difference between two
+//!    signals' qualities at equal money), and for the safe budget (the recommended allocation
+//!    scaled until the quality exceeded with probability `confidence` reaches the target).
+//!    Single-signal targets invert the tabulated curve exactly.
+//!
+//! Guarantees (property-tested): a budget plan never costs more than its budget; the frontier
+//! is monotone (more cost, no less quality); the cheapest plan for a target costs no more than
+//! for a higher target; everything is deterministic.
+
+pub mod bits;
+pub mod curves;
+pub mod file;
+pub mod frontier;
+pub mod hill;
+pub mod mix;
+pub mod recommend;
+pub mod report;
+pub mod roots;
+pub mod solver;
+pub mod verify;
+
+pub use file::{Objective, PlanScenario, SignalLimit};
+pub use frontier::{Crossover, CurvePoint, FrontierPoint};
+pub use hill::HillModel;
+pub use mix::{Counts, MixRule};
+pub use recommend::{Plan, Recommendation, SafeBudget, SignalPlan};
+pub use solver::{Evaluated, Planner};
+
+use crate::surrogate::QualityModel;
+
+/// The quality model used when none is given: the fitted surrogate's embedded default once it is
+/// available, and until then the provisional [`HillModel`].
+pub fn default_model() -> Box<dyn QualityModel> {
+    Box::new(HillModel::default())
+}
+
+/// The quality model in `path`, or the default model.
+///
+/// # Errors
+/// A model file cannot be read or parsed.
+pub fn load_model(path: Option<&std::path::Path>) -> crate::Result<Box<dyn QualityModel>> {
+    match path {
+        None => Ok(default_model()),
+        Some(p) => Err(crate::Error::file(
+            p,
+            "model files are read by the fitted surrogate (labelbudget::surrogate::Model), \
+             which this build does not include yet; omit --model to use the default model",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,116 @@
+//! Plain-text rendering of a plan.
+
+use super::file::Objective;
+use super::recommend::Plan;
+use crate::io::render_table;
+
+fn money(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+fn allocation(a: &super::mix::Counts) -> String {
+    let m = a.to_map();
+    if m.is_empty() {
+        return "nothing".into();
+    }
+    m.iter()
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+impl Plan {
+    /// The plan as text: the recommendation, each signal alone, and the crossovers.
+    pub fn to_table(&self) -> String {
+        let r = &self.recommendation;
+        let u = &self.unit;
+        let mut out = String::new();
+        if !self.scenario.is_empty() {
+            out.push_str(&format!("Scenario: {}\n", self.scenario));
+        }
+        match self.objective {
+            Objective::Target(t) => out.push_str(&format!(
+                "Objective: cheapest plan reaching quality {t} (linear CKA)\n\n"
+            )),
+            Objective::Budget(b) => out.push_str(&format!(
+                "Objective: best quality within {} {u}\n\n",
+                money(b)
+            )),
+        }
+        out.push_str(&format!(
+            "Recommendation: buy {}{}\n  cost {} {u}, predicted quality {:.3} ({:.0}% interval {:.3} to {:.3})\n",
+            allocation(&r.allocation),
+            if r.mixed { " (a mix)" } else { "" },
+            money(r.cost),
+            r.quality,
+            100.0 * r.level,
+            r.lo,
+            r.hi
+        ));
+        match (&self.objective, &r.safe) {
+            (Objective::Target(t), Some(s)) => out.push_str(&format!(
+                "  safe budget {} {u} ({}) reaches {t} with probability {:.0}% under the model\n",
+                money(s.budget),
+                allocation(&s.allocation),
+                100.0 * s.confidence
+            )),
+            (Objective::Target(_), None) => out.push_str(&format!(
+                "  no safe budget: the pessimistic curve at {:.0}% never reaches the target\n",
+                100.0 * r.confidence
+            )),
+            (Objective::Budget(_), _) => out.push_str(&format!(
+                "  quality exceeded with probability {:.0}%: {:.3}\n",
+                100.0 * r.confidence,
+                r.safe_quality
+            )),
+        }
+        out.push_str("\nEach signal alone:\n");
+        let rows: Vec<Vec<String>> = self
+            .per_signal
+            .iter()
+            .map(|p| {
+                let (n, c, q) = match (p.annotations, p.cost, p.quality) {
+                    _ if !p.offered => ("not offered".into(), "-".into(), "-".into()),
+                    (Some(n), Some(c), Some(q)) => (n.to_string(), money(c), format!("{q:.3}")),
+                    _ => (
+                        "unreachable".into(),
+                        "-".into(),
+                        format!("best {:.3}", p.best_reachable),
+                    ),
+                };
+                vec![p.signal.to_string(), n, c, q, format!("{:.3}", p.ceiling)]
+            })
+            .collect();
+        let cost_head = format!("cost ({u})");
+        out.push_str(&render_table(
+            &["signal", "annotations", &cost_head, "quality", "ceiling"],
+            &rows,
+        ));
+        out.push_str("\nCrossovers: ");
+        out.push_str(&self.crossover_summary);
+        out.push('\n');
+        if !self.crossovers.is_empty() {
+            let rows: Vec<Vec<String>> = self
+                .crossovers
+                .iter()
+                .map(|c| {
+                    vec![
+                        money(c.budget),
+                        c.from.to_string(),
+                        c.to.to_string(),
+                        format!("{:.3}", c.quality),
+                    ]
+                })
+                .collect();
+            let head = format!("budget ({u})");
+            out.push_str(&render_table(&[&head, "from", "to", "quality"], &rows));
+        }
+        out
+    }
+}

@@ -1,0 +1,216 @@
+//! The `plan`, `frontier` and `chart` commands end to end, including bad inputs.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::Path;
+
+fn lb(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("labelbudget").unwrap();
+    c.current_dir(dir);
+    c
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn plan_with_no_arguments_prints_a_plan_and_writes_a_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    lb(dir.path())
+        .arg("plan")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Recommendation: buy"))
+        .stdout(predicate::str::contains("Each signal alone"))
+        .stdout(predicate::str::contains("Crossovers:"))
+        .stdout(predicate::str::contains("safe budget"));
+    let png = std::fs::metadata(dir.path().join("tradeoff.png")).unwrap();
+    assert!(png.len() > 20_000, "{} bytes", png.len());
+}
+
+#[test]
+fn plan_json_has_the_documented_keys_and_is_deterministic() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = || {
+        lb(dir.path())
+            .args(["plan", "--format", "json", "--no-chart", "--budget", "20"])
+            .output()
+            .unwrap()
+    };
+    let (a, b) = (run(), run());
+    assert!(a.status.success());
+    assert_eq!(a.stdout, b.stdout);
+    let v: serde_json::Value = serde_json::from_slice(&a.stdout).unwrap();
+    let r = &v["recommendation"];
+    for key in ["allocation", "cost", "quality", "lo", "hi", "safe_quality"] {
+        assert!(!r[key].is_null(), "recommendation.{key}");
+    }
+    assert!(r["cost"].as_f64().unwrap() <= 20.0);
+    assert_eq!(v["per_signal"].as_array().unwrap().len(), 4);
+    assert!(v["crossovers"].is_array());
+    let v: serde_json::Value = serde_json::from_slice(
+        &lb(dir.path())
+            .args(["plan", "--format", "json", "--no-chart", "--target", "0.5"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(v["recommendation"]["safe"]["budget"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn every_example_plans() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["cifar10", "fine-grained", "medical"] {
+        let d = root.join(name);
+        lb(dir.path())
+            .args(["plan", "--no-chart", "--scenario"])
+            .arg(d.join("scenario.toml"))
+            .arg("--costs")
+            .arg(d.join("costs.toml"))
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Crossovers:"));
+    }
+}
+
+#[test]
+fn frontier_writes_csv_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    lb(dir.path())
+        .args(["frontier", "--points", "50", "--out", "f.csv"])
+        .assert()
+        .success();
+    let csv = std::fs::read_to_string(dir.path().join("f.csv")).unwrap();
+    assert!(csv.starts_with("budget,cost,quality,lo,hi,hard,soft,triplet,pair"));
+    assert!(csv.lines().count() > 10);
+    lb(dir.path())
+        .args(["frontier", "--points", "50", "--out", "f.json"])
+        .assert()
+        .success();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("f.json")).unwrap()).unwrap();
+    assert!(v.as_array().unwrap().len() > 10);
+}
+
+#[test]
+fn chart_writes_png_and_svg_with_title() {
+    let dir = tempfile::tempdir().unwrap();
+    lb(dir.path())
+        .args(["chart", "--out", "t.svg"])
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(dir.path().join("t.svg")).unwrap();
+    assert!(svg.len() > 5_000 && svg.contains("quality against supervision cost"));
+    let bits = std::fs::read_to_string(dir.path().join("t-bits.svg")).unwrap();
+    assert!(bits.contains("bits per unit cost"));
+    lb(dir.path())
+        .args(["chart", "--out", "t.png"])
+        .assert()
+        .success();
+    for f in ["t.png", "t-bits.png"] {
+        let bytes = std::fs::read(dir.path().join(f)).unwrap();
+        assert!(bytes.len() > 10_000 && bytes.starts_with(b"\x89PNG"), "{f}");
+    }
+}
+
+#[test]
+fn bad_inputs_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let no_triplets = write(d, "nt.toml", "[limits.triplet]\noffered = false\n");
+    let negative = write(d, "neg.toml", "[soft]\nprice = -2\n");
+    let zero = write(d, "zero.toml", "[hard]\nprice = 0\n");
+    let unknown = write(d, "unk.toml", "[quadruplet]\nprice = 1\n");
+    let far = write(
+        d,
+        "far.toml",
+        "[dataset]\nclasses = 5000\ndims = 16\nfeatures = 64\n",
+    );
+    let cases: Vec<(Vec<String>, Vec<&str>)> = vec![
+        (
+            vec![
+                "--scenario".into(),
+                no_triplets,
+                "--target".into(),
+                "0.8".into(),
+            ],
+            vec![
+                "target",
+                "0.8",
+                "hard 0.750",
+                "soft 0.750",
+                "pair 0.750",
+                "triplet",
+            ],
+        ),
+        (vec!["--costs".into(), negative], vec!["soft.price", "-2"]),
+        (vec!["--costs".into(), zero], vec!["hard.price", "0"]),
+        (vec!["--costs".into(), unknown], vec!["quadruplet"]),
+        (
+            vec!["--budget".into(), "0.001".into()],
+            vec!["budget", "0.001", "one annotation"],
+        ),
+        (vec!["--budget".into(), "-5".into()], vec!["budget", "-5"]),
+        (vec!["--target".into(), "1.5".into()], vec!["target", "1.5"]),
+        (
+            vec!["--scenario".into(), far],
+            vec!["dataset.classes", "5000", "fitted range"],
+        ),
+        (
+            vec!["--scenario".into(), "missing.toml".into()],
+            vec!["missing.toml"],
+        ),
+    ];
+    for (args, needles) in cases {
+        let out = lb(d)
+            .arg("plan")
+            .arg("--no-chart")
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        for n in needles {
+            assert!(err.contains(n), "{args:?}: `{n}` not in {err}");
+        }
+    }
+    // a chart in a missing folder is an error, not a panic, and nothing is written
+    let out = lb(d)
+        .args(["plan", "--chart", "nope/chart.png"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("nope/chart.png") && !err.contains("panicked"),
+        "{err}"
+    );
+    let out = lb(d)
+        .args(["chart", "--out", "nope/t.svg"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let out = lb(d).args(["chart", "--out", "t.gif"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains(".png or .svg"));
+}
+
+#[test]
+fn far_scenario_plans_with_extrapolate() {
+    let dir = tempfile::tempdir().unwrap();
+    let far = write(
+        dir.path(),
+        "far.toml",
+        "[dataset]\nclasses = 5000\ndims = 16\nfeatures = 64\n",
+    );
+    lb(dir.path())
+        .args(["plan", "--no-chart", "--extrapolate", "--scenario", &far])
+        .assert()
+        .success();
+}
