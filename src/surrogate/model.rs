@@ -30,25 +30,40 @@ pub struct Range {
     pub n: [u64; 2],
 }
 
+/// Share of a parameter's fitted span tolerated beyond its ends before a scenario counts as
+/// outside the range: a space-filling design never lands exactly on the ends (the default
+/// sweep's smallest noise is 0.005, and noise 0 should not be an extrapolation).
+pub const RANGE_MARGIN: f64 = 0.05;
+
 impl Range {
+    /// (key, value, lo, hi) of every scenario parameter outside the range widened by
+    /// [`RANGE_MARGIN`] of its span on each side.
+    pub fn outside(&self, sc: &Scenario) -> Vec<(&'static str, f64, f64, f64)> {
+        let f = |r: [usize; 2]| [r[0] as f64, r[1] as f64];
+        [
+            ("classes", sc.classes as f64, f(self.classes)),
+            ("dims", sc.dims as f64, f(self.dims)),
+            ("features", sc.features as f64, f(self.features)),
+            ("noise", sc.noise, self.noise),
+            ("nuisance", sc.nuisance, self.nuisance),
+        ]
+        .into_iter()
+        .filter(|&(_, v, [lo, hi])| {
+            let m = RANGE_MARGIN * (hi - lo) + 1e-12;
+            v < lo - m || v > hi + m
+        })
+        .map(|(k, v, [lo, hi])| (k, v, lo, hi))
+        .collect()
+    }
+
     /// Warnings, one per scenario parameter outside the range (empty when inside).
     pub fn check(&self, sc: &Scenario) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut chk = |key: &str, v: f64, r: [f64; 2]| {
-            if v < r[0] - 1e-12 || v > r[1] + 1e-12 {
-                out.push(format!(
-                    "{key} = {v} lies outside the fitted range [{}, {}]: the prediction extrapolates",
-                    r[0], r[1]
-                ));
-            }
-        };
-        let f = |r: [usize; 2]| [r[0] as f64, r[1] as f64];
-        chk("classes", sc.classes as f64, f(self.classes));
-        chk("dims", sc.dims as f64, f(self.dims));
-        chk("features", sc.features as f64, f(self.features));
-        chk("noise", sc.noise, self.noise);
-        chk("nuisance", sc.nuisance, self.nuisance);
-        out
+        self.outside(sc)
+            .into_iter()
+            .map(|(key, v, lo, hi)| {
+                format!("{key} = {v} lies outside the fitted range [{lo}, {hi}]: the prediction extrapolates")
+            })
+            .collect()
     }
 
     /// A warning when n lies outside the fitted counts.
@@ -443,29 +458,20 @@ impl QualityModel for Model {
         self.floor.floor(scenario)
     }
 
-    /// An error naming the first scenario parameter outside the fitted range.
+    /// An error naming the first scenario parameter outside the fitted range (see
+    /// [`RANGE_MARGIN`]).
     fn check_range(&self, scenario: &Scenario) -> Result<()> {
-        let r = &self.range;
-        let f = |x: [usize; 2]| [x[0] as f64, x[1] as f64];
-        for (key, v, [lo, hi]) in [
-            ("classes", scenario.classes as f64, f(r.classes)),
-            ("dims", scenario.dims as f64, f(r.dims)),
-            ("features", scenario.features as f64, f(r.features)),
-            ("noise", scenario.noise, r.noise),
-            ("nuisance", scenario.nuisance, r.nuisance),
-        ] {
-            if v < lo - 1e-12 || v > hi + 1e-12 {
-                return Err(Error::invalid(
-                    format!("dataset.{key}"),
-                    v,
-                    format!(
-                        "a value in the model's fitted range {lo} to {hi}; outside it the \
-                         prediction would be an extrapolation"
-                    ),
-                ));
-            }
+        match self.range.outside(scenario).first() {
+            None => Ok(()),
+            Some(&(key, v, lo, hi)) => Err(Error::invalid(
+                format!("dataset.{key}"),
+                v,
+                format!(
+                    "a value in the model's fitted range {lo} to {hi}; outside it the \
+                     prediction would be an extrapolation"
+                ),
+            )),
         }
-        Ok(())
     }
 }
 
