@@ -60,6 +60,8 @@ pub fn build_model(
             residual: Residual {
                 c0: f.sigma.max(1e-9).ln(),
                 c1: 0.0,
+                // the spread does not depend on x (c1 = 0), so the clamp range is immaterial
+                ln_x: [-50.0, 50.0],
             },
             diagnostics: Diagnostics {
                 runs: f.points,

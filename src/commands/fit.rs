@@ -38,12 +38,13 @@ pub struct Args {
 
     /// Covariate of the curves: n (raw annotation count) or bits (n * bits per annotation /
     /// P_eff, bits measured by the information module at each scenario of the sweep).
-    #[arg(long, default_value = "n", value_name = "COVARIATE")]
+    #[arg(long, default_value = "bits", value_name = "COVARIATE")]
     pub covariate: Covariate,
 
-    /// Let each signal's ceiling (its share of the dimension cap) vary with the scenario.
+    /// Keep each signal's ceiling a fixed share of the dimension cap (drop the term that lets
+    /// the share vary with how evenly the classes span the latent, see `covariate`).
     #[arg(long)]
-    pub ceiling_terms: bool,
+    pub fixed_ceiling: bool,
 
     /// Bootstrap replicates over seeds (0 disables parameter intervals).
     #[arg(long, default_value_t = 50, value_name = "B")]
@@ -85,7 +86,7 @@ pub fn run(args: Args) -> Result<()> {
     let opts = FitOptions {
         metric: args.metric,
         covariate: args.covariate,
-        ceiling_terms: args.ceiling_terms,
+        ceiling_terms: !args.fixed_ceiling,
         bootstrap: args.bootstrap,
         level: args.level,
         seed: args.seed,

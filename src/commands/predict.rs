@@ -93,7 +93,7 @@ pub fn run(args: Args) -> Result<()> {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    let mut warnings = model.check_range(&sc);
+    let mut warnings = model.range_warnings(&sc);
     let mut rows = Vec::new();
     for &n in &args.n {
         anyhow::ensure!(

@@ -5,7 +5,7 @@
 //! |----------------|-------|---------------------------------------------------------------|
 //! | [`HUBER_DELTA`]| 0.02  | residuals beyond this (in quality units) count linearly        |
 //! | [`RIDGE`]      | 1e-8  | tiny L2 on the scenario coefficients beta and gamma           |
-//! | [`MAX_ITERS`]  | 500   | L-BFGS iterations per start                                    |
+//! | [`MAX_ITERS`]  | 300   | L-BFGS iterations per start                                    |
 
 use super::curve::{self, BETA0, GAMMA0, Inputs, N_PARAMS, Params};
 use super::families::Family;
@@ -14,10 +14,11 @@ use argmin::core::{CostFunction, Executor, Gradient, State};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
 use ndarray::Array1;
+use rayon::prelude::*;
 
 pub const HUBER_DELTA: f64 = 0.02;
 pub const RIDGE: f64 = 1e-8;
-pub const MAX_ITERS: u64 = 500;
+pub const MAX_ITERS: u64 = 300;
 
 /// One observed run, ready for fitting.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -189,45 +190,23 @@ pub fn fit_curve(
     if total <= 0.0 {
         return Err(Error::numerical("surrogate fit", "no points to fit"));
     }
+    // starts run in parallel; the best is chosen in start order, so the result does not
+    // depend on the thread count
+    let results: Vec<std::result::Result<Option<Fitted>, String>> = starts
+        .par_iter()
+        .map(|s| run_start(family, points, weights, free, total, s))
+        .collect();
     let mut best: Option<Fitted> = None;
     let mut last_err = None;
-    for s in starts {
-        let problem = Problem {
-            family,
-            points,
-            weights,
-            free,
-            total,
-        };
-        let solver = LBFGS::new(MoreThuenteLineSearch::new(), 7)
-            .with_tolerance_grad(1e-10)
-            .and_then(|s| s.with_tolerance_cost(1e-13))
-            .map_err(|e| Error::numerical("surrogate fit", e))?;
-        let init = Array1::from_iter(s.to_theta());
-        match Executor::new(problem, solver)
-            .configure(|st| st.param(init).max_iters(MAX_ITERS))
-            .run()
-        {
-            Ok(res) => {
-                let state = res.state();
-                let Some(theta) = state.get_best_param().or_else(|| state.get_param()) else {
-                    continue;
-                };
-                let cost = state.get_best_cost();
-                let fitted = Fitted {
-                    params: Params::from_theta(theta.as_slice().expect("contiguous")),
-                    cost,
-                    termination: state
-                        .get_termination_reason()
-                        .map(|r| r.to_string())
-                        .unwrap_or_else(|| "none".into()),
-                    iters: state.get_iter(),
-                };
-                if best.as_ref().is_none_or(|b| cost < b.cost) {
-                    best = Some(fitted);
+    for r in results {
+        match r {
+            Ok(Some(f)) => {
+                if best.as_ref().is_none_or(|b| f.cost < b.cost) {
+                    best = Some(f);
                 }
             }
-            Err(e) => last_err = Some(e.to_string()),
+            Ok(None) => {}
+            Err(e) => last_err = Some(e),
         }
     }
     best.ok_or_else(|| {
@@ -236,6 +215,46 @@ pub fn fit_curve(
             last_err.unwrap_or_else(|| "no start converged".into()),
         )
     })
+}
+
+/// One L-BFGS run from one start.
+fn run_start(
+    family: Family,
+    points: &[Point],
+    weights: Option<&[f64]>,
+    free: [bool; N_PARAMS],
+    total: f64,
+    start: &Params,
+) -> std::result::Result<Option<Fitted>, String> {
+    let problem = Problem {
+        family,
+        points,
+        weights,
+        free,
+        total,
+    };
+    let solver = LBFGS::new(MoreThuenteLineSearch::new(), 7)
+        .with_tolerance_grad(1e-9)
+        .and_then(|s| s.with_tolerance_cost(1e-11))
+        .map_err(|e| e.to_string())?;
+    let init = Array1::from_iter(start.to_theta());
+    let res = Executor::new(problem, solver)
+        .configure(|st| st.param(init).max_iters(MAX_ITERS))
+        .run()
+        .map_err(|e| e.to_string())?;
+    let state = res.state();
+    let Some(theta) = state.get_best_param().or_else(|| state.get_param()) else {
+        return Ok(None);
+    };
+    Ok(Some(Fitted {
+        params: Params::from_theta(theta.as_slice().expect("contiguous")),
+        cost: state.get_best_cost(),
+        termination: state
+            .get_termination_reason()
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| "none".into()),
+        iters: state.get_iter(),
+    }))
 }
 
 #[cfg(test)]

@@ -30,25 +30,40 @@ pub struct Range {
     pub n: [u64; 2],
 }
 
+/// Share of a parameter's fitted span tolerated beyond its ends before a scenario counts as
+/// outside the range: a space-filling design never lands exactly on the ends (the default
+/// sweep's smallest noise is 0.005, and noise 0 should not be an extrapolation).
+pub const RANGE_MARGIN: f64 = 0.05;
+
 impl Range {
+    /// (key, value, lo, hi) of every scenario parameter outside the range widened by
+    /// [`RANGE_MARGIN`] of its span on each side.
+    pub fn outside(&self, sc: &Scenario) -> Vec<(&'static str, f64, f64, f64)> {
+        let f = |r: [usize; 2]| [r[0] as f64, r[1] as f64];
+        [
+            ("classes", sc.classes as f64, f(self.classes)),
+            ("dims", sc.dims as f64, f(self.dims)),
+            ("features", sc.features as f64, f(self.features)),
+            ("noise", sc.noise, self.noise),
+            ("nuisance", sc.nuisance, self.nuisance),
+        ]
+        .into_iter()
+        .filter(|&(_, v, [lo, hi])| {
+            let m = RANGE_MARGIN * (hi - lo) + 1e-12;
+            v < lo - m || v > hi + m
+        })
+        .map(|(k, v, [lo, hi])| (k, v, lo, hi))
+        .collect()
+    }
+
     /// Warnings, one per scenario parameter outside the range (empty when inside).
     pub fn check(&self, sc: &Scenario) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut chk = |key: &str, v: f64, r: [f64; 2]| {
-            if v < r[0] - 1e-12 || v > r[1] + 1e-12 {
-                out.push(format!(
-                    "{key} = {v} lies outside the fitted range [{}, {}]: the prediction extrapolates",
-                    r[0], r[1]
-                ));
-            }
-        };
-        let f = |r: [usize; 2]| [r[0] as f64, r[1] as f64];
-        chk("classes", sc.classes as f64, f(self.classes));
-        chk("dims", sc.dims as f64, f(self.dims));
-        chk("features", sc.features as f64, f(self.features));
-        chk("noise", sc.noise, self.noise);
-        chk("nuisance", sc.nuisance, self.nuisance);
-        out
+        self.outside(sc)
+            .into_iter()
+            .map(|(key, v, lo, hi)| {
+                format!("{key} = {v} lies outside the fitted range [{lo}, {hi}]: the prediction extrapolates")
+            })
+            .collect()
     }
 
     /// A warning when n lies outside the fitted counts.
@@ -62,18 +77,20 @@ impl Range {
     }
 }
 
-/// Spread of residuals around the curve: `sd(x) = exp(c0 + c1 * ln x)`.
+/// Spread of residuals around the curve: `sd(x) = exp(c0 + c1 * ln x)`, with ln x held inside
+/// the fitted range `ln_x` so the spread does not run away when n extrapolates.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Residual {
     pub c0: f64,
     pub c1: f64,
+    pub ln_x: [f64; 2],
 }
 
 impl Residual {
     #[inline]
     pub fn sd(&self, ln_x: f64) -> f64 {
-        (self.c0 + self.c1 * ln_x).exp()
+        (self.c0 + self.c1 * ln_x.clamp(self.ln_x[0], self.ln_x[1])).exp()
     }
 }
 
@@ -341,7 +358,7 @@ impl Model {
     }
 
     /// Warnings for a scenario outside the fitted range (empty when inside).
-    pub fn check_range(&self, sc: &Scenario) -> Vec<String> {
+    pub fn range_warnings(&self, sc: &Scenario) -> Vec<String> {
         self.range.check(sc)
     }
 
@@ -395,11 +412,7 @@ impl Model {
         } else {
             0.0
         };
-        let sd_res = if inp.ln_x.is_finite() {
-            s.residual.sd(inp.ln_x)
-        } else {
-            0.0
-        };
+        let sd_res = s.residual.sd(inp.ln_x.max(f64::MIN));
         Some((mean, (var_boot + sd_res * sd_res).sqrt()))
     }
 }
@@ -444,6 +457,22 @@ impl QualityModel for Model {
     fn floor(&self, scenario: &Scenario) -> f64 {
         self.floor.floor(scenario)
     }
+
+    /// An error naming the first scenario parameter outside the fitted range (see
+    /// [`RANGE_MARGIN`]).
+    fn check_range(&self, scenario: &Scenario) -> Result<()> {
+        match self.range.outside(scenario).first() {
+            None => Ok(()),
+            Some(&(key, v, lo, hi)) => Err(Error::invalid(
+                format!("dataset.{key}"),
+                v,
+                format!(
+                    "a value in the model's fitted range {lo} to {hi}; outside it the \
+                     prediction would be an extrapolation"
+                ),
+            )),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -460,7 +489,8 @@ mod tests {
             assert!(p.lo <= p.mean && p.mean <= p.hi, "{s}: {p:?}");
             assert!((0.0..=1.0).contains(&p.mean));
         }
-        assert!(m.check_range(&sc).is_empty());
+        assert!(m.range_warnings(&sc).is_empty());
+        assert!(QualityModel::check_range(&m, &sc).is_ok());
     }
 
     #[test]
@@ -495,7 +525,9 @@ mod tests {
             classes: 500,
             ..Scenario::default()
         };
-        let w = m.check_range(&sc);
+        let e = QualityModel::check_range(&m, &sc).unwrap_err().to_string();
+        assert!(e.contains("classes") && e.contains("500"), "{e}");
+        let w = m.range_warnings(&sc);
         assert_eq!(w.len(), 1);
         assert!(
             w[0].contains("classes = 500") && w[0].contains(&format!("{}", m.range.classes[1])),

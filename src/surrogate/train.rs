@@ -330,10 +330,12 @@ pub struct FamilyCv {
     pub residuals: Vec<(f64, f64)>,
 }
 
-/// Residual spread model: least squares of ln|r| on ln x, shifted by E ln|N(0,1)| = -0.635.
+/// Residual spread model: the shape `sd(x) = exp(c0 + c1 ln x)` by least squares of ln|r| on
+/// ln x, then c0 calibrated so that `z_level * sd(x)` covers a `level` share of the residuals
+/// (split-conformal style: residuals are heavy-tailed, so a normal rule alone under-covers).
 /// Fed with cross-validated residuals (grouped by scenario), so intervals account for how far
 /// a scenario the fit has not seen may lie from the curve, not only for seed noise.
-fn residual_model(residuals: &[(f64, f64)]) -> Residual {
+fn residual_model(residuals: &[(f64, f64)], level: f64) -> Residual {
     let rs: Vec<(f64, f64)> = residuals
         .iter()
         .map(|&(x, r)| (x, r.abs().max(1e-4).ln()))
@@ -348,9 +350,29 @@ fn residual_model(residuals: &[(f64, f64)]) -> Residual {
     } else {
         0.0
     };
+    let range = rs.iter().fold([f64::INFINITY, f64::NEG_INFINITY], |a, r| {
+        [a[0].min(r.0), a[1].max(r.0)]
+    });
+    let c0 = my - c1 * mx + 0.635;
+    let mut t: Vec<f64> = residuals
+        .iter()
+        .map(|&(x, r)| r.abs() / (c0 + c1 * x).exp())
+        .filter(|v| v.is_finite())
+        .collect();
+    t.sort_by(f64::total_cmp);
+    let z = super::model::normal_quantile(0.5 + level / 2.0);
+    let shift = match t.get(((level * t.len() as f64).ceil() as usize).min(t.len().max(1) - 1)) {
+        Some(&q) if q > 0.0 && t.len() >= 20 => (q / z).ln(),
+        _ => 0.0,
+    };
     Residual {
-        c0: my - c1 * mx + 0.635,
+        c0: c0 + shift,
         c1,
+        ln_x: if range[0] <= range[1] {
+            range
+        } else {
+            [0.0, 0.0]
+        },
     }
 }
 
@@ -448,10 +470,13 @@ pub fn fit_model_with(
             family,
             params: best.params,
             spread: spread(&reps),
-            residual: residual_model(&match chosen {
-                Some(c) if !c.residuals.is_empty() => c.residuals.clone(),
-                _ => in_sample,
-            }),
+            residual: residual_model(
+                &match chosen {
+                    Some(c) if !c.residuals.is_empty() => c.residuals.clone(),
+                    _ => in_sample,
+                },
+                opts.level,
+            ),
             bits,
             diagnostics: Diagnostics {
                 runs: pts.len(),
