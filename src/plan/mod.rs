@@ -41,24 +41,20 @@ pub use solver::{Evaluated, Planner};
 
 use crate::surrogate::QualityModel;
 
-/// The quality model used when none is given: the fitted surrogate's embedded default once it is
-/// available, and until then the provisional [`HillModel`].
+/// The quality model used when none is given: the fitted surrogate embedded from
+/// models/default.toml. ([`HillModel`], a closed-form stand-in, serves the planner's own tests.)
 pub fn default_model() -> Box<dyn QualityModel> {
-    Box::new(HillModel::default())
+    Box::new(crate::surrogate::Model::embedded_default())
 }
 
-/// The quality model in `path`, or the default model.
+/// The quality model in `path` (a fitted surrogate or a calibrated model), or the default model.
 ///
 /// # Errors
 /// A model file cannot be read or parsed.
 pub fn load_model(path: Option<&std::path::Path>) -> crate::Result<Box<dyn QualityModel>> {
     match path {
         None => Ok(default_model()),
-        Some(p) => Err(crate::Error::file(
-            p,
-            "model files are read by the fitted surrogate (labelbudget::surrogate::Model), \
-             which this build does not include yet; omit --model to use the default model",
-        )),
+        Some(p) => Ok(Box::new(crate::surrogate::Model::from_file(p)?)),
     }
 }
 
