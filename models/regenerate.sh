@@ -6,4 +6,4 @@ set -eu
 cd "$(dirname "$0")/.."
 mkdir -p out
 cargo run --release -- simulate --sweep examples/sweeps/default.toml --no-timing --out out/default-runs.csv
-cargo run --release -- fit --runs out/default-runs.csv --out models/default.toml --holdout
+cargo run --release -- fit --runs out/default-runs.csv --covariate n --out models/default.toml --holdout

@@ -25,7 +25,7 @@ pub const CV_FOLDS: usize = 4;
 /// | field        | default   | purpose                                                     |
 /// |--------------|-----------|-------------------------------------------------------------|
 /// | `metric`     | cka       | the runs.csv column to model                                 |
-/// | `covariate`  | bits      | bits per parameter (info module), or raw n                   |
+/// | `covariate`  | n         | raw n, or bits per parameter (info module): n measured better |
 /// | `families`   | all three | candidate families; one entry skips the selection            |
 /// | `baseline`   | false     | plain power law in raw n, no floor, cap or scenario terms    |
 /// | `ceiling_terms` | true | ceiling share of the cap varies with the scenario (gamma)  |
@@ -49,7 +49,7 @@ impl Default for FitOptions {
     fn default() -> Self {
         FitOptions {
             metric: Metric::Cka,
-            covariate: Covariate::Bits,
+            covariate: Covariate::N,
             families: Family::CANDIDATES.to_vec(),
             baseline: false,
             ceiling_terms: true,
@@ -533,6 +533,27 @@ mod tests {
         let (a, b) = (fit(1), fit(2));
         assert_eq!(a, b);
         assert!(a.signals.iter().all(|s| s.bootstrap.len() == 8));
+    }
+
+    #[test]
+    fn bits_covariate_fits_and_round_trips() {
+        let opts = FitOptions {
+            covariate: Covariate::Bits,
+            bootstrap: 4,
+            families: vec![Family::Mmf],
+            ..FitOptions::default()
+        };
+        let m = fit_model(&small(), "h", &opts).unwrap();
+        assert!(
+            m.signals
+                .iter()
+                .all(|s| s.bits.is_some_and(|b| b.max_rel_err < 0.05))
+        );
+        let back = Model::from_toml_str(&m.to_toml_string().unwrap()).unwrap();
+        assert_eq!(m, back);
+        let sc = Scenario::default();
+        let p = crate::surrogate::QualityModel::predict(&m, &sc, Signal::Soft, 500.0);
+        assert!(p.lo <= p.mean && p.mean <= p.hi && p.mean > 0.1, "{p:?}");
     }
 
     #[test]
