@@ -49,19 +49,34 @@ pub fn probs_from_sq_dist(sq: ArrayView1<f64>, tau: f64, out: &mut [f64]) {
     out.iter_mut().for_each(|p| *p *= inv_total);
 }
 
-/// Expected hard-label error at temperature tau, over a sample given by its distance matrix.
-fn error_rate(sq: &Array2<f64>, tau: f64) -> f64 {
-    let c = sq.ncols();
-    let mut p = vec![0.0; c];
-    let mut right = 0.0;
+/// Each sample's squared distances minus its smallest one (n x C, row-major, all >= 0).
+fn gaps(sq: &Array2<f64>) -> Vec<f64> {
+    let mut out = Vec::with_capacity(sq.len());
     for row in sq.rows() {
-        probs_from_sq_dist(row, tau, &mut p);
-        let imin = argmin(row);
-        right += p[imin];
+        let dmin = row.iter().copied().fold(f64::INFINITY, f64::min);
+        out.extend(row.iter().map(|&v| v - dmin));
     }
-    1.0 - right / sq.nrows() as f64
+    out
 }
 
+/// Expected hard-label error at temperature tau over a sample given by its distance `gaps`:
+/// 1 - mean of p_{c*}(z) = 1 / sum_c exp(-gap_c / tau). `scratch` has the size of `gaps`; the
+/// exponentials are taken over the whole buffer at once so they vectorise.
+fn error_rate(gaps: &[f64], classes: usize, tau: f64, scratch: &mut [f64]) -> f64 {
+    let inv_tau = 1.0 / tau;
+    for (s, &g) in scratch.iter_mut().zip(gaps) {
+        *s = -g * inv_tau;
+    }
+    exp_in_place(scratch);
+    let rows = gaps.len() / classes;
+    let right: f64 = scratch
+        .chunks_exact(classes)
+        .map(|row| 1.0 / row.iter().sum::<f64>())
+        .sum();
+    1.0 - right / rows as f64
+}
+
+#[cfg(test)]
 fn argmin(row: ArrayView1<f64>) -> usize {
     row.iter()
         .enumerate()
@@ -202,7 +217,9 @@ impl Annotator {
 /// (|f| < 1e-9 or a bracket narrower than 1e-9 in log tau, at most 100 steps) is deterministic.
 fn solve_tau(sq: &Array2<f64>, noise: f64) -> f64 {
     let scale = sq.mean().unwrap_or(1.0).max(1e-12);
-    let f = |u: f64| error_rate(sq, u.exp()) - noise;
+    let g = gaps(sq);
+    let mut scratch = vec![0.0; g.len()];
+    let mut f = |u: f64| error_rate(&g, sq.ncols(), u.exp(), &mut scratch) - noise;
     let (mut a, mut b) = ((scale * 1e-6).ln(), (scale * 1e3).ln());
     let (mut fa, mut fb) = (f(a), f(b));
     if fb <= 0.0 {
