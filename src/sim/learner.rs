@@ -61,9 +61,6 @@ pub struct Trained {
     pub termination: String,
 }
 
-/// A parameter vector with its cost and gradient.
-type Evaluated = (Array1<f64>, f64, Array1<f64>);
-
 /// The objective for one set of annotations.
 pub struct Objective<'a> {
     pub dims: Dims,
@@ -71,7 +68,6 @@ pub struct Objective<'a> {
     /// The annotation's feature rows (features or differences) in single precision: the two
     /// large products of every evaluation run on them at twice the double-precision speed.
     rows: Array2<f32>,
-    cache: RefCell<Option<Evaluated>>,
     evals: Cell<u64>,
 }
 
@@ -85,7 +81,6 @@ impl<'a> Objective<'a> {
             dims,
             data,
             rows: rows.mapv(|v| v as f32),
-            cache: RefCell::new(None),
             evals: Cell::new(0),
         }
     }
@@ -167,44 +162,107 @@ impl<'a> Objective<'a> {
         (cost, grad)
     }
 
+    /// Train from `init` with L-BFGS. Returns the trained encoder.
+    ///
+    /// # Errors
+    /// The optimiser failed (for example a non-finite cost).
+    pub fn train(&self, init: Array1<f64>) -> Result<Trained> {
+        let (best, cost, termination) = minimise(self, init, "learner")?;
+        Ok(Trained {
+            w: self.encoder(&best).to_owned(),
+            evals: self.evals.get(),
+            cost,
+            termination,
+        })
+    }
+}
+
+/// An objective whose cost and gradient are computed in one pass.
+pub trait JointObjective {
+    fn cost_and_gradient(&self, p: &Array1<f64>) -> (f64, Array1<f64>);
+}
+
+impl JointObjective for Objective<'_> {
+    fn cost_and_gradient(&self, p: &Array1<f64>) -> (f64, Array1<f64>) {
+        Objective::cost_and_gradient(self, p)
+    }
+}
+
+/// Minimise `obj` from `init` with the learner's L-BFGS and stopping rule (see the module docs).
+/// Returns the best parameters, their cost and why the optimiser stopped.
+///
+/// # Errors
+/// The optimiser failed (for example a non-finite cost); `what` names the learner in the message.
+pub fn minimise<J: JointObjective>(
+    obj: &J,
+    init: Array1<f64>,
+    what: &str,
+) -> Result<(Array1<f64>, f64, String)> {
+    let solver = LBFGS::new(MoreThuenteLineSearch::new(), LBFGS_MEMORY)
+        .with_tolerance_grad(TOL_GRAD)
+        .and_then(|s| s.with_tolerance_cost(TOL_COST))
+        .map_err(|e| Error::numerical(what, e))?;
+    let problem = Problem {
+        obj,
+        cache: RefCell::new(None),
+    };
+    let res = Executor::new(problem, solver)
+        .configure(|s| s.param(init).max_iters(MAX_ITERS))
+        .run()
+        .map_err(|e| Error::numerical(format!("{what} (L-BFGS)"), e))?;
+    let state = res.state();
+    let best = state
+        .get_best_param()
+        .or_else(|| state.get_param())
+        .ok_or_else(|| Error::numerical(what, "optimiser returned no parameters"))?
+        .clone();
+    let termination = state
+        .get_termination_reason()
+        .map(|r| r.to_string())
+        .unwrap_or_default();
+    Ok((best, state.get_best_cost(), termination))
+}
+
+/// A parameter vector with its cost and gradient.
+type Evaluated = (Array1<f64>, f64, Array1<f64>);
+
+/// argmin's view of a [`JointObjective`]: the line search and L-BFGS ask for the cost and the
+/// gradient separately at the same point, so the last evaluation is cached.
+struct Problem<'o, J> {
+    obj: &'o J,
+    cache: RefCell<Option<Evaluated>>,
+}
+
+impl<J: JointObjective> Problem<'_, J> {
     fn cached(&self, p: &Array1<f64>) -> (f64, Array1<f64>) {
         if let Some((cp, c, g)) = self.cache.borrow().as_ref()
             && cp == p
         {
             return (*c, g.clone());
         }
-        let (c, g) = self.cost_and_gradient(p);
+        let (c, g) = self.obj.cost_and_gradient(p);
         *self.cache.borrow_mut() = Some((p.clone(), c, g.clone()));
         (c, g)
     }
+}
 
-    /// Train from `init` with L-BFGS. Returns the trained encoder.
-    ///
-    /// # Errors
-    /// The optimiser failed (for example a non-finite cost).
-    pub fn train(&self, init: Array1<f64>) -> Result<Trained> {
-        let solver = LBFGS::new(MoreThuenteLineSearch::new(), LBFGS_MEMORY)
-            .with_tolerance_grad(TOL_GRAD)
-            .and_then(|s| s.with_tolerance_cost(TOL_COST))
-            .map_err(|e| Error::numerical("learner", e))?;
-        let res = Executor::new(Problem(self), solver)
-            .configure(|s| s.param(init).max_iters(MAX_ITERS))
-            .run()
-            .map_err(|e| Error::numerical("learner (L-BFGS)", e))?;
-        let state = res.state();
-        let best = state
-            .get_best_param()
-            .or_else(|| state.get_param())
-            .ok_or_else(|| Error::numerical("learner", "optimiser returned no parameters"))?;
-        Ok(Trained {
-            w: self.encoder(best).to_owned(),
-            evals: self.evals.get(),
-            cost: state.get_best_cost(),
-            termination: state
-                .get_termination_reason()
-                .map(|r| r.to_string())
-                .unwrap_or_default(),
-        })
+impl<J: JointObjective> CostFunction for Problem<'_, J> {
+    type Param = Array1<f64>;
+    type Output = f64;
+    fn cost(&self, p: &Self::Param) -> std::result::Result<f64, argmin::core::Error> {
+        let (c, _) = self.cached(p);
+        if !c.is_finite() {
+            return Err(argmin::core::Error::msg(format!("non-finite cost {c}")));
+        }
+        Ok(c)
+    }
+}
+
+impl<J: JointObjective> Gradient for Problem<'_, J> {
+    type Param = Array1<f64>;
+    type Gradient = Array1<f64>;
+    fn gradient(&self, p: &Self::Param) -> std::result::Result<Array1<f64>, argmin::core::Error> {
+        Ok(self.cached(p).1)
     }
 }
 
@@ -333,28 +391,6 @@ fn metric_loss(
     let mut gw = Array2::<f32>::zeros((w.nrows(), w.ncols()));
     general_mat_mul(1.0, &e.t(), diffs, 0.0, &mut gw);
     (loss, gw.mapv(f64::from))
-}
-
-struct Problem<'o, 'a>(&'o Objective<'a>);
-
-impl CostFunction for Problem<'_, '_> {
-    type Param = Array1<f64>;
-    type Output = f64;
-    fn cost(&self, p: &Self::Param) -> std::result::Result<f64, argmin::core::Error> {
-        let (c, _) = self.0.cached(p);
-        if !c.is_finite() {
-            return Err(argmin::core::Error::msg(format!("non-finite cost {c}")));
-        }
-        Ok(c)
-    }
-}
-
-impl Gradient for Problem<'_, '_> {
-    type Param = Array1<f64>;
-    type Gradient = Array1<f64>;
-    fn gradient(&self, p: &Self::Param) -> std::result::Result<Array1<f64>, argmin::core::Error> {
-        Ok(self.0.cached(p).1)
-    }
 }
 
 #[cfg(test)]

@@ -11,16 +11,12 @@
 //! mixed recommendation).
 
 use super::annotations::{Annotations, annotate};
-use super::learner::{Dims, LBFGS_MEMORY, MAX_ITERS, Objective, TOL_COST, TOL_GRAD};
+use super::learner::{Dims, JointObjective, Objective, minimise};
 use super::metrics::evaluate;
 use super::run::Setting;
 use crate::error::{Error, Result};
 use crate::signal::Signal;
-use argmin::core::{CostFunction, Executor, Gradient, State};
-use argmin::solver::linesearch::MoreThuenteLineSearch;
-use argmin::solver::quasinewton::LBFGS;
 use ndarray::{Array1, s};
-use std::cell::RefCell;
 
 /// Quality reached by a mixed run.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,18 +38,14 @@ struct Part<'a> {
     head: usize,
 }
 
-/// The last point evaluated, its cost and gradient.
-type Cache = RefCell<Option<(Array1<f64>, f64, Array1<f64>)>>;
-
 struct Joint<'a> {
     parts: Vec<Part<'a>>,
     w_len: usize,
     len: usize,
     decay: f64,
-    cache: Cache,
 }
 
-impl Joint<'_> {
+impl JointObjective for Joint<'_> {
     fn cost_and_gradient(&self, p: &Array1<f64>) -> (f64, Array1<f64>) {
         let wl = self.w_len;
         let mut grad = Array1::zeros(self.len);
@@ -81,37 +73,6 @@ impl Joint<'_> {
             decay(part.offset..part.offset + part.head);
         }
         (cost, grad)
-    }
-
-    fn cached(&self, p: &Array1<f64>) -> (f64, Array1<f64>) {
-        if let Some((cp, c, g)) = self.cache.borrow().as_ref()
-            && cp == p
-        {
-            return (*c, g.clone());
-        }
-        let (c, g) = self.cost_and_gradient(p);
-        *self.cache.borrow_mut() = Some((p.clone(), c, g.clone()));
-        (c, g)
-    }
-}
-
-impl CostFunction for Joint<'_> {
-    type Param = Array1<f64>;
-    type Output = f64;
-    fn cost(&self, p: &Array1<f64>) -> std::result::Result<f64, argmin::core::Error> {
-        let c = self.cached(p).0;
-        if !c.is_finite() {
-            return Err(argmin::core::Error::msg(format!("non-finite cost {c}")));
-        }
-        Ok(c)
-    }
-}
-
-impl Gradient for Joint<'_> {
-    type Param = Array1<f64>;
-    type Gradient = Array1<f64>;
-    fn gradient(&self, p: &Array1<f64>) -> std::result::Result<Array1<f64>, argmin::core::Error> {
-        Ok(self.cached(p).1)
     }
 }
 
@@ -167,21 +128,8 @@ impl Setting {
             w_len,
             len: offset,
             decay: sc.weight_decay,
-            cache: RefCell::new(None),
         };
-        let solver = LBFGS::new(MoreThuenteLineSearch::new(), LBFGS_MEMORY)
-            .with_tolerance_grad(TOL_GRAD)
-            .and_then(|s| s.with_tolerance_cost(TOL_COST))
-            .map_err(|e| Error::numerical("mixed learner", e))?;
-        let res = Executor::new(joint, solver)
-            .configure(|s| s.param(Array1::from(init)).max_iters(MAX_ITERS))
-            .run()
-            .map_err(|e| Error::numerical("mixed learner (L-BFGS)", e))?;
-        let state = res.state();
-        let best = state
-            .get_best_param()
-            .or_else(|| state.get_param())
-            .ok_or_else(|| Error::numerical("mixed learner", "no parameters returned"))?;
+        let (best, _, _) = minimise(&joint, Array1::from(init), "mixed learner")?;
         let w = best
             .slice(s![..w_len])
             .to_owned()
