@@ -1,8 +1,23 @@
 //! labelbudget: how to spend a supervision budget on hard labels, soft labels, triplets or pairs.
 //!
 //! The crate follows the pipeline of SCIENCE.md: [`sim`] simulates representation learning from
-//! each signal, [`info`] counts bits per annotation, the surrogate fits learning curves, and the
-//! planner turns them and a cost model into a plan.
+//! each signal, [`info`] counts bits per annotation, [`surrogate`] fits learning curves, and
+//! [`plan`] turns them and a cost model into a plan; [`calibrate`] fits a user's own data.
+//!
+//! One simulation run, and the shipped surrogate's prediction for a longer one:
+//!
+//! ```
+//! use labelbudget::surrogate::{Model, QualityModel};
+//! use labelbudget::{Scenario, Signal, sim::Setting};
+//!
+//! let scenario = Scenario { classes: 4, dims: 4, features: 8, ..Scenario::default() };
+//! let run = Setting::new(&scenario, 0)?.run(Signal::Hard, 50, false)?;
+//! assert!((0.0..=1.0).contains(&run.cka));
+//!
+//! let q = Model::embedded_default().predict(&Scenario::default(), Signal::Hard, 1000.0);
+//! assert!(q.lo <= q.mean && q.mean <= q.hi);
+//! # Ok::<(), labelbudget::Error>(())
+//! ```
 
 pub mod calibrate;
 pub mod chart;
