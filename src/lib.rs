@@ -26,6 +26,7 @@ pub mod error;
 pub mod fastmath;
 pub mod info;
 pub mod io;
+pub mod optim;
 pub mod plan;
 pub mod rng;
 pub mod scenario;

@@ -22,11 +22,9 @@
 
 use super::prior::Prior;
 use crate::error::{Error, Result};
+use crate::optim::{self, JointObjective, Lbfgs};
 use crate::surrogate::curve::{self, Inputs, N_PARAMS, Params};
 use crate::surrogate::families::Family;
-use argmin::core::{CostFunction, Executor, Gradient, State};
-use argmin::solver::linesearch::MoreThuenteLineSearch;
-use argmin::solver::quasinewton::LBFGS;
 use ndarray::Array1;
 use rayon::prelude::*;
 
@@ -34,6 +32,14 @@ use rayon::prelude::*;
 pub const NU0: f64 = 2.0;
 /// L-BFGS iterations per start.
 pub const MAX_ITERS: u64 = 300;
+
+/// L-BFGS settings of a calibration fit.
+const SETTINGS: Lbfgs = Lbfgs {
+    memory: 7,
+    tol_grad: 1e-9,
+    tol_cost: 1e-12,
+    max_iters: MAX_ITERS,
+};
 
 /// One measured point of a learning curve.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -113,26 +119,10 @@ impl Problem<'_> {
     }
 }
 
-impl CostFunction for Problem<'_> {
-    type Param = Array1<f64>;
-    type Output = f64;
-    fn cost(&self, p: &Array1<f64>) -> std::result::Result<f64, argmin::core::Error> {
-        let c = self.cost_grad(p.as_slice().expect("contiguous")).0;
-        if c.is_finite() {
-            Ok(c)
-        } else {
-            Err(argmin::core::Error::msg(format!("non-finite cost {c}")))
-        }
-    }
-}
-
-impl Gradient for Problem<'_> {
-    type Param = Array1<f64>;
-    type Gradient = Array1<f64>;
-    fn gradient(&self, p: &Array1<f64>) -> std::result::Result<Array1<f64>, argmin::core::Error> {
-        Ok(Array1::from_iter(
-            self.cost_grad(p.as_slice().expect("contiguous")).1,
-        ))
+impl JointObjective for Problem<'_> {
+    fn cost_and_gradient(&self, p: &Array1<f64>) -> (f64, Array1<f64>) {
+        let (c, g) = self.cost_grad(p.as_slice().expect("contiguous"));
+        (c, Array1::from_iter(g))
     }
 }
 
@@ -154,40 +144,22 @@ fn minimise(
     let mut best: Option<([f64; N_PARAMS], f64, String)> = None;
     let mut last_err = None;
     for s in starts {
-        let solver = LBFGS::new(MoreThuenteLineSearch::new(), 7)
-            .with_tolerance_grad(1e-9)
-            .and_then(|s| s.with_tolerance_cost(1e-12))
-            .map_err(|e| Error::numerical("calibration fit", e))?;
-        let p = *problem;
-        match Executor::new(p, solver)
-            .configure(|st| st.param(Array1::from_iter(*s)).max_iters(MAX_ITERS))
-            .run()
-        {
-            Ok(res) => {
-                let st = res.state();
-                let Some(t) = st.get_best_param().or_else(|| st.get_param()) else {
-                    continue;
-                };
-                let cost = st.get_best_cost();
+        match optim::minimise(problem, Array1::from_iter(*s), SETTINGS, "calibration fit") {
+            Ok((t, cost, why)) => {
                 if best.as_ref().is_none_or(|b| cost < b.1) {
                     let mut theta = [0.0; N_PARAMS];
                     theta.copy_from_slice(t.as_slice().expect("contiguous"));
-                    let why = st
-                        .get_termination_reason()
-                        .map(|r| r.to_string())
-                        .unwrap_or_default();
                     best = Some((theta, cost, why));
                 }
             }
-            Err(e) => last_err = Some(e.to_string()),
+            Err(e) => last_err = Some(e),
         }
     }
-    best.ok_or_else(|| {
-        Error::numerical(
-            "calibration fit",
-            last_err.unwrap_or_else(|| "no start converged".into()),
-        )
-    })
+    match (best, last_err) {
+        (Some(b), _) => Ok(b),
+        (None, Some(e)) => Err(e),
+        (None, None) => Err(Error::numerical("calibration fit", "no start to fit from")),
+    }
 }
 
 /// Fit one signal's curve to `pts` under `prior`, with `replicates` randomised refits.

@@ -12,13 +12,11 @@
 //! iterations have run.
 
 use super::annotations::Annotations;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::fastmath::{exp_in_place_f32, sigmoid, softplus};
-use argmin::core::{CostFunction, Executor, Gradient, State};
-use argmin::solver::linesearch::MoreThuenteLineSearch;
-use argmin::solver::quasinewton::LBFGS;
+use crate::optim::{JointObjective, Lbfgs, minimise};
 use ndarray::{Array1, Array2, ArrayView2, Axis, linalg::general_mat_mul, s};
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 
 /// L-BFGS stops when the gradient norm is below this.
 pub const TOL_GRAD: f64 = 1e-5;
@@ -28,6 +26,14 @@ pub const TOL_COST: f64 = 1e-5;
 pub const MAX_ITERS: u64 = 400;
 /// L-BFGS memory.
 pub const LBFGS_MEMORY: usize = 10;
+
+/// The learner's optimiser settings and stopping rule.
+pub const LEARNER_LBFGS: Lbfgs = Lbfgs {
+    memory: LBFGS_MEMORY,
+    tol_grad: TOL_GRAD,
+    tol_cost: TOL_COST,
+    max_iters: MAX_ITERS,
+};
 
 /// Shapes and regularisation of one training problem.
 #[derive(Debug, Clone, Copy)]
@@ -167,7 +173,7 @@ impl<'a> Objective<'a> {
     /// # Errors
     /// The optimiser failed (for example a non-finite cost).
     pub fn train(&self, init: Array1<f64>) -> Result<Trained> {
-        let (best, cost, termination) = minimise(self, init, "learner")?;
+        let (best, cost, termination) = minimise(self, init, LEARNER_LBFGS, "learner")?;
         Ok(Trained {
             w: self.encoder(&best).to_owned(),
             evals: self.evals.get(),
@@ -177,92 +183,9 @@ impl<'a> Objective<'a> {
     }
 }
 
-/// An objective whose cost and gradient are computed in one pass.
-pub trait JointObjective {
-    fn cost_and_gradient(&self, p: &Array1<f64>) -> (f64, Array1<f64>);
-}
-
 impl JointObjective for Objective<'_> {
     fn cost_and_gradient(&self, p: &Array1<f64>) -> (f64, Array1<f64>) {
         Objective::cost_and_gradient(self, p)
-    }
-}
-
-/// Minimise `obj` from `init` with the learner's L-BFGS and stopping rule (see the module docs).
-/// Returns the best parameters, their cost and why the optimiser stopped.
-///
-/// # Errors
-/// The optimiser failed (for example a non-finite cost); `what` names the learner in the message.
-pub fn minimise<J: JointObjective>(
-    obj: &J,
-    init: Array1<f64>,
-    what: &str,
-) -> Result<(Array1<f64>, f64, String)> {
-    let solver = LBFGS::new(MoreThuenteLineSearch::new(), LBFGS_MEMORY)
-        .with_tolerance_grad(TOL_GRAD)
-        .and_then(|s| s.with_tolerance_cost(TOL_COST))
-        .map_err(|e| Error::numerical(what, e))?;
-    let problem = Problem {
-        obj,
-        cache: RefCell::new(None),
-    };
-    let res = Executor::new(problem, solver)
-        .configure(|s| s.param(init).max_iters(MAX_ITERS))
-        .run()
-        .map_err(|e| Error::numerical(format!("{what} (L-BFGS)"), e))?;
-    let state = res.state();
-    let best = state
-        .get_best_param()
-        .or_else(|| state.get_param())
-        .ok_or_else(|| Error::numerical(what, "optimiser returned no parameters"))?
-        .clone();
-    let termination = state
-        .get_termination_reason()
-        .map(|r| r.to_string())
-        .unwrap_or_default();
-    Ok((best, state.get_best_cost(), termination))
-}
-
-/// A parameter vector with its cost and gradient.
-type Evaluated = (Array1<f64>, f64, Array1<f64>);
-
-/// argmin's view of a [`JointObjective`]: the line search and L-BFGS ask for the cost and the
-/// gradient separately at the same point, so the last evaluation is cached.
-struct Problem<'o, J> {
-    obj: &'o J,
-    cache: RefCell<Option<Evaluated>>,
-}
-
-impl<J: JointObjective> Problem<'_, J> {
-    fn cached(&self, p: &Array1<f64>) -> (f64, Array1<f64>) {
-        if let Some((cp, c, g)) = self.cache.borrow().as_ref()
-            && cp == p
-        {
-            return (*c, g.clone());
-        }
-        let (c, g) = self.obj.cost_and_gradient(p);
-        *self.cache.borrow_mut() = Some((p.clone(), c, g.clone()));
-        (c, g)
-    }
-}
-
-impl<J: JointObjective> CostFunction for Problem<'_, J> {
-    type Param = Array1<f64>;
-    type Output = f64;
-    fn cost(&self, p: &Self::Param) -> std::result::Result<f64, argmin::core::Error> {
-        let (c, _) = self.cached(p);
-        if !c.is_finite() {
-            return Err(argmin::core::Error::msg(format!("non-finite cost {c}")));
-        }
-        Ok(c)
-    }
-}
-
-impl<J: JointObjective> Gradient for Problem<'_, J> {
-    type Param = Array1<f64>;
-    type Gradient = Array1<f64>;
-    fn gradient(&self, p: &Self::Param) -> std::result::Result<Array1<f64>, argmin::core::Error> {
-        Ok(self.cached(p).1)
     }
 }
 
