@@ -41,13 +41,7 @@ pub fn parse_log(text: &str, path: &Path) -> Result<Vec<TimeStats>> {
         line,
         message,
     };
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers = rdr
-        .headers()
-        .map_err(|e| Error::file(path, e.to_string()))?
-        .clone();
+    let (mut rdr, headers) = super::csv_with_header(text, path)?;
     let (Some(cs), Some(ct)) = (
         headers.iter().position(|h| h == "signal"),
         headers.iter().position(|h| h == "seconds"),

@@ -219,3 +219,18 @@ pub fn mean_by_n(pts: &[fit::CurvePoint]) -> Vec<(f64, f64)> {
     out.sort_by(|a, b| a.0.total_cmp(&b.0));
     out.into_iter().map(|(n, s, k)| (n, s / k as f64)).collect()
 }
+
+/// A CSV reader over `text` (fields trimmed) and its header row; errors name `path`.
+pub(crate) fn csv_with_header<'t>(
+    text: &'t str,
+    path: &std::path::Path,
+) -> Result<(csv::Reader<&'t [u8]>, csv::StringRecord)> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = rdr
+        .headers()
+        .map_err(|e| Error::file(path, e.to_string()))?
+        .clone();
+    Ok((rdr, headers))
+}

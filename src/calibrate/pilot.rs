@@ -29,13 +29,7 @@ pub fn parse(text: &str, path: &Path) -> Result<PilotPoints> {
         line,
         message,
     };
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers = rdr
-        .headers()
-        .map_err(|e| Error::file(path, e.to_string()))?
-        .clone();
+    let (mut rdr, headers) = super::csv_with_header(text, path)?;
     let col = |name: &str| headers.iter().position(|h| h == name);
     for h in headers.iter() {
         if !["signal", "n", "quality", "seed"].contains(&h) {
