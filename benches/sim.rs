@@ -5,7 +5,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use labelbudget::sim::annotations::annotate;
-use labelbudget::sim::learner::{Dims, Objective};
+use labelbudget::sim::learner::{Dims, Objective, Optimiser};
 use labelbudget::sim::{Setting, run};
 use labelbudget::{Scenario, Signal};
 use ndarray::Array1;
@@ -62,5 +62,33 @@ fn bench_objective(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_runs, bench_objective);
+/// Training the reference problem from the simulator's initial parameters with each L-BFGS
+/// implementation (same algorithm and stopping rule): the measurement behind the choice of the
+/// in-place loop.
+fn bench_optimiser(c: &mut Criterion) {
+    let sc = reference();
+    let setting = Setting::new(&sc, 7).unwrap();
+    let data = annotate(&setting.world, &setting.annotator, Signal::Hard, 1000, 7);
+    let dims = Dims {
+        rep: 16,
+        features: 64,
+        classes: 10,
+        weight_decay: sc.weight_decay,
+    };
+    let obj = Objective::new(dims, &data);
+    let init = setting.init_params(&obj);
+    let mut g = c.benchmark_group("optimiser");
+    g.sample_size(20);
+    for (name, opt) in [
+        ("in_place", Optimiser::InPlace),
+        ("argmin", Optimiser::Argmin),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| obj.train_with(black_box(init.clone()), opt).unwrap())
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench_runs, bench_objective, bench_optimiser);
 criterion_main!(benches);

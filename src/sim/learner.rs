@@ -5,17 +5,19 @@
 //! - triplet: `softplus(y (|W(x_a - x_b)|^2 - |W(x_a - x_c)|^2))`, y = +1 when the answer was b;
 //! - pair: `softplus(y (|W(x_a - x_b)|^2 - theta))`, y = +1 for "same", theta learned.
 //!
-//! Optimiser: full-batch L-BFGS (memory 10, More-Thuente line search) through argmin. Cost and
-//! gradient are computed in one pass and cached, since the line search and L-BFGS ask for them
-//! separately at the same point. Stopping rule (deterministic): the gradient norm falls below
+//! Optimiser: full-batch L-BFGS (memory 10, More-Thuente line search), run by the crate's in-place
+//! loop [`crate::optim::lbfgs`]: the same algorithm as argmin's `LBFGS`, measured faster on
+//! these problems because argmin's ndarray backend allocates a vector per vector operation
+//! (`cargo bench --bench sim`, group `optimiser`). Stopping rule (deterministic): the gradient norm falls below
 //! `TOL_GRAD`, or the cost changes by less than `TOL_COST` between iterations, or `MAX_ITERS`
 //! iterations have run.
 
 use super::annotations::Annotations;
+use super::skinny::{Tall, tall_t_times_narrow, tall_times_narrow};
 use crate::error::Result;
 use crate::fastmath::{exp_in_place_f32, sigmoid, softplus};
-use crate::optim::{JointObjective, Lbfgs, minimise};
-use ndarray::{Array1, Array2, ArrayView2, Axis, linalg::general_mat_mul, s};
+use crate::optim::{JointObjective, Lbfgs, lbfgs, minimise};
+use ndarray::{Array1, Array2, ArrayView2, Axis, s};
 use std::cell::Cell;
 
 /// L-BFGS stops when the gradient norm is below this.
@@ -34,6 +36,14 @@ pub const LEARNER_LBFGS: Lbfgs = Lbfgs {
     tol_cost: TOL_COST,
     max_iters: MAX_ITERS,
 };
+
+/// Which L-BFGS runs the learner: the in-place loop ([`crate::optim::lbfgs`], used by the
+/// simulator) or argmin's solver ([`crate::optim::minimise`], kept for comparison).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Optimiser {
+    InPlace,
+    Argmin,
+}
 
 /// Shapes and regularisation of one training problem.
 #[derive(Debug, Clone, Copy)]
@@ -73,7 +83,7 @@ pub struct Objective<'a> {
     pub data: &'a Annotations,
     /// The annotation's feature rows (features or differences) in single precision: the two
     /// large products of every evaluation run on them at twice the double-precision speed.
-    rows: Array2<f32>,
+    rows: Tall,
     evals: Cell<u64>,
 }
 
@@ -86,7 +96,7 @@ impl<'a> Objective<'a> {
         Objective {
             dims,
             data,
-            rows: rows.mapv(|v| v as f32),
+            rows: Tall::new(rows.mapv(|v| v as f32)),
             evals: Cell::new(0),
         }
     }
@@ -111,6 +121,26 @@ impl<'a> Objective<'a> {
 
     /// Cost and gradient in one pass.
     pub fn cost_and_gradient(&self, p: &Array1<f64>) -> (f64, Array1<f64>) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2, checked just above.
+                return unsafe { self.cost_and_gradient_avx2(p) };
+            }
+        }
+        self.cost_and_gradient_impl(p)
+    }
+
+    /// [`Objective::cost_and_gradient`] compiled for AVX2 (its element loops run 4- and 8-wide).
+    /// Rust never fuses a multiply and an add on its own, so both versions give the same bits.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn cost_and_gradient_avx2(&self, p: &Array1<f64>) -> (f64, Array1<f64>) {
+        self.cost_and_gradient_impl(p)
+    }
+
+    #[inline(always)]
+    fn cost_and_gradient_impl(&self, p: &Array1<f64>) -> (f64, Array1<f64>) {
         self.evals.set(self.evals.get() + 1);
         let mut grad = Array1::zeros(p.len());
         let d = self.dims;
@@ -173,7 +203,19 @@ impl<'a> Objective<'a> {
     /// # Errors
     /// The optimiser failed (for example a non-finite cost).
     pub fn train(&self, init: Array1<f64>) -> Result<Trained> {
-        let (best, cost, termination) = minimise(self, init, LEARNER_LBFGS, "learner")?;
+        self.train_with(init, Optimiser::InPlace)
+    }
+
+    /// Train from `init` with the chosen L-BFGS implementation (both run the same algorithm and
+    /// stopping rule; the simulator uses [`Optimiser::InPlace`], the faster one).
+    ///
+    /// # Errors
+    /// The optimiser failed (for example a non-finite cost).
+    pub fn train_with(&self, init: Array1<f64>, optimiser: Optimiser) -> Result<Trained> {
+        let (best, cost, termination) = match optimiser {
+            Optimiser::InPlace => lbfgs(self, init, LEARNER_LBFGS, "learner")?,
+            Optimiser::Argmin => minimise(self, init, LEARNER_LBFGS, "learner")?,
+        };
         Ok(Trained {
             w: self.encoder(&best).to_owned(),
             evals: self.evals.get(),
@@ -189,16 +231,11 @@ impl JointObjective for Objective<'_> {
     }
 }
 
+#[inline(always)]
 /// Cross-entropy through a linear head. Chooses the cheaper association order:
 /// with C <= r the logits are X (V W)^T, otherwise (X W^T) V^T. The products with X run in
 /// single precision; the softmax, the loss and the small products in double.
-fn class_loss(
-    d: Dims,
-    p: &Array1<f64>,
-    x: &Array2<f32>,
-    y: &Array2<f64>,
-    grad: &mut Array1<f64>,
-) -> f64 {
+fn class_loss(d: Dims, p: &Array1<f64>, x: &Tall, y: &Array2<f64>, grad: &mut Array1<f64>) -> f64 {
     let (r, big_d, c) = (d.rep, d.features, d.classes);
     let wl = r * big_d;
     let vl = c * r;
@@ -211,18 +248,16 @@ fn class_loss(
         .into_shape_with_order((c, r))
         .expect("contiguous");
     let b = p.slice(s![wl + vl..]);
-    let n = x.nrows();
+    let n = x.rows().nrows();
     let narrow = c <= r;
-    let mut logits32 = Array2::<f32>::zeros((n, c));
     let mut h = Array2::<f32>::zeros((0, 0));
-    if narrow {
+    let mut logits32 = if narrow {
         let m = v.dot(&w).reversed_axes().mapv(|v| v as f32); // D x C
-        general_mat_mul(1.0, x, &m, 0.0, &mut logits32);
+        x.times(m.view())
     } else {
-        h = Array2::zeros((n, r));
-        general_mat_mul(1.0, x, &w.t().mapv(|v| v as f32), 0.0, &mut h);
-        general_mat_mul(1.0, &h, &v.t().mapv(|v| v as f32), 0.0, &mut logits32);
-    }
+        h = x.times(w.t().mapv(|v| v as f32).view());
+        tall_times_narrow(&h, v.t().mapv(|v| v as f32).view())
+    };
     let inv_n = 1.0 / n as f64;
     let ys = y.as_slice().expect("standard layout");
     let bs: Vec<f32> = b.iter().map(|&v| v as f32).collect();
@@ -264,16 +299,13 @@ fn class_loss(
     let g = logits32; // G = (softmax - y) / n
     let to64 = |a: Array2<f32>| a.mapv(f64::from);
     let (gw, gv) = if narrow {
-        let mut s32 = Array2::<f32>::zeros((big_d, c));
-        general_mat_mul(1.0, &x.t(), &g, 0.0, &mut s32);
-        let s = to64(s32); // D x C
+        let s = to64(x.t_times(g.view())); // D x C
         (s.dot(&v).reversed_axes(), w.dot(&s).reversed_axes())
     } else {
-        let gv = to64(g.t().dot(&h)); // C x r
-        let gvm = g.dot(&v.mapv(|v| v as f32)); // n x r
-        let mut gw32 = Array2::<f32>::zeros((r, big_d));
-        general_mat_mul(1.0, &gvm.t(), x, 0.0, &mut gw32);
-        (to64(gw32), gv)
+        let gv = to64(tall_t_times_narrow(&g, h.view())); // C x r
+        let gvm = tall_times_narrow(&g, v.mapv(|v| v as f32).view()); // n x r
+        let gw = to64(x.t_times(gvm.view())); // D x r
+        (gw.reversed_axes(), gv)
     };
     grad.slice_mut(s![..wl]).assign(
         &gw.as_standard_layout()
@@ -290,16 +322,16 @@ fn class_loss(
     loss * inv_n
 }
 
+#[inline(always)]
 /// Shared part of the triplet and pair losses: E = diffs W^T, squared row norms, then the
 /// per-row weights g from `weights` give grad_W = (g o E)^T diffs. Products in single precision.
 fn metric_loss(
     w: ArrayView2<f64>,
-    diffs: &Array2<f32>,
+    diffs: &Tall,
     weights: impl FnOnce(&[f64], &mut [f64]) -> f64,
 ) -> (f64, Array2<f64>) {
-    let rows = diffs.nrows();
-    let mut e = Array2::<f32>::zeros((rows, w.nrows()));
-    general_mat_mul(1.0, diffs, &w.t().mapv(|v| v as f32), 0.0, &mut e);
+    let rows = diffs.rows().nrows();
+    let mut e = diffs.times(w.t().mapv(|v| v as f32).view());
     let e_sq: Vec<f64> = e
         .rows()
         .into_iter()
@@ -311,9 +343,8 @@ fn metric_loss(
         let gi = *gi as f32;
         row.mapv_inplace(|v| v * gi);
     }
-    let mut gw = Array2::<f32>::zeros((w.nrows(), w.ncols()));
-    general_mat_mul(1.0, &e.t(), diffs, 0.0, &mut gw);
-    (loss, gw.mapv(f64::from))
+    let gw = diffs.t_times(e.view()); // D x r
+    (loss, gw.t().as_standard_layout().mapv(f64::from))
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use super::learner::{Dims, LEARNER_LBFGS, Objective};
 use super::metrics::evaluate;
 use super::run::Setting;
 use crate::error::{Error, Result};
-use crate::optim::{JointObjective, minimise};
+use crate::optim::{JointObjective, lbfgs};
 use crate::signal::Signal;
 use ndarray::{Array1, s};
 
@@ -130,7 +130,7 @@ impl Setting {
             len: offset,
             decay: sc.weight_decay,
         };
-        let (best, _, _) = minimise(&joint, Array1::from(init), LEARNER_LBFGS, "mixed learner")?;
+        let (best, _, _) = lbfgs(&joint, Array1::from(init), LEARNER_LBFGS, "mixed learner")?;
         let w = best
             .slice(s![..w_len])
             .to_owned()

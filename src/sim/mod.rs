@@ -8,6 +8,7 @@ pub mod mix;
 pub mod record;
 pub mod run;
 pub mod runs_io;
+pub mod skinny;
 pub mod sweep;
 pub mod world;
 

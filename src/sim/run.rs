@@ -56,7 +56,8 @@ impl Setting {
         })
     }
 
-    pub(crate) fn init_params(&self, obj: &Objective<'_>) -> Array1<f64> {
+    /// The initial parameters of `obj`: the seeded encoder of this setting and a small seeded head.
+    pub fn init_params(&self, obj: &Objective<'_>) -> Array1<f64> {
         let mut p = Array1::zeros(obj.param_len());
         let wl = self.init_w.len();
         p.slice_mut(ndarray::s![..wl])
