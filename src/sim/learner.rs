@@ -13,7 +13,7 @@
 //! iterations have run.
 
 use super::annotations::Annotations;
-use super::skinny::{Tall, tall_t_times_narrow, tall_times_narrow};
+use super::skinny::{Tall, t_times, times};
 use crate::error::Result;
 use crate::fastmath::{exp_in_place_f32, sigmoid, softplus};
 use crate::optim::{JointObjective, Lbfgs, lbfgs, minimise};
@@ -256,7 +256,7 @@ fn class_loss(d: Dims, p: &Array1<f64>, x: &Tall, y: &Array2<f64>, grad: &mut Ar
         x.times(m.view())
     } else {
         h = x.times(w.t().mapv(|v| v as f32).view());
-        tall_times_narrow(&h, v.t().mapv(|v| v as f32).view())
+        times(&h, v.t().mapv(|v| v as f32).view())
     };
     let inv_n = 1.0 / n as f64;
     let ys = y.as_slice().expect("standard layout");
@@ -302,8 +302,8 @@ fn class_loss(d: Dims, p: &Array1<f64>, x: &Tall, y: &Array2<f64>, grad: &mut Ar
         let s = to64(x.t_times(g.view())); // D x C
         (s.dot(&v).reversed_axes(), w.dot(&s).reversed_axes())
     } else {
-        let gv = to64(tall_t_times_narrow(&g, h.view())); // C x r
-        let gvm = tall_times_narrow(&g, v.mapv(|v| v as f32).view()); // n x r
+        let gv = to64(t_times(&g, h.view())); // C x r
+        let gvm = times(&g, v.mapv(|v| v as f32).view()); // n x r
         let gw = to64(x.t_times(gvm.view())); // D x r
         (gw.reversed_axes(), gv)
     };
