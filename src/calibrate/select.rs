@@ -85,6 +85,9 @@ pub fn forward_residuals(pts: &[CurvePoint], floor: f64, prior: &Prior) -> Resul
     Ok(out)
 }
 
+/// A candidate, its forward residuals `(h, r)` and their RMS.
+type Scored = (Prior, Vec<(f64, f64)>, f64);
+
 /// Root mean square of the residuals.
 fn rms(res: &[(f64, f64)]) -> f64 {
     (res.iter().map(|r| r.1 * r.1).sum::<f64>() / res.len().max(1) as f64).sqrt()
@@ -131,7 +134,7 @@ pub fn fit_selected(
     if super::mean_by_n(pts).len() <= MIN_TRAIN {
         return fit_curve(pts, floor, default, replicates, seed);
     }
-    let mut scored: Vec<(Prior, Vec<(f64, f64)>, f64)> = Vec::new();
+    let mut scored: Vec<Scored> = Vec::new();
     for p in candidates(default) {
         // a candidate whose fits fail is skipped; the default's failure is an error
         match forward_residuals(pts, floor, &p) {
