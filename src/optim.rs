@@ -618,7 +618,10 @@ mod tests {
     #[test]
     fn in_place_lbfgs_finds_the_rosenbrock_minimum() {
         let (p, c, why) = lbfgs(&Rosenbrock, Array1::from(vec![-1.2, 1.0]), TIGHT, "t").unwrap();
-        assert!((p[0] - 1.0).abs() < 1e-6 && (p[1] - 1.0).abs() < 1e-6, "{p}");
+        assert!(
+            (p[0] - 1.0).abs() < 1e-6 && (p[1] - 1.0).abs() < 1e-6,
+            "{p}"
+        );
         assert!(c < 1e-12, "{c}");
         assert_eq!(why, CONVERGED);
     }
@@ -655,7 +658,10 @@ mod tests {
         };
         let (p, _, why) = lbfgs(&Rosenbrock, Array1::from(vec![-1.2, 1.0]), loose, "t").unwrap();
         assert_eq!(why, CONVERGED);
-        assert!((p[0] - 1.0).abs() > 1e-3, "one step cannot reach the minimum: {p}");
+        assert!(
+            (p[0] - 1.0).abs() > 1e-3,
+            "one step cannot reach the minimum: {p}"
+        );
     }
 
     struct NanAfter;
@@ -670,6 +676,9 @@ mod tests {
     fn a_non_finite_cost_is_an_error_naming_the_learner() {
         let err = lbfgs(&NanAfter, Array1::from(vec![0.0]), TIGHT, "my learner").unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("my learner") && msg.contains("non-finite"), "{msg}");
+        assert!(
+            msg.contains("my learner") && msg.contains("non-finite"),
+            "{msg}"
+        );
     }
 }

@@ -62,6 +62,15 @@ pub struct CurveFit {
     pub rmse: f64,
     pub points: usize,
     pub termination: String,
+    /// Largest n fitted.
+    pub top_n: f64,
+    /// Growth of the residual spread beyond `top_n`: sd(n) = sigma (n / top_n)^growth
+    /// (0 unless set from forward validation by [`super::select`]).
+    pub growth: f64,
+    /// The prior the curve was fitted under.
+    pub prior: Prior,
+    /// Forward-validation RMSE of every candidate tried (empty: no selection).
+    pub candidates: Vec<(String, f64)>,
 }
 
 /// The curve inputs of a point: no scenario terms, a fixed floor, no cap.
@@ -253,5 +262,9 @@ pub fn fit_curve(
         rmse,
         points: pts.len(),
         termination,
+        top_n: pts.iter().map(|p| p.n).fold(0.0, f64::max),
+        growth: 0.0,
+        prior: *prior,
+        candidates: Vec::new(),
     })
 }

@@ -20,6 +20,7 @@ pub mod fit;
 pub mod pilot;
 pub mod prior;
 pub mod probe;
+pub mod select;
 pub mod synthetic;
 
 use crate::error::{Error, Result};
@@ -57,11 +58,14 @@ pub fn build_model(
             params: f.params,
             spread: spread(&f.replicates),
             bits: None,
+            // sigma up to the largest fitted n, then sigma (n / top_n)^growth (`select`)
             residual: Residual {
-                c0: f.sigma.max(1e-9).ln(),
-                c1: 0.0,
-                // the spread does not depend on x (c1 = 0), so the clamp range is immaterial
-                ln_x: [-50.0, 50.0],
+                c0: f.sigma.max(1e-9).ln() - f.growth * f.top_n.max(1.0).ln(),
+                c1: f.growth,
+                ln_x: [
+                    f.top_n.max(1.0).ln(),
+                    N_SEARCH_MAX.ln().max(f.top_n.max(1.0).ln()),
+                ],
             },
             diagnostics: Diagnostics {
                 runs: f.points,

@@ -5,8 +5,9 @@
 //! accuracy, a transfer score, ...); `n` is the number of annotations of `signal`. Rows with the
 //! same (signal, n) are repeated measurements, each a point of the fit.
 
-use super::fit::{CurveFit, CurvePoint, fit_curve};
+use super::fit::{CurveFit, CurvePoint};
 use super::prior::Prior;
+use super::select::fit_selected;
 use crate::error::{Error, Result};
 use crate::signal::Signal;
 use std::collections::BTreeMap;
@@ -130,7 +131,7 @@ pub fn fit_pilot(
         .map(|(&s, p)| {
             let prior = Prior::for_signal(default.as_ref(), s);
             let seed = crate::rng::derive(seed, &[crate::rng::hash_str(s.name())]);
-            fit_curve(p, floor, &prior, replicates, seed).map(|f| (s, f))
+            fit_selected(p, floor, &prior, replicates, seed).map(|f| (s, f))
         })
         .collect()
 }

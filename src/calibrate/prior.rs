@@ -8,7 +8,8 @@
 //! | family      | the default model's family for the signal               | fixed      |
 //! | `alpha`     | the default model's alpha for the signal (the shape)    | [`ALPHA_SD`] |
 //! | `base_frac` | the default model's base_frac for the signal            | [`BASE_SD`] |
-//! | `qmax`      | halfway between the best measured point and 1           | [`QMAX_SD`] |
+//! | `qmax`      | [`Ceiling::Data`]: halfway between the best measured point and 1 | [`QMAX_SD`] |
+//! |             | [`Ceiling::Bound`]: [`BOUND_QMAX`], near the metric's bound 1 | [`BOUND_SD`] |
 //! | `log_x0`    | median ln n of the measured points                      | [`SCALE_SD`] |
 //! | noise sigma | [`SIGMA0`] (quality units), with `fit::NU0` degrees of freedom | -    |
 //!
@@ -16,6 +17,12 @@
 //! data, different metric), so their priors are weak and centred on the data; the shape
 //! (family and alpha) and the relative base are what simulation teaches. When the embedded
 //! default model lacks a signal, [`FALLBACK`] is used (MMF, alpha 1.5, base_frac 0.5).
+//!
+//! This is the default candidate. [`super::select`] also tries the other saturating families, a
+//! ceiling prior at the metric's bound ([`Ceiling::Bound`]: every calibrated metric is a quality
+//! in [0, 1], and a probe's accuracy often keeps climbing toward 1 long after the measured range)
+//! and a free shape ([`FREE_ALPHA_SD`]), and keeps the one that extrapolates best by forward
+//! validation.
 
 use super::fit::CurvePoint;
 use crate::signal::Signal;
@@ -27,6 +34,12 @@ pub const ALPHA_SD: f64 = 0.6;
 pub const BASE_SD: f64 = 1.5;
 pub const QMAX_SD: f64 = 1.5;
 pub const SCALE_SD: f64 = 3.0;
+/// Centre and sd (logit scale) of the ceiling prior at the metric's bound: weakly informative,
+/// 0.99 with about 95% of its mass above 0.88.
+pub const BOUND_QMAX: f64 = 0.99;
+pub const BOUND_SD: f64 = 1.0;
+/// Sd of the shape prior when the shape is left (nearly) free.
+pub const FREE_ALPHA_SD: f64 = 3.0;
 /// Prior noise of one measured point, in quality units (a held-out accuracy on a few hundred
 /// items varies by about this much from split to split).
 pub const SIGMA0: f64 = 0.02;
@@ -34,12 +47,34 @@ pub const SIGMA0: f64 = 0.02;
 /// Shape used when the default model has no curve for a signal.
 pub const FALLBACK: (Family, f64, f64) = (Family::Mmf, 1.5, 0.5);
 
+/// Where the ceiling prior is centred.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Ceiling {
+    /// Halfway between the best measured point and 1, sd [`QMAX_SD`].
+    Data,
+    /// At [`BOUND_QMAX`], sd [`BOUND_SD`].
+    Bound,
+}
+
+impl Ceiling {
+    pub fn name(self) -> &'static str {
+        match self {
+            Ceiling::Data => "data",
+            Ceiling::Bound => "bound",
+        }
+    }
+}
+
 /// A prior for one signal's curve.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Prior {
     pub family: Family,
     pub alpha: f64,
     pub base_frac: f64,
+    pub ceiling: Ceiling,
+    /// Sd of the shape alpha (theta scale), before `width`.
+    pub alpha_sd: f64,
     pub sigma0: f64,
     /// Multiplies every prior sd (1 = as documented; large = nearly flat).
     pub width: f64,
@@ -55,6 +90,8 @@ impl Prior {
             family,
             alpha,
             base_frac,
+            ceiling: Ceiling::Data,
+            alpha_sd: ALPHA_SD,
             sigma0: SIGMA0,
             width: 1.0,
         }
@@ -78,7 +115,10 @@ impl Prior {
         Params {
             log_x0: med,
             alpha: self.alpha,
-            qmax: (0.5 * (top + 1.0)).clamp(0.05, 0.995),
+            qmax: match self.ceiling {
+                Ceiling::Data => (0.5 * (top + 1.0)).clamp(0.05, 0.995),
+                Ceiling::Bound => BOUND_QMAX,
+            },
             base_frac: self.base_frac.clamp(0.01, 0.99),
             beta_classes: 0.0,
             beta_dims: 0.0,
@@ -96,8 +136,11 @@ impl Prior {
         let w = self.width;
         let mut sd = [f64::INFINITY; N_PARAMS];
         sd[0] = SCALE_SD * w;
-        sd[1] = ALPHA_SD * w;
-        sd[2] = QMAX_SD * w;
+        sd[1] = self.alpha_sd * w;
+        sd[2] = match self.ceiling {
+            Ceiling::Data => QMAX_SD,
+            Ceiling::Bound => BOUND_SD,
+        } * w;
         sd[3] = BASE_SD * w;
         sd
     }

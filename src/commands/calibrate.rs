@@ -7,8 +7,9 @@ use labelbudget::calibrate::curves::{self, CurveOptions};
 use labelbudget::calibrate::extrapolate::{
     ExtrapolationRow, measured_n_for_target, power_law_n_for_target,
 };
-use labelbudget::calibrate::fit::{CurveFit, CurvePoint, fit_curve};
+use labelbudget::calibrate::fit::{CurveFit, CurvePoint};
 use labelbudget::calibrate::prior::Prior;
+use labelbudget::calibrate::select::{self, fit_selected};
 use labelbudget::calibrate::{self, costs, data, pilot};
 use labelbudget::io::{Format, check_writable, render_table, write_atomic};
 use labelbudget::signal::Signal;
@@ -396,7 +397,7 @@ fn run_features(args: &Args) -> Result<()> {
         let prior = Prior::for_signal(default.as_ref(), s);
         let seed =
             labelbudget::rng::derive(args.seed, &[labelbudget::rng::hash_str(s.name()), 0xF17]);
-        let fit = fit_curve(&used, measured.floor, &prior, args.replicates, seed)?;
+        let fit = fit_selected(&used, measured.floor, &prior, args.replicates, seed)?;
         if let (Some(target), Some(_)) = (args.target, args.fit_fraction) {
             extrap.push((s, used.clone(), all.clone(), target));
         }
@@ -450,6 +451,11 @@ fn run_features(args: &Args) -> Result<()> {
     Ok(())
 }
 
+/// The default prior of a signal (the first candidate of `select`).
+fn default_prior(s: Signal) -> Prior {
+    Prior::for_signal(Prior::default_model().as_ref(), s)
+}
+
 fn opt(v: Option<f64>, digits: usize) -> String {
     v.map_or("unreachable".into(), |x| format!("{x:.digits$}"))
 }
@@ -465,6 +471,12 @@ struct Report<'a> {
 struct SignalReport {
     signal: Signal,
     family: String,
+    /// The candidate prior chosen by forward validation (`family/ceiling/shape`).
+    choice: String,
+    /// Forward-validation RMSE of every candidate (empty: too few counts to validate).
+    candidates: Vec<(String, f64)>,
+    /// Growth exponent of the residual spread beyond the largest fitted count.
+    growth: f64,
     alpha: f64,
     ceiling: f64,
     sigma: f64,
@@ -490,6 +502,9 @@ fn report(
             SignalReport {
                 signal: *s,
                 family: f.family.to_string(),
+                choice: select::label(&f.prior, &default_prior(*s)),
+                candidates: f.candidates.clone(),
+                growth: f.growth,
                 alpha: f.params.alpha,
                 ceiling: f.params.qmax,
                 sigma: f.sigma,
@@ -516,6 +531,23 @@ fn report(
             "{}: {} curve, alpha {:.2}, ceiling {:.3}, noise sd {:.3}, rmse {:.3}, {} points",
             s.signal, s.family, s.alpha, s.ceiling, s.sigma, s.rmse, s.points
         );
+        if !s.candidates.is_empty() {
+            let best = s
+                .candidates
+                .iter()
+                .map(|c| c.1)
+                .fold(f64::INFINITY, f64::min);
+            let default = s.candidates.first().map_or(f64::NAN, |c| c.1);
+            println!(
+                "prior {} chosen by forward validation among {} candidates (rmse {:.4}; default {:.4}); \
+                 spread grows as (n / n_top)^{:.2} beyond the fitted counts",
+                s.choice,
+                s.candidates.len(),
+                best,
+                default,
+                s.growth
+            );
+        }
         let rows: Vec<Vec<String>> = s
             .curve
             .iter()
