@@ -69,14 +69,20 @@ fn main() -> labelbudget::Result<()> {
     let ns = [20, 50, 200, 1000, 5000];
     header("signal", &ns.map(|n| format!("n = {n}")));
     for s in signals {
-        row(s.into(), ns.iter().map(|&n| cells.cell(10, 0.2, 0, s, n)).collect());
+        row(
+            s.into(),
+            ns.iter().map(|&n| cells.cell(10, 0.2, 0, s, n)).collect(),
+        );
     }
 
     println!("\nThe dimension cap at C = 4\n");
     let ns = [1000, 5000, 20000];
     header("signal", &ns.map(|n| format!("n = {n}")));
     for s in signals {
-        row(s.into(), ns.iter().map(|&n| cells.cell(4, 0.2, 0, s, n)).collect());
+        row(
+            s.into(),
+            ns.iter().map(|&n| cells.cell(4, 0.2, 0, s, n)).collect(),
+        );
     }
 
     println!("\nAnnotator noise at C = 10\n");

@@ -95,8 +95,7 @@ pub fn at_b(a: &Array2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
 fn kernel(a: &[f32], l: usize, m: usize, b: &[f32], w: usize, out: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
     {
-        if std::arch::is_x86_feature_detected!("avx2")
-            && std::arch::is_x86_feature_detected!("fma")
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
         {
             macro_rules! go {
                 ($($w:literal)*) => {
@@ -186,9 +185,7 @@ mod tests {
 
     fn matrix(rows: usize, cols: usize, seed: u64) -> Array2<f32> {
         let mut rng = crate::rng::stream(seed, &[]);
-        Array2::from_shape_simple_fn((rows, cols), || {
-            crate::sim::world::normal(&mut rng) as f32
-        })
+        Array2::from_shape_simple_fn((rows, cols), || crate::sim::world::normal(&mut rng) as f32)
     }
 
     proptest! {
