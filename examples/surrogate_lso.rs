@@ -15,6 +15,9 @@ use labelbudget::surrogate::train::{self, FitOptions};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
+/// A scenario feature to correlate residuals with.
+type Feature = Box<dyn Fn(&labelbudget::scenario::Scenario) -> f64>;
+
 fn seed_means(pts: &[&Point]) -> Vec<(usize, u64, f64, Point)> {
     let mut g: BTreeMap<(usize, u64), (f64, usize, Point)> = BTreeMap::new();
     for p in pts {
@@ -143,7 +146,7 @@ fn main() -> anyhow::Result<()> {
                 );
             }
             // correlation of per-scenario mean residual with features
-            let feats: Vec<(&str, Box<dyn Fn(&labelbudget::scenario::Scenario) -> f64>)> = vec![
+            let feats: Vec<(&str, Feature)> = vec![
                 ("lnC", Box::new(|s| (s.classes as f64).ln())),
                 ("lnd", Box::new(|s| (s.dims as f64).ln())),
                 ("lnD", Box::new(|s| (s.features as f64).ln())),
