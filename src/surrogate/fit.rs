@@ -4,7 +4,7 @@
 //! | setting        | value | purpose                                                       |
 //! |----------------|-------|---------------------------------------------------------------|
 //! | [`HUBER_DELTA`]| 0.02  | residuals beyond this (in quality units) count linearly        |
-//! | [`RIDGE`]      | 1e-8  | tiny L2 on the scenario coefficients beta and gamma           |
+//! | [`RIDGE`]      | 1e-8  | tiny L2 on the scenario coefficients beta, delta and gamma    |
 //! | [`MAX_ITERS`]  | 300   | L-BFGS iterations per start                                    |
 
 use super::curve::{self, BETA0, DELTA0, GAMMA0, Inputs, N_PARAMS, NA, NW, NZ, Params, Terms};
