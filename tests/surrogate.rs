@@ -63,7 +63,7 @@ fn fit_then_predict_round_trip() {
         .success()
         .stdout(predicate::str::contains("rmse").and(predicate::str::contains("triplet")));
     let text = std::fs::read_to_string(&model).unwrap();
-    assert!(text.contains("format_version = 1") && text.contains("sweep_hash = \"fnv1a64:"));
+    assert!(text.contains("format_version = 2") && text.contains("sweep_hash = \"fnv1a64:"));
     let out = bin()
         .args([
             "predict", "--signal", "soft", "--n", "100,1000", "--format", "json", "--model",
@@ -142,7 +142,7 @@ fn predict_rejects_unknown_model_versions() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("m.toml");
     let text = labelbudget::surrogate::EMBEDDED_DEFAULT.replacen(
-        "format_version = 1",
+        "format_version = 2",
         "format_version = 9",
         1,
     );

@@ -5,7 +5,7 @@
 use super::fit::CurvePoint;
 use crate::error::Result;
 use crate::surrogate::Family;
-use crate::surrogate::curve::Inputs;
+use crate::surrogate::curve::{Inputs, Terms};
 use crate::surrogate::fit::{Point, fit_curve, free_mask, starts};
 use serde::Serialize;
 
@@ -30,20 +30,14 @@ pub fn power_law_n_for_target(pts: &[CurvePoint], target: f64) -> Result<Option<
         .iter()
         .enumerate()
         .map(|(i, p)| Point {
-            inp: Inputs {
-                ln_x: p.n.ln(),
-                z: [0.0; 4],
-                floor: 0.0,
-                cap: 1.0,
-                w: [0.0; 3],
-            },
+            inp: Inputs::plain(p.n.ln(), 0.0, 1.0),
             y: p.y,
             seed: i as u64,
             scenario: 0,
             n: p.n as u64,
         })
         .collect();
-    let free = free_mask(Family::Plain, &points, false);
+    let free = free_mask(Family::Plain, &points, false, &Terms::NONE);
     let fit = fit_curve(Family::Plain, &points, None, free, &starts(&points))?;
     let p = fit.params;
     // Q = qmax (1 - (n / x0)^-alpha)

@@ -75,13 +75,7 @@ pub struct CurveFit {
 
 /// The curve inputs of a point: no scenario terms, a fixed floor, no cap.
 pub fn inputs(n: f64, floor: f64) -> Inputs {
-    Inputs {
-        ln_x: n.max(0.0).ln(),
-        z: [0.0; 4],
-        floor,
-        cap: 1.0,
-        w: [0.0; 3],
-    }
+    Inputs::plain(n.max(0.0).ln(), floor, 1.0)
 }
 
 #[derive(Clone, Copy)]
@@ -90,14 +84,14 @@ struct Problem<'a> {
     floor: f64,
     pts: &'a [CurvePoint],
     ys: &'a [f64],
-    // literal 11 (= N_PARAMS): a named constant here trips a rustc 1.95 ICE in the closure below
-    mu: [f64; 11],
-    sd: [f64; 11],
-    free: [bool; 11],
+    // literal 29 (= N_PARAMS): a named constant here trips a rustc 1.95 ICE in the closure below
+    mu: [f64; 29],
+    sd: [f64; 29],
+    free: [bool; 29],
     sigma: f64,
 }
 
-const _: () = assert!(N_PARAMS == 11);
+const _: () = assert!(N_PARAMS == 29);
 
 impl Problem<'_> {
     fn cost_grad(&self, theta: &[f64]) -> (f64, [f64; N_PARAMS]) {

@@ -148,22 +148,7 @@ mod tests {
     /// A known curve: MMF with alpha from the prior's family, accuracy from 0.1 to 0.9.
     fn truth() -> (Family, Params) {
         let fam = Prior::for_signal(Prior::default_model().as_ref(), Signal::Hard).family;
-        (
-            fam,
-            Params {
-                log_x0: 300f64.ln(),
-                alpha: 1.2,
-                qmax: 0.92,
-                base_frac: 1.0,
-                beta_classes: 0.0,
-                beta_dims: 0.0,
-                beta_features: 0.0,
-                beta_noise: 0.0,
-                gamma_cap: 0.0,
-                gamma_noise: 0.0,
-                gamma_dims: 0.0,
-            },
-        )
+        (fam, Params::plain(300f64.ln(), 1.2, 0.92, 1.0))
     }
 
     fn points(ns: &[f64], noise: f64, seed: u64) -> Vec<CurvePoint> {

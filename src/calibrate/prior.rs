@@ -112,22 +112,15 @@ impl Prior {
             .map(|p| p.y)
             .fold(0.0f64, f64::max)
             .clamp(0.0, 1.0);
-        Params {
-            log_x0: med,
-            alpha: self.alpha,
-            qmax: match self.ceiling {
+        Params::plain(
+            med,
+            self.alpha,
+            match self.ceiling {
                 Ceiling::Data => (0.5 * (top + 1.0)).clamp(0.05, 0.995),
                 Ceiling::Bound => BOUND_QMAX,
             },
-            base_frac: self.base_frac.clamp(0.01, 0.99),
-            beta_classes: 0.0,
-            beta_dims: 0.0,
-            beta_features: 0.0,
-            beta_noise: 0.0,
-            gamma_cap: 0.0,
-            gamma_noise: 0.0,
-            gamma_dims: 0.0,
-        }
+            self.base_frac.clamp(0.01, 0.99),
+        )
         .to_theta()
     }
 

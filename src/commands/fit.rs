@@ -2,7 +2,9 @@
 
 use anyhow::{Context, Result};
 use clap::Parser;
+use labelbudget::Signal;
 use labelbudget::io::{Format, check_writable, render_table};
+use labelbudget::surrogate::curve::Terms;
 use labelbudget::surrogate::holdout::{self, HoldoutReport};
 use labelbudget::surrogate::runs::hash_bytes;
 use labelbudget::surrogate::{Covariate, FitOptions, Metric, Model, fit_model, runs};
@@ -47,6 +49,12 @@ pub struct Args {
     #[arg(long)]
     pub fixed_ceiling: bool,
 
+    /// Scenario terms of the curves, replacing the shipped set: a comma list of scale terms
+    /// (C,d,D,e,Cd,CC,dd,eC,DD,s), shape terms a:NAME and ceiling terms w:NAME (q,e,d,s,C),
+    /// for every signal, or per signal as `hard=...;pair=...` (see notes/surrogate.md).
+    #[arg(long, value_name = "TERMS")]
+    pub terms: Option<String>,
+
     /// Bootstrap replicates over seeds (0 disables parameter intervals).
     #[arg(long, default_value_t = 50, value_name = "B")]
     pub bootstrap: usize,
@@ -84,10 +92,15 @@ pub fn run(args: Args) -> Result<()> {
         std::fs::read(&args.runs).with_context(|| format!("reading {}", args.runs.display()))?;
     let records = runs::parse_runs(&bytes, &args.runs)?;
     anyhow::ensure!(!records.is_empty(), "{}: no runs", args.runs.display());
+    let terms = match &args.terms {
+        Some(spec) => parse_terms(spec)?,
+        None => Vec::new(),
+    };
     let opts = FitOptions {
         metric: args.metric,
         covariate: args.covariate,
         ceiling_terms: !args.fixed_ceiling,
+        terms,
         bootstrap: args.bootstrap,
         level: args.level,
         seed: args.seed,
@@ -127,6 +140,21 @@ pub fn run(args: Args) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `TERMS` for every signal, or `SIGNAL=TERMS;SIGNAL=TERMS`.
+fn parse_terms(spec: &str) -> Result<Vec<(Signal, Terms)>> {
+    let mut out = Vec::new();
+    for part in spec.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        match part.split_once('=') {
+            Some((sig, t)) => out.push((sig.trim().parse::<Signal>()?, Terms::parse(t)?)),
+            None => {
+                let t = Terms::parse(part)?;
+                out.extend(Signal::ALL.iter().map(|&s| (s, t)));
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn diagnostics_table(model: &Model) -> String {

@@ -2,7 +2,7 @@
 //! the untrained encoder and the ceiling cap of class-based signals. All closed form and cheap:
 //! the planner calls them thousands of times per plan.
 
-use super::curve::Inputs;
+use super::curve::{Inputs, NW, NZ};
 use crate::scenario::Scenario;
 use crate::signal::Signal;
 use serde::{Deserialize, Serialize};
@@ -210,13 +210,7 @@ pub fn inputs(
         baseline,
     } = spec;
     if baseline {
-        return Inputs {
-            ln_x: n.max(0.0).ln(),
-            z: [0.0; 4],
-            floor: 0.0,
-            cap: 1.0,
-            w: [0.0; 3],
-        };
+        return Inputs::plain(n.max(0.0).ln(), 0.0, 1.0);
     }
     Inputs {
         ln_x: ln_covariate(cov, sc, bits, n),
@@ -227,7 +221,9 @@ pub fn inputs(
     }
 }
 
-/// Ceiling features w = [ln(1 + q), noise - 0.2, ln(d/16)], q = min(C-1, d) / max(C-1, d).
+/// Ceiling features w, zero at the default scenario (C 10, d 16, D 64, noise 0.2) except q:
+/// `[ln(1 + q), noise - 0.2, ln(d/16), s, ln(C/10)]` (names `q, e, d, s, C`),
+/// q = min(C-1, d) / max(C-1, d), s the feature signal share of [`signal_share`].
 ///
 /// Why ln(1 + q): a class-trained encoder spans the prototypes' scatter, whose non-zero
 /// eigenvalues spread like a Wishart matrix's (E[l^2] / E[l]^2 = 1 + q); an encoder with unequal
@@ -235,25 +231,51 @@ pub fn inputs(
 /// ceiling falls short of the cap by about (1 + q)^(-1/4) (C = 16, d = 16: 0.86 of the cap;
 /// C = 4, d = 16: 0.99).
 #[inline]
-pub fn ceiling_features(sc: &Scenario) -> [f64; 3] {
+pub fn ceiling_features(sc: &Scenario) -> [f64; NW] {
     let d = sc.dims as f64;
     let k = (sc.classes.saturating_sub(1) as f64).max(1.0);
     [
         (1.0 + k.min(d) / k.max(d)).ln(),
         sc.noise - 0.2,
         (d / 16.0).ln(),
+        signal_share(sc),
+        (sc.classes as f64 / 10.0).ln(),
     ]
 }
 
-/// Scenario features z = [ln(C/10), ln(d/16), ln(D/64), noise - 0.2], zero at the default.
+/// Scenario features z of the scale, zero at the default scenario. With
+/// `c = ln(C/10), l = ln(d/16), f = ln(D/64), e = noise - 0.2`:
+/// `[c, l, f, e, c*l, c^2, l^2, e*c, f^2, s]` (names `C, d, D, e, Cd, CC, dd, eC, DD, s`),
+/// s the feature signal share of [`signal_share`].
 #[inline]
-pub fn features(sc: &Scenario) -> [f64; 4] {
+pub fn features(sc: &Scenario) -> [f64; NZ] {
+    let c = (sc.classes as f64 / 10.0).ln();
+    let l = (sc.dims as f64 / 16.0).ln();
+    let f = (sc.features as f64 / 64.0).ln();
+    let e = sc.noise - 0.2;
     [
-        (sc.classes as f64 / 10.0).ln(),
-        (sc.dims as f64 / 16.0).ln(),
-        (sc.features as f64 / 64.0).ln(),
-        sc.noise - 0.2,
+        c,
+        l,
+        f,
+        e,
+        c * l,
+        c * c,
+        l * l,
+        e * c,
+        f * f,
+        signal_share(sc),
     ]
+}
+
+/// ln of the share of feature variance that carries the latent, `d / (d + nuisance (D - d))`,
+/// relative to the default scenario's 16 / 208: 0 there, up to ln 13 = 2.6 when D = d.
+/// Small when many nuisance directions must be ignored; near 1 when the features are
+/// almost all signal.
+#[inline]
+pub fn signal_share(sc: &Scenario) -> f64 {
+    let d = sc.dims as f64;
+    let nuis = sc.nuisance * (sc.features as f64 - d).max(0.0);
+    (d / (d + nuis)).ln() - (16.0f64 / 208.0).ln()
 }
 
 /// Ceiling cap of a signal's quality. For CKA, class-based signals identify at most the
@@ -369,6 +391,7 @@ mod tests {
         assert!((0.05..0.09).contains(&f), "{f}");
         assert!((cap(&sc, Signal::Hard, Metric::Cka) - 0.75).abs() < 1e-12);
         assert_eq!(cap(&sc, Signal::Triplet, Metric::Cka), 1.0);
-        assert_eq!(features(&sc), [0.0; 4]);
+        assert_eq!(features(&sc), [0.0; NZ]);
+        assert_eq!(ceiling_features(&sc)[1..], [0.0; NW - 1]);
     }
 }

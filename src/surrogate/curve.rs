@@ -3,62 +3,179 @@
 //! # Formula
 //!
 //! ```text
-//! Q(n | scenario) = base + (ceiling - base) * F(u; alpha)
+//! Q(n | scenario) = base + (ceiling - base) * F(u; alpha(scenario))
 //!   u        = x / x0,   x = covariate(n, scenario)           (raw n, or bits per parameter)
 //!   ln x0    = log_x0 + beta . z(scenario)                     (scenario shift of the scale)
-//!   z        = [ln(C/10), ln(d/16), ln(D/64), noise - 0.2]     (centred at the default scenario)
+//!   alpha    = 0.05 + 4.95 sigmoid(logit(alpha0') + delta . z[..NA])   (scenario shape)
 //!   ceiling  = sigmoid(logit(qmax) + gamma . w) * cap(scenario, signal)
-//!   w        = [ln(1 + q), noise - 0.2, ln(d/16)], q = min(C-1,d)/max(C-1,d)  (see `covariate`)
 //!   base     = base_frac * floor(scenario)                     (quality at vanishing n)
 //! ```
+//!
+//! z and w are listed in [`SCALE_TERMS`] and [`CEILING_TERMS`] (defined in `covariate`); a
+//! signal's fit frees only the terms of its [`Terms`] and leaves the others at exactly 0, so
+//! a prediction never needs to know which terms were used.
 //!
 //! `base` may lie below the untrained encoder's `floor`: with a handful of annotations and weight
 //! decay the trained encoder collapses onto few directions and scores below a random projection
 //! (measured: triplets at n = 50 reach CKA 0.015 against a floor of 0.07).
 //!
 //! Bounds are kept by reparametrisation for fitting: alpha = 0.05 + 4.95 sigmoid(t1),
-//! qmax = sigmoid(t2), base_frac = sigmoid(t3); log_x0 and beta are free.
+//! qmax = sigmoid(t2), base_frac = sigmoid(t3); log_x0, beta, delta and gamma are free.
 
 use super::families::Family;
 use serde::{Deserialize, Serialize};
 
+/// Number of scale features z.
+pub const NZ: usize = 10;
+/// Number of shape features (the same features as the scale).
+pub const NA: usize = NZ;
+/// Number of ceiling features w.
+pub const NW: usize = 5;
 /// Number of fitted parameters per signal.
-pub const N_PARAMS: usize = 11;
-/// Parameter names in fitting order.
-pub const PARAM_NAMES: [&str; N_PARAMS] = [
-    "log_x0",
-    "alpha",
-    "qmax",
-    "base_frac",
-    "beta_classes",
-    "beta_dims",
-    "beta_features",
-    "beta_noise",
-    "gamma_cap",
-    "gamma_noise",
-    "gamma_dims",
-];
-/// Index of the first scenario coefficient.
+pub const N_PARAMS: usize = 4 + NZ + NA + NW;
+/// Index of the first scale coefficient beta.
 pub const BETA0: usize = 4;
-/// Index of the first ceiling coefficient.
-pub const GAMMA0: usize = 8;
+/// Index of the first shape coefficient delta.
+pub const DELTA0: usize = BETA0 + NZ;
+/// Index of the first ceiling coefficient gamma.
+pub const GAMMA0: usize = DELTA0 + NA;
 /// Bounds of the shape exponent alpha.
 pub const ALPHA_LO: f64 = 0.05;
 pub const ALPHA_HI: f64 = 5.0;
+
+/// Short names of the scale features z (see `covariate::features`).
+pub const SCALE_TERMS: [&str; NZ] = ["C", "d", "D", "e", "Cd", "CC", "dd", "eC", "DD", "s"];
+/// Short names of the ceiling features w (see `covariate::ceiling_features`).
+pub const CEILING_TERMS: [&str; NW] = ["q", "e", "d", "s", "C"];
+
+/// Name of parameter `i` in fitting order (`beta_C`, `delta_d`, `gamma_q`, ...).
+pub fn param_name(i: usize) -> String {
+    match i {
+        0 => "log_x0".into(),
+        1 => "alpha".into(),
+        2 => "qmax".into(),
+        3 => "base_frac".into(),
+        i if i < DELTA0 => format!("beta_{}", SCALE_TERMS[i - BETA0]),
+        i if i < GAMMA0 => format!("delta_{}", SCALE_TERMS[i - DELTA0]),
+        i => format!("gamma_{}", CEILING_TERMS[i - GAMMA0]),
+    }
+}
+
+/// Which scenario terms a signal's curve uses: a bit per scale, shape and ceiling feature.
+///
+/// Written as a comma list of names: scale terms by their [`SCALE_TERMS`] name (`C,d,D,e,Cd`),
+/// shape terms prefixed `a:` (`a:C`), ceiling terms prefixed `w:` (`w:q,w:Dd`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Terms {
+    pub scale: [bool; NZ],
+    pub shape: [bool; NA],
+    pub ceiling: [bool; NW],
+}
+
+impl Terms {
+    /// No scenario terms at all.
+    pub const NONE: Terms = Terms {
+        scale: [false; NZ],
+        shape: [false; NA],
+        ceiling: [false; NW],
+    };
+
+    /// Parse a comma list of term names (see the type docs).
+    ///
+    /// # Errors
+    /// An unknown name; the message lists the known ones.
+    pub fn parse(s: &str) -> crate::Result<Terms> {
+        let mut t = Terms::NONE;
+        for name in s.split(',').map(str::trim).filter(|x| !x.is_empty()) {
+            let hit = if let Some(a) = name.strip_prefix("a:") {
+                SCALE_TERMS[..NA]
+                    .iter()
+                    .position(|x| *x == a)
+                    .map(|i| t.shape[i] = true)
+            } else if let Some(w) = name.strip_prefix("w:") {
+                CEILING_TERMS
+                    .iter()
+                    .position(|x| *x == w)
+                    .map(|i| t.ceiling[i] = true)
+            } else {
+                SCALE_TERMS
+                    .iter()
+                    .position(|x| *x == name)
+                    .map(|i| t.scale[i] = true)
+            };
+            if hit.is_none() {
+                return Err(crate::Error::invalid(
+                    "term",
+                    name,
+                    format!(
+                        "one of {} (scale), a:{} (shape), w:{} (ceiling)",
+                        SCALE_TERMS.join(","),
+                        SCALE_TERMS[..NA].join(",a:"),
+                        CEILING_TERMS.join(",w:")
+                    ),
+                ));
+            }
+        }
+        Ok(t)
+    }
+
+    /// The comma list that [`Terms::parse`] reads back.
+    pub fn render(&self) -> String {
+        let mut v: Vec<String> = Vec::new();
+        for (i, n) in SCALE_TERMS.iter().enumerate() {
+            if self.scale[i] {
+                v.push((*n).into());
+            }
+        }
+        for (i, n) in SCALE_TERMS[..NA].iter().enumerate() {
+            if self.shape[i] {
+                v.push(format!("a:{n}"));
+            }
+        }
+        for (i, n) in CEILING_TERMS.iter().enumerate() {
+            if self.ceiling[i] {
+                v.push(format!("w:{n}"));
+            }
+        }
+        v.join(",")
+    }
+
+    /// Free-parameter mask of the scenario coefficients (indices BETA0..).
+    pub fn mask(&self) -> [bool; N_PARAMS] {
+        let mut m = [false; N_PARAMS];
+        m[BETA0..DELTA0].copy_from_slice(&self.scale);
+        m[DELTA0..GAMMA0].copy_from_slice(&self.shape);
+        m[GAMMA0..].copy_from_slice(&self.ceiling);
+        m
+    }
+}
 
 /// Everything a prediction needs from (scenario, signal, n), independent of the parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Inputs {
     /// ln of the covariate x.
     pub ln_x: f64,
-    /// Scenario features z.
-    pub z: [f64; 4],
+    /// Scenario features z (zeros when the spec ignores them).
+    pub z: [f64; NZ],
     /// Untrained-encoder quality of the scenario (0 when the spec ignores it).
     pub floor: f64,
     /// Ceiling cap of the scenario and signal (1 when the spec ignores it).
     pub cap: f64,
     /// Ceiling features w (zeros when the spec ignores them).
-    pub w: [f64; 3],
+    pub w: [f64; NW],
+}
+
+impl Inputs {
+    /// Inputs without scenario terms: covariate ln x, a floor and a cap.
+    pub fn plain(ln_x: f64, floor: f64, cap: f64) -> Inputs {
+        Inputs {
+            ln_x,
+            z: [0.0; NZ],
+            floor,
+            cap,
+            w: [0.0; NW],
+        }
+    }
 }
 
 /// Natural-scale parameters of one signal's curve.
@@ -66,16 +183,16 @@ pub struct Inputs {
 #[serde(deny_unknown_fields)]
 pub struct Params {
     pub log_x0: f64,
+    /// Shape exponent at the default scenario (z = 0).
     pub alpha: f64,
     pub qmax: f64,
     pub base_frac: f64,
-    pub beta_classes: f64,
-    pub beta_dims: f64,
-    pub beta_features: f64,
-    pub beta_noise: f64,
-    pub gamma_cap: f64,
-    pub gamma_noise: f64,
-    pub gamma_dims: f64,
+    /// Scale coefficients, in the order of [`SCALE_TERMS`].
+    pub beta: [f64; NZ],
+    /// Shape coefficients (logit scale of alpha), on the first NA scale features.
+    pub delta: [f64; NA],
+    /// Ceiling coefficients (logit scale of the share of the cap), order of [`CEILING_TERMS`].
+    pub gamma: [f64; NW],
 }
 
 fn sigmoid(t: f64) -> f64 {
@@ -87,38 +204,48 @@ fn logit(p: f64) -> f64 {
     (p / (1.0 - p)).ln()
 }
 
+#[inline]
+fn dot<const K: usize>(a: &[f64; K], b: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for k in 0..K {
+        s += a[k] * b[k];
+    }
+    s
+}
+
 impl Params {
+    /// A curve without scenario terms.
+    pub fn plain(log_x0: f64, alpha: f64, qmax: f64, base_frac: f64) -> Params {
+        Params {
+            log_x0,
+            alpha,
+            qmax,
+            base_frac,
+            beta: [0.0; NZ],
+            delta: [0.0; NA],
+            gamma: [0.0; NW],
+        }
+    }
+
     /// Natural-scale values in fitting order.
     pub fn to_array(&self) -> [f64; N_PARAMS] {
-        [
-            self.log_x0,
-            self.alpha,
-            self.qmax,
-            self.base_frac,
-            self.beta_classes,
-            self.beta_dims,
-            self.beta_features,
-            self.beta_noise,
-            self.gamma_cap,
-            self.gamma_noise,
-            self.gamma_dims,
-        ]
+        let mut a = [0.0; N_PARAMS];
+        a[0] = self.log_x0;
+        a[1] = self.alpha;
+        a[2] = self.qmax;
+        a[3] = self.base_frac;
+        a[BETA0..DELTA0].copy_from_slice(&self.beta);
+        a[DELTA0..GAMMA0].copy_from_slice(&self.delta);
+        a[GAMMA0..].copy_from_slice(&self.gamma);
+        a
     }
 
     pub fn from_array(a: &[f64; N_PARAMS]) -> Params {
-        Params {
-            log_x0: a[0],
-            alpha: a[1],
-            qmax: a[2],
-            base_frac: a[3],
-            beta_classes: a[4],
-            beta_dims: a[5],
-            beta_features: a[6],
-            beta_noise: a[7],
-            gamma_cap: a[8],
-            gamma_noise: a[9],
-            gamma_dims: a[10],
-        }
+        let mut p = Params::plain(a[0], a[1], a[2], a[3]);
+        p.beta.copy_from_slice(&a[BETA0..DELTA0]);
+        p.delta.copy_from_slice(&a[DELTA0..GAMMA0]);
+        p.gamma.copy_from_slice(&a[GAMMA0..]);
+        p
     }
 
     /// Unconstrained fitting coordinates.
@@ -143,7 +270,7 @@ impl Params {
     pub fn check(&self) -> Result<(), String> {
         let a = self.to_array();
         if let Some(i) = a.iter().position(|v| !v.is_finite()) {
-            return Err(format!("parameter {} is not finite", PARAM_NAMES[i]));
+            return Err(format!("parameter {} is not finite", param_name(i)));
         }
         if !(ALPHA_LO..=ALPHA_HI).contains(&self.alpha) {
             return Err(format!(
@@ -162,35 +289,33 @@ impl Params {
 
     #[inline]
     fn ln_u(&self, inp: &Inputs) -> f64 {
-        let z = inp.z;
-        inp.ln_x
-            - self.log_x0
-            - self.beta_classes * z[0]
-            - self.beta_dims * z[1]
-            - self.beta_features * z[2]
-            - self.beta_noise * z[3]
+        inp.ln_x - self.log_x0 - dot(&self.beta, &inp.z)
+    }
+
+    /// Shape exponent at these inputs.
+    #[inline]
+    pub fn alpha_at(&self, inp: &Inputs) -> f64 {
+        if self.delta.iter().all(|d| *d == 0.0) {
+            return self.alpha;
+        }
+        let s = (self.alpha - ALPHA_LO) / (ALPHA_HI - ALPHA_LO);
+        ALPHA_LO + (ALPHA_HI - ALPHA_LO) * sigmoid(logit(s) + dot(&self.delta, &inp.z))
     }
 
     /// Share of the cap reached as n grows, for these inputs.
     #[inline]
     pub fn qmax_at(&self, inp: &Inputs) -> f64 {
-        if self.gamma_cap == 0.0 && self.gamma_noise == 0.0 && self.gamma_dims == 0.0 {
+        if self.gamma.iter().all(|g| *g == 0.0) {
             return self.qmax;
         }
-        let w = inp.w;
-        sigmoid(
-            logit(self.qmax)
-                + self.gamma_cap * w[0]
-                + self.gamma_noise * w[1]
-                + self.gamma_dims * w[2],
-        )
+        sigmoid(logit(self.qmax) + dot(&self.gamma, &inp.w))
     }
 
     /// Predicted quality (hot path).
     #[inline]
     pub fn predict(&self, family: Family, inp: &Inputs) -> f64 {
         let (base, ceil) = self.bounds(inp);
-        base + (ceil - base) * family.value(self.ln_u(inp), self.alpha)
+        base + (ceil - base) * family.value(self.ln_u(inp), self.alpha_at(inp))
     }
 
     /// Lower and upper asymptotes (base, ceiling) of the curve for these inputs.
@@ -208,24 +333,31 @@ pub fn predict_grad(family: Family, theta: &[f64], inp: &Inputs) -> (f64, [f64; 
 /// [`predict_grad`] with the parameters already mapped to the natural scale.
 #[inline]
 pub fn grad_at(family: Family, p: &Params, inp: &Inputs) -> (f64, [f64; N_PARAMS]) {
-    let e = family.eval(p.ln_u(inp), p.alpha);
+    let a = p.alpha_at(inp);
+    let e = family.eval(p.ln_u(inp), a);
     let qm = p.qmax_at(inp);
     let base = p.base_frac * inp.floor;
     let ceil = qm * inp.cap;
     let span = ceil - base;
     let q = base + span * e.f;
-    let s1 = (p.alpha - ALPHA_LO) / (ALPHA_HI - ALPHA_LO);
+    // d alpha / d (logit-scale shape) at these inputs
+    let s1 = (a - ALPHA_LO) / (ALPHA_HI - ALPHA_LO);
+    let d_shape = span * e.d_alpha * (ALPHA_HI - ALPHA_LO) * s1 * (1.0 - s1);
     let d_scale = -span * e.d_lnu;
     let mut g = [0.0; N_PARAMS];
     g[0] = d_scale;
-    g[1] = span * e.d_alpha * (ALPHA_HI - ALPHA_LO) * s1 * (1.0 - s1);
+    // alpha_at = lo + (hi - lo) sigmoid(t1 + delta . z): t1 and delta share one derivative
+    g[1] = d_shape;
     let d_qm = e.f * inp.cap * qm * (1.0 - qm);
     g[2] = d_qm;
     g[3] = (1.0 - e.f) * inp.floor * p.base_frac * (1.0 - p.base_frac);
-    for k in 0..4 {
+    for k in 0..NZ {
         g[BETA0 + k] = d_scale * inp.z[k];
     }
-    for k in 0..3 {
+    for k in 0..NA {
+        g[DELTA0 + k] = d_shape * inp.z[k];
+    }
+    for k in 0..NW {
         g[GAMMA0 + k] = d_qm * inp.w[k];
     }
     (q, g)
@@ -239,16 +371,16 @@ mod tests {
     proptest! {
         #[test]
         fn gradient_matches_finite_differences(
-            theta in proptest::collection::vec(-2.0f64..2.0, N_PARAMS),
+            theta in proptest::collection::vec(-1.0f64..1.0, N_PARAMS),
             ln_x in 2.0f64..10.0,
-            z in proptest::array::uniform4(-1.0f64..1.0),
+            z in proptest::array::uniform10(-0.7f64..0.7),
             floor in 0.0f64..0.2,
             k in 0usize..4,
         ) {
             let fam = [Family::Power, Family::Weibull, Family::Mmf, Family::Plain][k];
             let mut theta = theta;
             theta[0] += ln_x; // keep u near 1, where all terms are live
-            let inp = Inputs { ln_x, z, floor, cap: 0.8, w: [z[0], -z[1], 0.5 * z[2]] };
+            let inp = Inputs { ln_x, z, floor, cap: 0.8, w: [z[0], -z[1], 0.5 * z[2], z[3], -z[4]] };
             let (q, g) = predict_grad(fam, &theta, &inp);
             prop_assert!((q - Params::from_theta(&theta).predict(fam, &inp)).abs() < 1e-12);
             for i in 0..N_PARAMS {
@@ -257,29 +389,41 @@ mod tests {
                 a[i] += h;
                 b[i] -= h;
                 let fd = (predict_grad(fam, &a, &inp).0 - predict_grad(fam, &b, &inp).0) / (2.0 * h);
-                prop_assert!((fd - g[i]).abs() < 1e-6 * (1.0 + fd.abs()), "{}: {} vs {}", PARAM_NAMES[i], fd, g[i]);
+                prop_assert!((fd - g[i]).abs() < 1e-6 * (1.0 + fd.abs()), "{}: {} vs {}", param_name(i), fd, g[i]);
             }
         }
     }
 
     #[test]
     fn theta_round_trips() {
-        let p = Params {
-            log_x0: 5.0,
-            alpha: 0.7,
-            qmax: 0.9,
-            base_frac: 0.3,
-            beta_classes: 0.1,
-            beta_dims: -0.2,
-            beta_features: 0.3,
-            beta_noise: 1.0,
-            gamma_cap: 0.5,
-            gamma_noise: -1.0,
-            gamma_dims: 0.2,
-        };
+        let mut p = Params::plain(5.0, 0.7, 0.9, 0.3);
+        p.beta = [0.1, -0.2, 0.3, 1.0, 0.05, -0.1, 0.2, 0.3, -0.4, 0.5];
+        p.delta = [0.2, -0.1, 0.3, 0.0, 0.1, 0.0, 0.0, -0.2, 0.0, 0.3];
+        p.gamma = [0.5, -1.0, 0.2, 0.1, -0.3];
         let q = Params::from_theta(&p.to_theta());
         for (a, b) in p.to_array().iter().zip(q.to_array()) {
             assert!((a - b).abs() < 1e-9);
         }
+    }
+
+    #[test]
+    fn terms_parse_and_render_round_trip() {
+        let t = Terms::parse("C,d,D,e,Cd,a:C,w:q,w:s").unwrap();
+        assert!(t.scale[4] && t.shape[0] && t.ceiling[3] && !t.ceiling[1]);
+        assert_eq!(Terms::parse(&t.render()).unwrap(), t);
+        let msg = Terms::parse("C,zz").unwrap_err().to_string();
+        assert!(msg.contains("zz") && msg.contains("Cd"), "{msg}");
+    }
+
+    #[test]
+    fn shape_terms_move_alpha_and_default_scenario_is_alpha() {
+        let mut p = Params::plain(5.0, 1.5, 0.9, 0.3);
+        let inp0 = Inputs::plain(5.0, 0.07, 0.8);
+        assert_eq!(p.alpha_at(&inp0), 1.5);
+        p.delta[0] = 0.5;
+        assert!((p.alpha_at(&inp0) - 1.5).abs() < 1e-9);
+        let mut inp = inp0;
+        inp.z[0] = 1.0;
+        assert!(p.alpha_at(&inp) > 1.5 && p.alpha_at(&inp) < ALPHA_HI);
     }
 }

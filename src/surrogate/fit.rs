@@ -4,10 +4,10 @@
 //! | setting        | value | purpose                                                       |
 //! |----------------|-------|---------------------------------------------------------------|
 //! | [`HUBER_DELTA`]| 0.02  | residuals beyond this (in quality units) count linearly        |
-//! | [`RIDGE`]      | 1e-8  | tiny L2 on the scenario coefficients beta and gamma           |
+//! | [`RIDGE`]      | 1e-8  | tiny L2 on the scenario coefficients beta, delta and gamma    |
 //! | [`MAX_ITERS`]  | 300   | L-BFGS iterations per start                                    |
 
-use super::curve::{self, BETA0, GAMMA0, Inputs, N_PARAMS, Params};
+use super::curve::{self, BETA0, DELTA0, GAMMA0, Inputs, N_PARAMS, NA, NW, NZ, Params, Terms};
 use super::families::Family;
 use crate::error::{Error, Result};
 use argmin::core::{CostFunction, Executor, Gradient, State};
@@ -124,21 +124,27 @@ impl Gradient for Problem<'_> {
     }
 }
 
-/// Which parameters a fit may move; the others stay at their start values.
-pub fn free_mask(family: Family, points: &[Point], use_floor: bool) -> [bool; N_PARAMS] {
+/// Which parameters a fit may move; the others stay at their start values. A scenario term
+/// moves when `terms` lists it and its feature varies among the points.
+pub fn free_mask(
+    family: Family,
+    points: &[Point],
+    use_floor: bool,
+    terms: &Terms,
+) -> [bool; N_PARAMS] {
     let mut free = [true; N_PARAMS];
     free[3] = use_floor && family != Family::Plain;
-    for k in 0..4 {
-        let varies = points
-            .iter()
-            .any(|p| (p.inp.z[k] - points[0].inp.z[k]).abs() > 1e-12);
-        free[BETA0 + k] = varies && family != Family::Plain;
+    let wanted = terms.mask();
+    let varies =
+        |f: &dyn Fn(&Point) -> f64| points.iter().any(|p| (f(p) - f(&points[0])).abs() > 1e-12);
+    for k in 0..NZ {
+        free[BETA0 + k] = wanted[BETA0 + k] && family != Family::Plain && varies(&|p| p.inp.z[k]);
     }
-    for k in 0..3 {
-        let varies = points
-            .iter()
-            .any(|p| (p.inp.w[k] - points[0].inp.w[k]).abs() > 1e-12);
-        free[GAMMA0 + k] = varies && family != Family::Plain;
+    for k in 0..NA {
+        free[DELTA0 + k] = wanted[DELTA0 + k] && family != Family::Plain && varies(&|p| p.inp.z[k]);
+    }
+    for k in 0..NW {
+        free[GAMMA0 + k] = wanted[GAMMA0 + k] && family != Family::Plain && varies(&|p| p.inp.w[k]);
     }
     free
 }
@@ -156,19 +162,7 @@ pub fn starts(points: &[Point]) -> Vec<Params> {
     let mut out = Vec::new();
     for dx in [-1.0, 0.5, 2.0] {
         for alpha in [0.6, 1.5] {
-            out.push(Params {
-                log_x0: med + dx,
-                alpha,
-                qmax,
-                base_frac: 0.5,
-                beta_classes: 0.0,
-                beta_dims: 0.0,
-                beta_features: 0.0,
-                beta_noise: 0.0,
-                gamma_cap: 0.0,
-                gamma_noise: 0.0,
-                gamma_dims: 0.0,
-            });
+            out.push(Params::plain(med + dx, alpha, qmax, 0.5));
         }
     }
     out
@@ -278,13 +272,9 @@ mod tests {
         for (si, z) in design.iter().enumerate() {
             for n in [50u64, 100, 200, 500, 1000, 2000, 5000, 10000] {
                 for seed in 0..3u64 {
-                    let inp = Inputs {
-                        ln_x: (n as f64).ln(),
-                        z: *z,
-                        floor: 0.07,
-                        cap: 0.8,
-                        w: [z[0] + z[1], z[3], z[1]],
-                    };
+                    let mut inp = Inputs::plain((n as f64).ln(), 0.07, 0.8);
+                    inp.z[..4].copy_from_slice(z);
+                    inp.w[..3].copy_from_slice(&[z[0] + z[1], z[3], z[1]]);
                     let y = truth.predict(family, &inp)
                         + if noise > 0.0 {
                             eps.sample(&mut rng)
@@ -304,20 +294,15 @@ mod tests {
         pts
     }
 
+    fn all_terms() -> Terms {
+        Terms::parse("C,d,D,e,w:q,w:e,w:d").unwrap()
+    }
+
     fn truth() -> Params {
-        Params {
-            log_x0: 6.5,
-            alpha: 1.2,
-            qmax: 0.85,
-            base_frac: 0.4,
-            beta_classes: 0.5,
-            beta_dims: -0.3,
-            beta_features: 0.8,
-            beta_noise: 2.0,
-            gamma_cap: 0.4,
-            gamma_noise: -1.5,
-            gamma_dims: 0.3,
-        }
+        let mut p = Params::plain(6.5, 1.2, 0.85, 0.4);
+        p.beta[..4].copy_from_slice(&[0.5, -0.3, 0.8, 2.0]);
+        p.gamma[..3].copy_from_slice(&[0.4, -1.5, 0.3]);
+        p
     }
 
     #[test]
@@ -325,13 +310,13 @@ mod tests {
         for family in Family::CANDIDATES {
             let t = truth();
             let pts = synthetic(family, &t, 0.0);
-            let free = free_mask(family, &pts, true);
+            let free = free_mask(family, &pts, true, &all_terms());
             let fit = fit_curve(family, &pts, None, free, &starts(&pts)).unwrap();
             for (i, (a, b)) in t.to_array().iter().zip(fit.params.to_array()).enumerate() {
                 assert!(
                     (a - b).abs() < 1e-3 * (1.0 + a.abs()),
                     "{family} {}: {a} vs {b} ({})",
-                    curve::PARAM_NAMES[i],
+                    curve::param_name(i),
                     fit.termination
                 );
             }
@@ -343,7 +328,7 @@ mod tests {
         // noise 0.01 on 72 points: the curve is pinned to well under 0.01 everywhere
         let t = truth();
         let pts = synthetic(Family::Weibull, &t, 0.01);
-        let free = free_mask(Family::Weibull, &pts, true);
+        let free = free_mask(Family::Weibull, &pts, true, &all_terms());
         let fit = fit_curve(Family::Weibull, &pts, None, free, &starts(&pts)).unwrap();
         for pt in &pts {
             let d =

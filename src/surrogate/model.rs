@@ -12,8 +12,11 @@ use crate::signal::Signal;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-/// The model-file format this build reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The model-file format this build reads and writes. Format 2 (labelbudget 0.1 after the
+/// surrogate2 change) stores the curve's scenario coefficients as arrays `beta`, `delta`
+/// (shape) and `gamma` (29 parameters per signal); format 1 had 11 named parameters and is
+/// refused with a message naming its version: refit it with `labelbudget fit`.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The model compiled into the binary (`models/default.toml`).
 pub const EMBEDDED_DEFAULT: &str = include_str!("../../models/default.toml");
@@ -502,9 +505,16 @@ mod tests {
 
     #[test]
     fn unknown_version_and_family_are_named() {
-        let text = EMBEDDED_DEFAULT.replacen("format_version = 1", "format_version = 7", 1);
+        let text = EMBEDDED_DEFAULT.replacen("format_version = 2", "format_version = 7", 1);
         let msg = Model::from_toml_str(&text).unwrap_err().to_string();
         assert!(msg.contains("format_version") && msg.contains('7'), "{msg}");
+        // a format-1 file (11 named parameters) is refused by its version, not by a field
+        let text = EMBEDDED_DEFAULT.replacen("format_version = 2", "format_version = 1", 1);
+        let msg = Model::from_toml_str(&text).unwrap_err().to_string();
+        assert!(
+            msg.contains("format_version") && msg.contains('1') && msg.contains("refit"),
+            "{msg}"
+        );
         let fam = m_family(EMBEDDED_DEFAULT);
         let text =
             EMBEDDED_DEFAULT.replacen(&format!("family = \"{fam}\""), "family = \"gompertz\"", 1);

@@ -3,7 +3,7 @@
 
 use super::bootstrap::{bootstrap, spread};
 use super::covariate::{self, BitsModel, Covariate, FloorModel, Metric};
-use super::curve::{GAMMA0, Inputs, N_PARAMS, Params};
+use super::curve::{Inputs, N_PARAMS, NW, Params, Terms};
 use super::families::Family;
 use super::fit::{Fitted, Point, fit_curve, free_mask, starts};
 use super::model::{Diagnostics, Model, Range, Residual, SignalModel};
@@ -29,6 +29,7 @@ pub const CV_FOLDS: usize = 4;
 /// | `families`   | all three | candidate families; one entry skips the selection            |
 /// | `baseline`   | false     | plain power law in raw n, no floor, cap or scenario terms    |
 /// | `ceiling_terms` | true | ceiling share of the cap varies with the scenario (gamma)  |
+/// | `terms`      | per signal | scenario terms of each signal ([`default_terms`])        |
 /// | `bootstrap`  | 50        | bootstrap replicates over seeds (0: no intervals but residual)|
 /// | `level`      | 0.9       | nominal coverage of prediction intervals                     |
 /// | `seed`       | 0         | seed of the bootstrap draws                                  |
@@ -40,6 +41,8 @@ pub struct FitOptions {
     pub baseline: bool,
     /// Let the ceiling's share of the cap depend on the scenario (gamma terms).
     pub ceiling_terms: bool,
+    /// Scenario terms per signal, overriding [`default_terms`] for the signals listed.
+    pub terms: Vec<(Signal, Terms)>,
     pub bootstrap: usize,
     pub level: f64,
     pub seed: u64,
@@ -53,6 +56,7 @@ impl Default for FitOptions {
             families: Family::CANDIDATES.to_vec(),
             baseline: false,
             ceiling_terms: true,
+            terms: Vec::new(),
             bootstrap: 50,
             level: 0.9,
             seed: 0,
@@ -70,6 +74,37 @@ impl FitOptions {
             bootstrap: 0,
             ..FitOptions::default()
         }
+    }
+}
+
+/// The scenario terms of the shipped form (names in `curve::SCALE_TERMS` / `CEILING_TERMS`):
+/// scale on C, d, D, noise, their main interactions and the feature signal share; shape
+/// (alpha) on C, d, D, noise, C*d, C^2, d^2; ceiling on ln(1 + q), noise and d. Chosen by
+/// leave-scenario-out error on the default sweep (notes/surrogate.md, "Scenario terms").
+pub const DEFAULT_TERMS: &str =
+    "C,d,D,e,Cd,CC,dd,eC,DD,s,a:C,a:d,a:D,a:e,a:Cd,a:CC,a:dd,w:q,w:e,w:d";
+
+/// The scenario terms a signal's curve uses unless the options say otherwise (the same for
+/// every signal: per-signal choices measured no better, notes/surrogate.md).
+pub fn default_terms(_signal: Signal) -> Terms {
+    Terms::parse(DEFAULT_TERMS).expect("valid default terms")
+}
+
+impl FitOptions {
+    /// The scenario terms of `signal` under these options.
+    pub fn terms_for(&self, signal: Signal) -> Terms {
+        let mut t = self
+            .terms
+            .iter()
+            .find(|x| x.0 == signal)
+            .map_or_else(|| default_terms(signal), |x| x.1);
+        if !self.ceiling_terms {
+            t.ceiling = [false; NW];
+        }
+        if self.baseline {
+            t = Terms::NONE;
+        }
+        t
     }
 }
 
@@ -243,25 +278,19 @@ pub fn check_enough(signal: Signal, pts: &[Point]) -> Result<()> {
     Ok(())
 }
 
-/// Free parameters under the options.
-fn mask(family: Family, pts: &[Point], opts: &FitOptions) -> [bool; N_PARAMS] {
-    let mut free = free_mask(family, pts, !opts.baseline);
-    // gamma_noise and gamma_dims stay at 0 unless asked for: they cost extrapolation accuracy
-    free[GAMMA0 + 1..].iter_mut().for_each(|f| *f = false);
-    if !opts.ceiling_terms {
-        free[GAMMA0] = false;
-    }
-    free
+/// Free parameters of `signal` under the options.
+fn mask(family: Family, pts: &[Point], opts: &FitOptions, signal: Signal) -> [bool; N_PARAMS] {
+    free_mask(family, pts, !opts.baseline, &opts.terms_for(signal))
 }
 
-fn fit_family(family: Family, pts: &[Point], opts: &FitOptions) -> Result<Fitted> {
-    let free = mask(family, pts, opts);
+fn fit_family(family: Family, pts: &[Point], opts: &FitOptions, signal: Signal) -> Result<Fitted> {
+    let free = mask(family, pts, opts, signal);
     fit_curve(family, pts, None, free, &starts(pts))
 }
 
 /// Grouped cross-validation MAE of each family: groups are scenarios when there are at least
 /// 3, else seeds; folds take every CV_FOLDS-th group.
-pub fn family_cv(pts: &[Point], opts: &FitOptions) -> Result<Vec<FamilyCv>> {
+pub fn family_cv(pts: &[Point], opts: &FitOptions, signal: Signal) -> Result<Vec<FamilyCv>> {
     let n_scen = pts.iter().map(|p| p.scenario).max().map_or(0, |m| m + 1);
     let group = |p: &Point| {
         if n_scen >= 3 {
@@ -295,7 +324,7 @@ pub fn family_cv(pts: &[Point], opts: &FitOptions) -> Result<Vec<FamilyCv>> {
         .map(|&(f, k)| {
             let in_fold = |p: &Point| groups.binary_search(&group(p)).unwrap_or(0) % folds == k;
             let train: Vec<Point> = pts.iter().filter(|p| !in_fold(p)).copied().collect();
-            let fit = fit_family(f, &train, opts)?;
+            let fit = fit_family(f, &train, opts, signal)?;
             Ok(pts
                 .iter()
                 .filter(|p| in_fold(p))
@@ -439,13 +468,13 @@ pub fn fit_model_with(
             .then(|| bits_model(runs, signal, table));
         let pts = points(runs, &ids, signal, opts, bits.as_ref(), &floor);
         check_enough(signal, &pts)?;
-        let cv = family_cv(&pts, opts)?;
+        let cv = family_cv(&pts, opts, signal)?;
         let chosen = cv
             .iter()
             .filter(|c| c.mae.is_finite())
             .min_by(|a, b| a.mae.total_cmp(&b.mae));
         let family = chosen.map_or(opts.families[0], |c| c.family);
-        let free = mask(family, &pts, opts);
+        let free = mask(family, &pts, opts, signal);
         let best = fit_curve(family, &pts, None, free, &starts(&pts))?;
         let reps = bootstrap(
             family,
