@@ -291,6 +291,23 @@ fn fit_family(family: Family, pts: &[Point], opts: &FitOptions, signal: Signal) 
 /// Grouped cross-validation MAE of each family: groups are scenarios when there are at least
 /// 3, else seeds; folds take every CV_FOLDS-th group.
 pub fn family_cv(pts: &[Point], opts: &FitOptions, signal: Signal) -> Result<Vec<FamilyCv>> {
+    let full = opts
+        .families
+        .iter()
+        .map(|&f| fit_family(f, pts, opts, signal))
+        .collect::<Result<Vec<_>>>()?;
+    family_cv_from(pts, opts, signal, &full)
+}
+
+/// [`family_cv`] given each family's fit on all the points (`full`, in `opts.families` order):
+/// each fold's fit starts from the family's full-data optimum (one start, not the multi-start
+/// grid), which finds the same basin at a fraction of the cost.
+fn family_cv_from(
+    pts: &[Point],
+    opts: &FitOptions,
+    signal: Signal,
+    full: &[Fitted],
+) -> Result<Vec<FamilyCv>> {
     let n_scen = pts.iter().map(|p| p.scenario).max().map_or(0, |m| m + 1);
     let group = |p: &Point| {
         if n_scen >= 3 {
@@ -314,17 +331,19 @@ pub fn family_cv(pts: &[Point], opts: &FitOptions, signal: Signal) -> Result<Vec
             })
             .collect());
     }
-    let jobs: Vec<(Family, usize)> = opts
+    let jobs: Vec<(usize, Family, usize)> = opts
         .families
         .iter()
-        .flat_map(|&f| (0..folds).map(move |k| (f, k)))
+        .enumerate()
+        .flat_map(|(i, &f)| (0..folds).map(move |k| (i, f, k)))
         .collect();
     let held: Vec<Vec<(f64, f64)>> = jobs
         .par_iter()
-        .map(|&(f, k)| {
+        .map(|&(i, f, k)| {
             let in_fold = |p: &Point| groups.binary_search(&group(p)).unwrap_or(0) % folds == k;
             let train: Vec<Point> = pts.iter().filter(|p| !in_fold(p)).copied().collect();
-            let fit = fit_family(f, &train, opts, signal)?;
+            let free = mask(f, &train, opts, signal);
+            let fit = fit_curve(f, &train, None, free, &[full[i].params])?;
             Ok(pts
                 .iter()
                 .filter(|p| in_fold(p))
@@ -468,14 +487,20 @@ pub fn fit_model_with(
             .then(|| bits_model(runs, signal, table));
         let pts = points(runs, &ids, signal, opts, bits.as_ref(), &floor);
         check_enough(signal, &pts)?;
-        let cv = family_cv(&pts, opts, signal)?;
+        let full = opts
+            .families
+            .iter()
+            .map(|&f| fit_family(f, &pts, opts, signal))
+            .collect::<Result<Vec<_>>>()?;
+        let cv = family_cv_from(&pts, opts, signal, &full)?;
         let chosen = cv
             .iter()
             .filter(|c| c.mae.is_finite())
             .min_by(|a, b| a.mae.total_cmp(&b.mae));
         let family = chosen.map_or(opts.families[0], |c| c.family);
         let free = mask(family, &pts, opts, signal);
-        let best = fit_curve(family, &pts, None, free, &starts(&pts))?;
+        let index = opts.families.iter().position(|&f| f == family).unwrap_or(0);
+        let best = full[index].clone();
         let reps = bootstrap(
             family,
             &pts,
