@@ -4,8 +4,9 @@
 //!
 //! Both are products `a^T b` with `a` and `b` row-major and sharing their row count, computed by
 //! one kernel: eight consecutive elements of a row of `a` are one vector register, each element
-//! of `b` a broadcast, and up to [`BLOCK_WIDTH`] columns of `b` accumulate in registers at once
-//! (wider `b` goes through in blocks of columns). Nothing is copied into another layout on each
+//! of `b` a broadcast, and up to [`BLOCK_WIDTH`] columns of `b` accumulate in registers at once.
+//! Wider `b` (many classes, or r > 12) goes through a second kernel ([`strided`]): four output
+//! rows at a time against sixteen columns of `b` (two vector registers, masked at the edge). Nothing is copied into another layout on each
 //! call, as a general GEMM (matrixmultiply, behind ndarray's `general_mat_mul`) does: there,
 //! packing the tall matrix again on every evaluation took a fifth of the training time
 //! (`cargo bench --bench sim`). [`Tall`] keeps the features in both layouts, so both products
@@ -16,7 +17,7 @@
 //! kernel runs with AVX2 and FMA instructions (chosen at run time) or as the portable loop (where
 //! `mul_add` is computed in software: slow, but exact), on any x86-64 machine.
 
-use ndarray::{Array2, ArrayView2, s};
+use ndarray::{Array2, ArrayView2};
 
 /// Columns of `b` accumulated in registers at once (one vector register each).
 pub const BLOCK_WIDTH: usize = 12;
@@ -44,8 +45,12 @@ impl Tall {
 
     /// `x m` for `m` (k x c).
     pub fn times(&self, m: ArrayView2<f32>) -> Array2<f32> {
-        // x m = (x^T)^T m, and x^T is stored
-        at_b(&self.cols, m)
+        if m.ncols() <= BLOCK_WIDTH {
+            // x m = (x^T)^T m, and x^T is stored
+            at_b(&self.cols, m)
+        } else {
+            x_times_wide(&self.rows, m)
+        }
     }
 
     /// `x^T g` for `g` (n x c).
@@ -57,7 +62,11 @@ impl Tall {
 /// `x m` for `x` (n x k) and `m` (k x c); `x` is transposed first (use [`Tall`] when `x` is
 /// reused).
 pub fn times(x: &Array2<f32>, m: ArrayView2<f32>) -> Array2<f32> {
-    at_b(&x.t().as_standard_layout().into_owned(), m)
+    if m.ncols() <= BLOCK_WIDTH {
+        at_b(&x.t().as_standard_layout().into_owned(), m)
+    } else {
+        x_times_wide(x, m)
+    }
 }
 
 /// `x^T g` for `x` (n x k) and `g` (n x c).
@@ -72,23 +81,146 @@ pub fn at_b(a: &Array2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
     assert_eq!(b.nrows(), l, "a^T b: a has {l} rows, b {}", b.nrows());
     let a = a.as_standard_layout();
     let a = a.as_slice().expect("standard layout");
+    let b = b.as_standard_layout();
+    let bs = b.as_slice().expect("standard layout");
     let mut out = Array2::zeros((m, c));
     if c == 0 || m == 0 {
         return out;
     }
-    let mut part = vec![0.0f32; m * BLOCK_WIDTH.min(c)];
-    for c0 in (0..c).step_by(BLOCK_WIDTH) {
-        let w = BLOCK_WIDTH.min(c - c0);
-        let block = b.slice(s![.., c0..c0 + w]);
-        let block = block.as_standard_layout();
-        let bs = block.as_slice().expect("standard layout");
-        let part = &mut part[..m * w];
-        kernel(a, l, m, bs, w, part);
-        for (orow, prow) in out.rows_mut().into_iter().zip(part.chunks_exact(w)) {
-            orow.into_slice().expect("row-major")[c0..c0 + w].copy_from_slice(prow);
-        }
+    let os = out.as_slice_mut().expect("fresh array");
+    if c <= BLOCK_WIDTH {
+        kernel(a, l, m, bs, c, os);
+    } else {
+        // element (i, j) of a^T is a[j][i]
+        strided(a, 1, m, m, l, bs, c, os);
     }
     out
+}
+
+/// `x m` for `x` (n x k, standard layout) and a wide `m` (k x c), without transposing x.
+fn x_times_wide(x: &Array2<f32>, m: ArrayView2<f32>) -> Array2<f32> {
+    let (n, k) = x.dim();
+    let c = m.ncols();
+    assert_eq!(m.nrows(), k, "x m: x has {k} columns, m {} rows", m.nrows());
+    let x = x.as_standard_layout();
+    let xs = x.as_slice().expect("standard layout");
+    let m = m.as_standard_layout();
+    let ms = m.as_slice().expect("standard layout");
+    let mut out = Array2::zeros((n, c));
+    let os = out.as_slice_mut().expect("fresh array");
+    strided(xs, k, 1, n, k, ms, c, os);
+    out
+}
+
+/// out (rows x c) = sum over j < l of A(i, j) b[j][..], with A(i, j) = a[i * si + j * sj] and `b`
+/// row-major (l x c): each output the in-order fused sum over j. The kernel for wide `b`: four
+/// output rows and sixteen columns (two vector registers, masked at the edge) at a time.
+#[allow(clippy::too_many_arguments)]
+fn strided(
+    a: &[f32],
+    si: usize,
+    sj: usize,
+    rows: usize,
+    l: usize,
+    b: &[f32],
+    c: usize,
+    out: &mut [f32],
+) {
+    assert!(b.len() == l * c && out.len() == rows * c);
+    assert!(rows == 0 || l == 0 || (rows - 1) * si + (l - 1) * sj < a.len());
+    let mut from = 0;
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the CPU supports AVX2 and FMA, checked just above.
+            unsafe { strided_avx2(a, si, sj, rows, l, b, c, out) };
+            from = rows - rows % 4;
+        }
+    }
+    for i in from..rows {
+        for cc in 0..c {
+            let mut s = 0.0f32;
+            for j in 0..l {
+                s = a[i * si + j * sj].mul_add(b[j * c + cc], s);
+            }
+            out[i * c + cc] = s;
+        }
+    }
+}
+
+/// [`strided`] for the rows in whole blocks of four, with AVX2 and FMA: the same fused steps in
+/// the same order.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn strided_avx2(
+    a: &[f32],
+    si: usize,
+    sj: usize,
+    rows: usize,
+    l: usize,
+    b: &[f32],
+    c: usize,
+    out: &mut [f32],
+) {
+    use std::arch::x86_64::*;
+    let lane = |i: usize, width: usize| if i < width { -1i32 } else { 0 };
+    let mut tmp = [[0.0f32; 16]; 4];
+    for i0 in (0..rows - rows % 4).step_by(4) {
+        for c0 in (0..c).step_by(16) {
+            let width = 16.min(c - c0);
+            // SAFETY: AVX2 and FMA are enabled on this function. Loads read b[j][c0..c0 + 16]
+            // through masks that keep only the columns below c (the second half is read only
+            // when c0 + 8 < c, so its address lies inside row j); broadcasts read a at
+            // (i0 + r) * si + j * sj, inside a by the assertion in `strided`.
+            unsafe {
+                let m0 = _mm256_setr_epi32(
+                    lane(0, width),
+                    lane(1, width),
+                    lane(2, width),
+                    lane(3, width),
+                    lane(4, width),
+                    lane(5, width),
+                    lane(6, width),
+                    lane(7, width),
+                );
+                let m1 = _mm256_setr_epi32(
+                    lane(8, width),
+                    lane(9, width),
+                    lane(10, width),
+                    lane(11, width),
+                    lane(12, width),
+                    lane(13, width),
+                    lane(14, width),
+                    lane(15, width),
+                );
+                let mut acc = [[_mm256_setzero_ps(); 2]; 4];
+                for j in 0..l {
+                    let bp = b.as_ptr().add(j * c + c0);
+                    let b0 = _mm256_maskload_ps(bp, m0);
+                    let b1 = if width > 8 {
+                        _mm256_maskload_ps(bp.add(8), m1)
+                    } else {
+                        _mm256_setzero_ps()
+                    };
+                    for (r, s) in acc.iter_mut().enumerate() {
+                        let x = _mm256_broadcast_ss(a.get_unchecked((i0 + r) * si + j * sj));
+                        s[0] = _mm256_fmadd_ps(x, b0, s[0]);
+                        s[1] = _mm256_fmadd_ps(x, b1, s[1]);
+                    }
+                }
+                for (t, s) in tmp.iter_mut().zip(&acc) {
+                    _mm256_storeu_ps(t.as_mut_ptr(), s[0]);
+                    _mm256_storeu_ps(t.as_mut_ptr().add(8), s[1]);
+                }
+            }
+            for (r, t) in tmp.iter().enumerate() {
+                let o = (i0 + r) * c + c0;
+                out[o..o + width].copy_from_slice(&t[..width]);
+            }
+        }
+    }
 }
 
 /// out (m x w) = a^T b for `a` (l x m) and `b` (l x w), row-major slices, w <= BLOCK_WIDTH.
@@ -166,6 +298,7 @@ unsafe fn at_b_avx2<const C: usize>(a: &[f32], l: usize, m: usize, b: &[f32], ou
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ndarray::s;
     use proptest::prelude::*;
 
     /// The definition: each element the in-order fused sum.
