@@ -11,11 +11,11 @@
 //!   and a signal's search stops once it costs more than the best found so far;
 //! - prints a markdown table with the ratio recommended / true minimal budget.
 //!
-//! `cargo run --release --example validate -- [--seeds 3] [FILES...]`
+//! `cargo run --release --example validate -- [--seeds 3] [--model FILE] [FILES...]`
 
 use labelbudget::cost::Costs;
 use labelbudget::plan::verify::simulate;
-use labelbudget::plan::{Counts, Objective, PlanScenario, Planner, default_model};
+use labelbudget::plan::{Counts, Objective, PlanScenario, Planner, load_model};
 use labelbudget::signal::Signal;
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -71,11 +71,14 @@ fn true_minimum(
 
 fn main() -> anyhow::Result<()> {
     let mut seeds = 3u64;
+    let mut model_path: Option<PathBuf> = None;
     let mut files: Vec<PathBuf> = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         if a == "--seeds" {
             seeds = args.next().expect("--seeds R").parse()?;
+        } else if a == "--model" {
+            model_path = Some(args.next().expect("--model FILE").into());
         } else {
             files.push(a.into());
         }
@@ -88,7 +91,7 @@ fn main() -> anyhow::Result<()> {
             .collect();
         files.sort();
     }
-    let model = default_model();
+    let model = load_model(model_path.as_deref())?;
     println!(
         "| case | C | d | noise | target | recommended | cost | safe budget | reached at safe budget | true minimal (signal) | ratio |"
     );
