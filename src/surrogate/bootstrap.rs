@@ -1,7 +1,8 @@
 //! Parameter uncertainty by a cluster bootstrap over seeds: each replicate redraws the sweep's
 //! seeds with replacement (a seed's runs enter as many times as it was drawn) and refits from
-//! the full-data optimum. Replicates run in parallel with rayon; each draws from its own seeded
-//! stream, so the result does not depend on the thread count.
+//! the full-data optimum. Each replicate draws from its own seeded stream; replicates that drew
+//! the same counts share one fit (with 2 seeds there are only 3 distinct draws), and the distinct
+//! fits run in parallel with rayon, so the result does not depend on the thread count.
 
 use super::curve::{N_PARAMS, Params};
 use super::families::Family;
@@ -28,21 +29,42 @@ pub fn bootstrap(
     if seeds.len() < 2 || replicates == 0 {
         return Ok(Vec::new());
     }
-    (0..replicates)
-        .into_par_iter()
+    // each replicate's draw (how many times each seed enters), from its own stream
+    let draws: Vec<Vec<u32>> = (0..replicates)
         .map(|b| {
             let mut rng = crate::rng::stream(seed, &[0xB007, b as u64]);
-            let mut count = vec![0.0; seeds.len()];
+            let mut count = vec![0u32; seeds.len()];
             for _ in 0..seeds.len() {
-                count[rng.random_range(0..seeds.len())] += 1.0;
+                count[rng.random_range(0..seeds.len())] += 1;
             }
+            count
+        })
+        .collect();
+    // with few seeds many replicates draw the same counts (2 seeds: 3 distinct draws), and a
+    // fit is a deterministic function of its weights: fit each distinct draw once
+    let mut distinct: Vec<&Vec<u32>> = Vec::new();
+    for d in &draws {
+        if !distinct.contains(&d) {
+            distinct.push(d);
+        }
+    }
+    let fits: Vec<Params> = distinct
+        .par_iter()
+        .map(|count| {
             let w: Vec<f64> = points
                 .iter()
-                .map(|p| count[seeds.binary_search(&p.seed).unwrap_or(0)])
+                .map(|p| f64::from(count[seeds.binary_search(&p.seed).unwrap_or(0)]))
                 .collect();
             fit_curve(family, points, Some(&w), free, std::slice::from_ref(best)).map(|f| f.params)
         })
-        .collect()
+        .collect::<Result<_>>()?;
+    Ok(draws
+        .iter()
+        .map(|d| {
+            let k = distinct.iter().position(|x| *x == d).expect("every draw is listed");
+            fits[k]
+        })
+        .collect())
 }
 
 /// Standard deviation of each parameter over the replicates (zeros with fewer than two).
