@@ -61,7 +61,10 @@ pub fn bootstrap(
     Ok(draws
         .iter()
         .map(|d| {
-            let k = distinct.iter().position(|x| *x == d).expect("every draw is listed");
+            let k = distinct
+                .iter()
+                .position(|x| *x == d)
+                .expect("every draw is listed");
             fits[k]
         })
         .collect())
