@@ -129,13 +129,7 @@ fn main() -> anyhow::Result<()> {
                 best = Some((s, n, c));
             }
         }
-        let alloc = r
-            .allocation
-            .to_map()
-            .iter()
-            .map(|(s, n)| format!("{n} {s}"))
-            .collect::<Vec<_>>()
-            .join(" + ");
+        let alloc = r.allocation.to_string();
         let (truth, ratio) = match best {
             Some((s, n, c)) => {
                 let ratio = r.cost / c;

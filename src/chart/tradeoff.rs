@@ -30,14 +30,7 @@ impl TradeoffChart {
             .map(|p| p.budget)
             .unwrap_or(plan.recommendation.cost * 10.0)
             .max(plan.recommendation.cost * 1.5);
-        let alloc = plan
-            .recommendation
-            .allocation
-            .to_map()
-            .iter()
-            .map(|(s, n)| format!("{n} {s}"))
-            .collect::<Vec<_>>()
-            .join(" + ");
+        let alloc = plan.recommendation.allocation.to_string();
         let title = if plan.scenario.is_empty() {
             "Supervision cost against representation quality".to_string()
         } else {

@@ -82,6 +82,19 @@ impl Counts {
     }
 }
 
+/// "1142 hard + 200 soft": whole annotations of the signals in use (empty when none).
+impl std::fmt::Display for Counts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, (s, n)) in self.to_map().iter().enumerate() {
+            if i > 0 {
+                f.write_str(" + ")?;
+            }
+            write!(f, "{n} {s}")?;
+        }
+        Ok(())
+    }
+}
+
 impl Serialize for Counts {
     fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
         self.to_map().serialize(ser)

@@ -15,14 +15,10 @@ fn money(v: f64) -> String {
 }
 
 fn allocation(a: &super::mix::Counts) -> String {
-    let m = a.to_map();
-    if m.is_empty() {
+    if a.used().is_empty() {
         return "nothing".into();
     }
-    m.iter()
-        .map(|(s, n)| format!("{n} {s}"))
-        .collect::<Vec<_>>()
-        .join(" + ")
+    a.to_string()
 }
 
 impl Plan {

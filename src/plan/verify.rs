@@ -134,12 +134,7 @@ impl Verification {
             .map(|c| {
                 vec![
                     c.what.clone(),
-                    c.allocation
-                        .to_map()
-                        .iter()
-                        .map(|(s, n)| format!("{n} {s}"))
-                        .collect::<Vec<_>>()
-                        .join(" + "),
+                    c.allocation.to_string(),
                     format!("{:.2}", c.cost),
                     format!("{:.3}", c.predicted),
                     format!("{:.3}", c.mean),
