@@ -76,39 +76,45 @@ pub fn t_times(x: &Array2<f32>, g: ArrayView2<f32>) -> Array2<f32> {
 
 /// `a^T b` for `a` (l x m) and `b` (l x c).
 pub fn at_b(a: &Array2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
-    let (l, m) = a.dim();
+    product(a, true, b)
+}
+
+/// `x m` for `x` (n x k) and a wide `m` (k x c), without transposing x.
+fn x_times_wide(x: &Array2<f32>, m: ArrayView2<f32>) -> Array2<f32> {
+    product(x, false, m)
+}
+
+/// `a^T b` (`transposed`) or `a b`: the narrow kernel where it applies (`a^T b`, b at most
+/// [`BLOCK_WIDTH`] columns), else the strided one.
+fn product(a: &Array2<f32>, transposed: bool, b: ArrayView2<f32>) -> Array2<f32> {
+    let (r0, r1) = a.dim();
+    // out row i, inner index j: A(i, j) = a[i * si + j * sj]
+    let (rows, l, si, sj) = if transposed {
+        (r1, r0, 1, r1)
+    } else {
+        (r0, r1, r1, 1)
+    };
     let c = b.ncols();
-    assert_eq!(b.nrows(), l, "a^T b: a has {l} rows, b {}", b.nrows());
+    assert_eq!(
+        b.nrows(),
+        l,
+        "inner dimensions differ: {l} against {}",
+        b.nrows()
+    );
     let a = a.as_standard_layout();
     let a = a.as_slice().expect("standard layout");
     let b = b.as_standard_layout();
     let bs = b.as_slice().expect("standard layout");
-    let mut out = Array2::zeros((m, c));
-    if c == 0 || m == 0 {
+    let mut out = Array2::zeros((rows, c));
+    if c == 0 || rows == 0 {
         return out;
     }
     let os = out.as_slice_mut().expect("fresh array");
-    if c <= BLOCK_WIDTH {
-        kernel(a, l, m, bs, c, os);
+    if transposed && c <= BLOCK_WIDTH {
+        kernel(a, l, rows, bs, c, os);
     } else {
-        // element (i, j) of a^T is a[j][i]
-        strided(a, 1, m, m, l, bs, c, os);
+        strided(a, si, sj, rows, l, bs, c, os);
     }
-    out
-}
-
-/// `x m` for `x` (n x k, standard layout) and a wide `m` (k x c), without transposing x.
-fn x_times_wide(x: &Array2<f32>, m: ArrayView2<f32>) -> Array2<f32> {
-    let (n, k) = x.dim();
-    let c = m.ncols();
-    assert_eq!(m.nrows(), k, "x m: x has {k} columns, m {} rows", m.nrows());
-    let x = x.as_standard_layout();
-    let xs = x.as_slice().expect("standard layout");
-    let m = m.as_standard_layout();
-    let ms = m.as_slice().expect("standard layout");
-    let mut out = Array2::zeros((n, c));
-    let os = out.as_slice_mut().expect("fresh array");
-    strided(xs, k, 1, n, k, ms, c, os);
     out
 }
 
@@ -138,7 +144,24 @@ fn strided(
             from = rows - rows % 4;
         }
     }
-    for i in from..rows {
+    in_order(a, si, sj, from..rows, l, b, c, out);
+}
+
+/// Rows `rows` of [`strided`]'s output, each element the in-order fused sum over j: the portable
+/// kernel, and the tail of the vector kernels.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn in_order(
+    a: &[f32],
+    si: usize,
+    sj: usize,
+    rows: std::ops::Range<usize>,
+    l: usize,
+    b: &[f32],
+    c: usize,
+    out: &mut [f32],
+) {
+    for i in rows {
         for cc in 0..c {
             let mut s = 0.0f32;
             for j in 0..l {
@@ -242,22 +265,7 @@ fn kernel(a: &[f32], l: usize, m: usize, b: &[f32], w: usize, out: &mut [f32]) {
             return;
         }
     }
-    at_b_columns(a, l, m, b, w, out, 0);
-}
-
-/// Rows `from..m` of out (m x w) = a^T b, each the in-order fused sum over the l rows: the
-/// portable kernel, and the AVX2 kernel's tail.
-#[inline(always)]
-fn at_b_columns(a: &[f32], l: usize, m: usize, b: &[f32], w: usize, out: &mut [f32], from: usize) {
-    for i in from..m {
-        for cc in 0..w {
-            let mut s = 0.0f32;
-            for j in 0..l {
-                s = a[j * m + i].mul_add(b[j * w + cc], s);
-            }
-            out[i * w + cc] = s;
-        }
-    }
+    in_order(a, 1, m, 0..m, l, b, w, out);
 }
 
 /// out (m x C) = a^T b for `a` (l x m) and `b` (l x C), all row-major: eight rows of out at a
@@ -292,7 +300,7 @@ unsafe fn at_b_avx2<const C: usize>(a: &[f32], l: usize, m: usize, b: &[f32], ou
             }
         }
     }
-    at_b_columns(a, l, m, b, C, out, full);
+    in_order(a, 1, m, full..m, l, b, C, out);
 }
 
 #[cfg(test)]
@@ -341,7 +349,7 @@ mod tests {
             let w = c.min(BLOCK_WIDTH);
             let gw = g.slice(s![.., ..w]).to_owned();
             let mut out = vec![0.0; k * w];
-            at_b_columns(x.as_slice().unwrap(), n, k, gw.as_slice().unwrap(), w, &mut out, 0);
+            in_order(x.as_slice().unwrap(), 1, k, 0..k, n, gw.as_slice().unwrap(), w, &mut out);
             let expected = s.slice(s![.., ..w]).to_owned();
             prop_assert_eq!(&out[..], expected.as_slice().unwrap());
         }
