@@ -289,20 +289,11 @@ fn fit_family(family: Family, pts: &[Point], opts: &FitOptions, signal: Signal) 
 }
 
 /// Grouped cross-validation MAE of each family: groups are scenarios when there are at least
-/// 3, else seeds; folds take every CV_FOLDS-th group.
-pub fn family_cv(pts: &[Point], opts: &FitOptions, signal: Signal) -> Result<Vec<FamilyCv>> {
-    let full = opts
-        .families
-        .iter()
-        .map(|&f| fit_family(f, pts, opts, signal))
-        .collect::<Result<Vec<_>>>()?;
-    family_cv_from(pts, opts, signal, &full)
-}
-
-/// [`family_cv`] given each family's fit on all the points (`full`, in `opts.families` order):
-/// each fold's fit starts from the family's full-data optimum (one start, not the multi-start
-/// grid), which finds the same basin at a fraction of the cost.
-fn family_cv_from(
+/// 3, else seeds; folds take every CV_FOLDS-th group. `full` holds each family's fit on all the
+/// points (`full`, in `opts.families` order): each fold's fit
+/// starts from the family's full-data optimum (one start, not the multi-start grid), which finds
+/// the same basin at a fraction of the cost.
+pub fn family_cv(
     pts: &[Point],
     opts: &FitOptions,
     signal: Signal,
@@ -492,7 +483,7 @@ pub fn fit_model_with(
             .iter()
             .map(|&f| fit_family(f, &pts, opts, signal))
             .collect::<Result<Vec<_>>>()?;
-        let cv = family_cv_from(&pts, opts, signal, &full)?;
+        let cv = family_cv(&pts, opts, signal, &full)?;
         let chosen = cv
             .iter()
             .filter(|c| c.mae.is_finite())
