@@ -4,7 +4,7 @@
 //!   cargo bench --bench sim
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use labelbudget::sim::annotations::annotate;
+use labelbudget::sim::annotations::{Annotations, annotate};
 use labelbudget::sim::learner::{Dims, Objective, Optimiser};
 use labelbudget::sim::{Setting, run};
 use labelbudget::{Scenario, Signal};
@@ -38,7 +38,9 @@ fn bench_runs(c: &mut Criterion) {
     g.finish();
 }
 
-fn bench_objective(c: &mut Criterion) {
+/// The reference training problem (world seed 7): its setting, its 1,000 hard labels and the
+/// objective's shapes.
+fn reference_problem() -> (Setting, Annotations, Dims) {
     let sc = reference();
     let setting = Setting::new(&sc, 7).unwrap();
     let data = annotate(&setting.world, &setting.annotator, Signal::Hard, 1000, 7);
@@ -48,6 +50,11 @@ fn bench_objective(c: &mut Criterion) {
         classes: 10,
         weight_decay: sc.weight_decay,
     };
+    (setting, data, dims)
+}
+
+fn bench_objective(c: &mut Criterion) {
+    let (_, data, dims) = reference_problem();
     let obj = Objective::new(dims, &data);
     let p = Array1::from_shape_fn(obj.param_len(), |i| {
         ((i * 7919) % 101) as f64 / 1000.0 - 0.05
@@ -66,15 +73,7 @@ fn bench_objective(c: &mut Criterion) {
 /// implementation (same algorithm and stopping rule): the measurement behind the choice of the
 /// in-place loop.
 fn bench_optimiser(c: &mut Criterion) {
-    let sc = reference();
-    let setting = Setting::new(&sc, 7).unwrap();
-    let data = annotate(&setting.world, &setting.annotator, Signal::Hard, 1000, 7);
-    let dims = Dims {
-        rep: 16,
-        features: 64,
-        classes: 10,
-        weight_decay: sc.weight_decay,
-    };
+    let (setting, data, dims) = reference_problem();
     let obj = Objective::new(dims, &data);
     let init = setting.init_params(&obj);
     let mut g = c.benchmark_group("optimiser");
