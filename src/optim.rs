@@ -415,14 +415,21 @@ fn cstep(
         }
         Ok(theta.abs().max(a.abs()).max(b.abs()))
     };
+    // the cubic through steps u and v with slopes g1, g2 (in that order of summation): theta and
+    // the unsigned gamma; `clamp` floors the discriminant at 0 (case 3)
+    let cubic = |u: Step, v: Step, g1: f64, g2: f64, clamp: bool| -> Result<(f64, f64)> {
+        let theta = 3.0 * (u.fx - v.fx) / (v.x - u.x) + g1 + g2;
+        let s = scale(theta, g1, g2)?;
+        let disc = (theta / s).powi(2) - (g1 / s) * (g2 / s);
+        let disc = if clamp { 0.0_f64.max(disc) } else { disc };
+        Ok((theta, s * disc.sqrt()))
+    };
     let (info, bound, mut stpf);
     if stp.fx > stx.fx {
         // 1: higher value, minimum bracketed; cubic step if closer to stx, else the mean
         info = 1;
         bound = true;
-        let theta = 3.0 * (stx.fx - stp.fx) / (stp.x - stx.x) + stx.gx + stp.gx;
-        let s = scale(theta, stx.gx, stp.gx)?;
-        let mut gamma = s * ((theta / s).powi(2) - (stx.gx / s) * (stp.gx / s)).sqrt();
+        let (theta, mut gamma) = cubic(stx, stp, stx.gx, stp.gx, false)?;
         if stp.x < stx.x {
             gamma = -gamma;
         }
@@ -441,9 +448,7 @@ fn cstep(
         // 2: lower value, slopes of opposite sign: bracketed; the step farther from stp
         info = 2;
         bound = false;
-        let theta = 3.0 * (stx.fx - stp.fx) / (stp.x - stx.x) + stx.gx + stp.gx;
-        let s = scale(theta, stx.gx, stp.gx)?;
-        let mut gamma = s * ((theta / s).powi(2) - (stx.gx / s) * (stp.gx / s)).sqrt();
+        let (theta, mut gamma) = cubic(stx, stp, stx.gx, stp.gx, false)?;
         if stp.x > stx.x {
             gamma = -gamma;
         }
@@ -461,11 +466,7 @@ fn cstep(
         // 3: lower value, same sign, slope shrinking
         info = 3;
         bound = true;
-        let theta = 3.0 * (stx.fx - stp.fx) / (stp.x - stx.x) + stx.gx + stp.gx;
-        let s = scale(theta, stx.gx, stp.gx)?;
-        let mut gamma = s * 0.0_f64
-            .max((theta / s).powi(2) - (stx.gx / s) * (stp.gx / s))
-            .sqrt();
+        let (theta, mut gamma) = cubic(stx, stp, stx.gx, stp.gx, true)?;
         if stp.x > stx.x {
             gamma = -gamma;
         }
@@ -492,9 +493,7 @@ fn cstep(
         info = 4;
         bound = false;
         stpf = if brackt {
-            let theta = 3.0 * (stp.fx - sty.fx) / (sty.x - stp.x) + sty.gx + stp.gx;
-            let s = scale(theta, sty.gx, stp.gx)?;
-            let mut gamma = s * ((theta / s).powi(2) - (sty.gx / s) * (stp.gx / s)).sqrt();
+            let (theta, mut gamma) = cubic(stp, sty, sty.gx, stp.gx, false)?;
             if stp.x > sty.x {
                 gamma = -gamma;
             }
