@@ -32,11 +32,7 @@ pub fn first_nonneg(f: impl Fn(f64) -> f64, lo: f64, hi: f64, tol: f64) -> Resul
             format!("no sign change on [{lo}, {hi}]"),
         ));
     }
-    let res = Executor::new(Fn1(&f), BrentRoot::new(lo, hi, tol))
-        .configure(|s| s.max_iters(200))
-        .run()
-        .map_err(|e| Error::numerical("planner root (BrentRoot)", e))?;
-    let x = res.state().get_best_param().copied().unwrap_or(hi);
+    let x = brent(&f, lo, hi, tol)?;
     // step to the feasible side of the root
     let mut y = x.clamp(lo, hi);
     let mut step = tol.max(1e-12 * y.abs());
@@ -62,7 +58,12 @@ pub fn root(f: impl Fn(f64) -> f64, lo: f64, hi: f64, tol: f64) -> Result<f64> {
             format!("no sign change on [{lo}, {hi}]"),
         ));
     }
-    let res = Executor::new(Fn1(&f), BrentRoot::new(lo, hi, tol))
+    brent(&f, lo, hi, tol)
+}
+
+/// argmin's Brent root finder on `[lo, hi]` (signs at the ends differ); `hi` if it returns no point.
+fn brent(f: &impl Fn(f64) -> f64, lo: f64, hi: f64, tol: f64) -> Result<f64> {
+    let res = Executor::new(Fn1(f), BrentRoot::new(lo, hi, tol))
         .configure(|s| s.max_iters(200))
         .run()
         .map_err(|e| Error::numerical("planner root (BrentRoot)", e))?;
