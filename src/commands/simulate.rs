@@ -46,6 +46,11 @@ pub struct Args {
     #[arg(long, value_name = "I/K")]
     pub shard: Option<Shard>,
 
+    /// Run only the N-th [[part]] of the sweep, numbered as in the whole sweep: simulate a part
+    /// added to a sweep and join it to the earlier runs with `merge`.
+    #[arg(long, value_name = "N", conflicts_with = "shard")]
+    pub part: Option<usize>,
+
     /// Write 0 in the `seconds` column, making the output byte-identical run to run.
     #[arg(long)]
     pub no_timing: bool,
@@ -62,9 +67,10 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     let file = SweepFile::from_file(&args.sweep)?;
     let sweep = file.expand().map_err(|e| e.in_file(&args.sweep))?;
-    let runs = match args.shard {
-        Some(shard) => sweep.shard(shard),
-        None => sweep.runs.clone(),
+    let runs = match (args.shard, args.part) {
+        (Some(shard), _) => sweep.shard(shard),
+        (None, Some(k)) => sweep.part(k).map_err(|e| e.in_file(&args.sweep))?,
+        (None, None) => sweep.runs.clone(),
     };
     if args.dry_run {
         let work: f64 = runs

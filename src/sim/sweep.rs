@@ -137,6 +137,8 @@ pub struct Group {
 pub struct Sweep {
     pub groups: Vec<Group>,
     pub runs: Vec<RunSpec>,
+    /// Index of the first run of each `[[part]]` (one entry, 0, without parts).
+    pub part_starts: Vec<usize>,
 }
 
 fn nonempty<T>(key: &str, v: &Option<Vec<T>>) -> Result<()> {
@@ -221,6 +223,7 @@ impl SweepFile {
         let mut sweep = Sweep {
             groups: Vec::new(),
             runs: Vec::new(),
+            part_starts: Vec::new(),
         };
         for (i, part) in self.part.iter().enumerate() {
             let one = self.with_part(part).expand_one().map_err(|e| match e {
@@ -236,6 +239,7 @@ impl SweepFile {
                 other => other,
             })?;
             let (g0, r0) = (sweep.groups.len(), sweep.runs.len());
+            sweep.part_starts.push(r0);
             sweep.groups.extend(one.groups);
             sweep.runs.extend(one.runs.into_iter().map(|mut r| {
                 r.group += g0;
@@ -346,7 +350,11 @@ impl SweepFile {
                 "a sweep with at least one run",
             ));
         }
-        Ok(Sweep { groups, runs })
+        Ok(Sweep {
+            groups,
+            runs,
+            part_starts: vec![0],
+        })
     }
 
     fn keep(&self, sc: &Scenario, seed: u64, signal: Signal, n: usize) -> bool {
@@ -545,6 +553,25 @@ impl std::str::FromStr for Shard {
 impl Sweep {
     /// The runs of `shard`: whole (scenario, seed) groups, dealt round-robin, so no world is
     /// built twice across shards.
+    /// The runs of the `k`-th `[[part]]` (1-based), numbered as in the whole sweep, so that
+    /// simulating a part added to a sweep and merging it with the earlier runs gives the same
+    /// file as simulating the whole sweep.
+    ///
+    /// # Errors
+    /// `k` is not the number of a part (the message gives how many there are).
+    pub fn part(&self, k: usize) -> Result<Vec<RunSpec>> {
+        let parts = self.part_starts.len();
+        if k == 0 || k > parts {
+            return Err(Error::invalid(
+                "--part",
+                k,
+                format!("a part number from 1 to {parts}"),
+            ));
+        }
+        let end = self.part_starts.get(k).copied().unwrap_or(self.runs.len());
+        Ok(self.runs[self.part_starts[k - 1]..end].to_vec())
+    }
+
     pub fn shard(&self, shard: Shard) -> Vec<RunSpec> {
         self.runs
             .iter()
@@ -621,6 +648,22 @@ mod tests {
         assert_eq!(sweep.groups[1].seed, 1);
         assert_eq!((sweep.runs[1].signal, sweep.runs[1].n), (Signal::Hard, 20));
         assert_eq!(sweep.runs[2].signal, Signal::Pair);
+    }
+
+    #[test]
+    fn parts_partition_the_runs_with_whole_sweep_numbers() {
+        let text = "signals = [\"hard\"]\nn = [10, 20]\n[[part]]\nclasses = [2, 3]\n[[part]]\nclasses = [5]\nn = [40]\n";
+        let sweep = SweepFile::from_toml(text).unwrap().expand().unwrap();
+        let p1 = sweep.part(1).unwrap();
+        let p2 = sweep.part(2).unwrap();
+        assert_eq!(p1.len(), 4);
+        assert_eq!(p2.len(), 1);
+        assert_eq!(p2[0].index, 4);
+        assert_eq!(p2[0].n, 40);
+        assert_eq!(sweep.groups[p2[0].group].scenario.classes, 5);
+        let err = sweep.part(3).unwrap_err().to_string();
+        assert!(err.contains("from 1 to 2"), "{err}");
+        assert!(sweep.part(0).is_err());
     }
 
     #[test]
