@@ -205,7 +205,7 @@ fn logit(p: f64) -> f64 {
 }
 
 #[inline]
-fn dot<const K: usize>(a: &[f64; K], b: &[f64]) -> f64 {
+pub(crate) fn dot<const K: usize>(a: &[f64; K], b: &[f64]) -> f64 {
     let mut s = 0.0;
     for k in 0..K {
         s += a[k] * b[k];
@@ -316,6 +316,14 @@ impl Params {
     pub fn predict(&self, family: Family, inp: &Inputs) -> f64 {
         let (base, ceil) = self.bounds(inp);
         base + (ceil - base) * family.value(self.ln_u(inp), self.alpha_at(inp))
+    }
+
+    /// Predicted quality and the curve's steepness there, dQ/dln x.
+    #[inline]
+    pub fn predict_slope(&self, family: Family, inp: &Inputs) -> (f64, f64) {
+        let (base, ceil) = self.bounds(inp);
+        let e = family.eval(self.ln_u(inp), self.alpha_at(inp));
+        (base + (ceil - base) * e.f, (ceil - base) * e.d_lnu)
     }
 
     /// Lower and upper asymptotes (base, ceiling) of the curve for these inputs.
