@@ -12,6 +12,7 @@ pub mod families;
 pub mod fit;
 pub mod holdout;
 pub mod model;
+pub mod residual;
 pub mod runs;
 pub mod train;
 

@@ -80,20 +80,29 @@ impl Range {
     }
 }
 
-/// Spread of residuals around the curve: `sd(x) = exp(c0 + c1 * ln x)`, with ln x held inside
-/// the fitted range `ln_x` so the spread does not run away when n extrapolates.
+/// Spread of a single run around the curve (see [`super::residual`]):
+/// `sd^2 = exp(2 (c0 + c1 ln x)) + (slope * dQ/dln x)^2`, with ln x held inside the fitted range
+/// `ln_x` so the spread does not run away when n extrapolates.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Residual {
     pub c0: f64,
     pub c1: f64,
+    /// Horizontal error in ln x (0: the vertical term alone).
+    #[serde(default)]
+    pub slope: f64,
     pub ln_x: [f64; 2],
 }
 
 impl Residual {
+    /// The spread at covariate ln x where the curve rises by `dq_dlnx` per unit of ln x.
     #[inline]
-    pub fn sd(&self, ln_x: f64) -> f64 {
-        (self.c0 + self.c1 * ln_x.clamp(self.ln_x[0], self.ln_x[1])).exp()
+    pub fn sd(&self, ln_x: f64, dq_dlnx: f64) -> f64 {
+        let v = (self.c0 + self.c1 * ln_x.clamp(self.ln_x[0], self.ln_x[1])).exp();
+        if self.slope == 0.0 {
+            return v;
+        }
+        v.hypot(self.slope * dq_dlnx)
     }
 }
 
@@ -401,7 +410,11 @@ impl Model {
         let i = self.cache.index[signal_slot(signal)]?;
         let s = &self.signals[i];
         let inp = self.inputs_with(sc, signal, s.bits.as_ref(), n);
-        let mean = s.params.predict(s.family, &inp);
+        let (mean, dq_dlnx) = if s.residual.slope == 0.0 {
+            (s.params.predict(s.family, &inp), 0.0)
+        } else {
+            s.params.predict_slope(s.family, &inp)
+        };
         let reps = &self.cache.replicates[i];
         let var_boot = if reps.len() > 1 {
             let (mut a, mut b) = (0.0, 0.0);
@@ -415,7 +428,7 @@ impl Model {
         } else {
             0.0
         };
-        let sd_res = s.residual.sd(inp.ln_x.max(f64::MIN));
+        let sd_res = s.residual.sd(inp.ln_x.max(f64::MIN), dq_dlnx);
         Some((mean, (var_boot + sd_res * sd_res).sqrt()))
     }
 }

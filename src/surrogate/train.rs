@@ -6,7 +6,8 @@ use super::covariate::{self, BitsModel, Covariate, FloorModel, Metric};
 use super::curve::{Inputs, N_PARAMS, NW, Params, Terms};
 use super::families::Family;
 use super::fit::{Fitted, Point, fit_curve, free_mask, starts};
-use super::model::{Diagnostics, Model, Range, Residual, SignalModel};
+use super::model::{Diagnostics, Model, Range, SignalModel};
+use super::residual::{self, HeldOut};
 use crate::error::{Error, Result};
 use crate::scenario::Scenario;
 use crate::signal::Signal;
@@ -328,7 +329,7 @@ pub fn family_cv(
         .enumerate()
         .flat_map(|(i, &f)| (0..folds).map(move |k| (i, f, k)))
         .collect();
-    let held: Vec<Vec<(f64, f64)>> = jobs
+    let held: Vec<Vec<HeldOut>> = jobs
         .par_iter()
         .map(|&(i, f, k)| {
             let in_fold = |p: &Point| groups.binary_search(&group(p)).unwrap_or(0) % folds == k;
@@ -338,7 +339,7 @@ pub fn family_cv(
             Ok(pts
                 .iter()
                 .filter(|p| in_fold(p))
-                .map(|p| (p.inp.ln_x, p.y - fit.params.predict(f, &p.inp)))
+                .map(|p| held_out(f, &fit.params, p))
                 .collect())
         })
         .collect::<Result<_>>()?;
@@ -347,9 +348,9 @@ pub fn family_cv(
         .iter()
         .enumerate()
         .map(|(i, &family)| {
-            let residuals: Vec<(f64, f64)> = held[i * folds..(i + 1) * folds].concat();
+            let residuals: Vec<HeldOut> = held[i * folds..(i + 1) * folds].concat();
             let mae =
-                residuals.iter().map(|r| r.1.abs()).sum::<f64>() / residuals.len().max(1) as f64;
+                residuals.iter().map(|h| h.r.abs()).sum::<f64>() / residuals.len().max(1) as f64;
             FamilyCv {
                 family,
                 mae,
@@ -359,60 +360,24 @@ pub fn family_cv(
         .collect())
 }
 
+/// The residual of `p` under the curve `params`, with the curve's steepness there.
+fn held_out(family: Family, params: &Params, p: &Point) -> HeldOut {
+    let (q, slope) = params.predict_slope(family, &p.inp);
+    HeldOut {
+        ln_x: p.inp.ln_x,
+        r: p.y - q,
+        slope,
+    }
+}
+
 /// Held-out error of one family in the grouped cross-validation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FamilyCv {
     pub family: Family,
     /// Mean absolute held-out error.
     pub mae: f64,
-    /// (ln x, held-out residual) of every point.
-    pub residuals: Vec<(f64, f64)>,
-}
-
-/// Residual spread model: the shape `sd(x) = exp(c0 + c1 ln x)` by least squares of ln|r| on
-/// ln x, then c0 calibrated so that `z_level * sd(x)` covers a `level` share of the residuals
-/// (split-conformal style: residuals are heavy-tailed, so a normal rule alone under-covers).
-/// Fed with cross-validated residuals (grouped by scenario), so intervals account for how far
-/// a scenario the fit has not seen may lie from the curve, not only for seed noise.
-fn residual_model(residuals: &[(f64, f64)], level: f64) -> Residual {
-    let rs: Vec<(f64, f64)> = residuals
-        .iter()
-        .map(|&(x, r)| (x, r.abs().max(1e-4).ln()))
-        .collect();
-    let n = rs.len() as f64;
-    let mx = rs.iter().map(|r| r.0).sum::<f64>() / n;
-    let my = rs.iter().map(|r| r.1).sum::<f64>() / n;
-    let sxx: f64 = rs.iter().map(|r| (r.0 - mx).powi(2)).sum();
-    let sxy: f64 = rs.iter().map(|r| (r.0 - mx) * (r.1 - my)).sum();
-    let c1 = if sxx > 1e-12 {
-        (sxy / sxx).clamp(-1.0, 1.0)
-    } else {
-        0.0
-    };
-    let range = rs.iter().fold([f64::INFINITY, f64::NEG_INFINITY], |a, r| {
-        [a[0].min(r.0), a[1].max(r.0)]
-    });
-    let c0 = my - c1 * mx + 0.635;
-    let mut t: Vec<f64> = residuals
-        .iter()
-        .map(|&(x, r)| r.abs() / (c0 + c1 * x).exp())
-        .filter(|v| v.is_finite())
-        .collect();
-    t.sort_by(f64::total_cmp);
-    let z = super::model::normal_quantile(0.5 + level / 2.0);
-    let shift = match t.get(((level * t.len() as f64).ceil() as usize).min(t.len().max(1) - 1)) {
-        Some(&q) if q > 0.0 && t.len() >= 20 => (q / z).ln(),
-        _ => 0.0,
-    };
-    Residual {
-        c0: c0 + shift,
-        c1,
-        ln_x: if range[0] <= range[1] {
-            range
-        } else {
-            [0.0, 0.0]
-        },
-    }
+    /// Held-out residual of every point, with its place on the curve.
+    pub residuals: Vec<HeldOut>,
 }
 
 fn range_of(runs: &[RunRecord]) -> Range {
@@ -500,9 +465,9 @@ pub fn fit_model_with(
             opts.bootstrap,
             opts.seed ^ signal as u64,
         )?;
-        let in_sample: Vec<(f64, f64)> = pts
+        let in_sample: Vec<HeldOut> = pts
             .iter()
-            .map(|p| (p.inp.ln_x, p.y - best.params.predict(family, &p.inp)))
+            .map(|p| held_out(family, &best.params, p))
             .collect();
         let rmse = (pts
             .iter()
@@ -515,7 +480,7 @@ pub fn fit_model_with(
             family,
             params: best.params,
             spread: spread(&reps),
-            residual: residual_model(
+            residual: residual::fit(
                 &match chosen {
                     Some(c) if !c.residuals.is_empty() => c.residuals.clone(),
                     _ => in_sample,
