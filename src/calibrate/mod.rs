@@ -63,6 +63,7 @@ pub fn build_model(
                 c0: f.sigma.max(1e-9).ln() - f.growth * f.top_n.max(1.0).ln(),
                 c1: f.growth,
                 slope: 0.0,
+                quantiles: None,
                 ln_x: [
                     f.top_n.max(1.0).ln(),
                     N_SEARCH_MAX.ln().max(f.top_n.max(1.0).ln()),

@@ -82,7 +82,8 @@ impl Range {
 
 /// Spread of a single run around the curve (see [`super::residual`]):
 /// `sd^2 = exp(2 (c0 + c1 ln x)) + (slope * dQ/dln x)^2`, with ln x held inside the fitted range
-/// `ln_x` so the spread does not run away when n extrapolates.
+/// `ln_x` so the spread does not run away when n extrapolates; and the shape of the
+/// distribution of a run around the curve in units of sd.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Residual {
@@ -92,7 +93,18 @@ pub struct Residual {
     #[serde(default)]
     pub slope: f64,
     pub ln_x: [f64; 2],
+    /// Quantiles of the held-out residuals in units of sd at the probabilities
+    /// [`QUANTILE_PROBS`] (absent: the normal quantiles).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantiles: Option<[f64; N_QUANTILES]>,
 }
+
+/// Number of stored residual quantiles.
+pub const N_QUANTILES: usize = 15;
+/// Probabilities of the stored residual quantiles.
+pub const QUANTILE_PROBS: [f64; N_QUANTILES] = [
+    0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.975, 0.99,
+];
 
 impl Residual {
     /// The spread at covariate ln x where the curve rises by `dq_dlnx` per unit of ln x.
@@ -103,6 +115,26 @@ impl Residual {
             return v;
         }
         v.hypot(self.slope * dq_dlnx)
+    }
+
+    /// The quantile of a run around the curve at probability `p`, in units of sd: the stored
+    /// quantiles interpolated linearly against the normal quantile of p (beyond the table, the
+    /// end quantile scaled as the normal's); the normal quantile without a table.
+    pub fn z(&self, p: f64) -> f64 {
+        let zp = normal_quantile(p);
+        let Some(q) = &self.quantiles else {
+            return zp;
+        };
+        let zs = QUANTILE_PROBS.map(normal_quantile);
+        if zp <= zs[0] {
+            return q[0] * zp / zs[0];
+        }
+        if zp >= zs[N_QUANTILES - 1] {
+            return q[N_QUANTILES - 1] * zp / zs[N_QUANTILES - 1];
+        }
+        let k = zs.iter().position(|&z| z > zp).unwrap_or(N_QUANTILES - 1);
+        let t = (zp - zs[k - 1]) / (zs[k] - zs[k - 1]);
+        q[k - 1] + t * (q[k] - q[k - 1])
     }
 }
 
@@ -167,7 +199,8 @@ pub struct Model {
 struct Cache {
     index: [Option<usize>; 4],
     replicates: Vec<Vec<Params>>,
-    z_level: f64,
+    /// Per signal (model order), the lower and upper ends of the `level` interval in units of sd.
+    z_bounds: Vec<(f64, f64)>,
 }
 
 fn signal_slot(s: Signal) -> usize {
@@ -276,10 +309,20 @@ impl Model {
             }
             replicates.push(reps);
         }
+        let z_bounds = self
+            .signals
+            .iter()
+            .map(|s| {
+                (
+                    s.residual.z(0.5 - self.level / 2.0),
+                    s.residual.z(0.5 + self.level / 2.0),
+                )
+            })
+            .collect();
         self.cache = Cache {
             index,
             replicates,
-            z_level: normal_quantile(0.5 + self.level / 2.0),
+            z_bounds,
         };
         Ok(())
     }
@@ -407,6 +450,12 @@ impl Model {
     /// spread of a single run, added in quadrature). `None` for a signal the model lacks.
     #[inline]
     pub fn mean_sd(&self, sc: &Scenario, signal: Signal, n: f64) -> Option<(f64, f64)> {
+        self.mean_sd_at(sc, signal, n).map(|(_, m, s)| (m, s))
+    }
+
+    /// [`Model::mean_sd`] with the signal's index in the model.
+    #[inline]
+    fn mean_sd_at(&self, sc: &Scenario, signal: Signal, n: f64) -> Option<(usize, f64, f64)> {
         let i = self.cache.index[signal_slot(signal)]?;
         let s = &self.signals[i];
         let inp = self.inputs_with(sc, signal, s.bits.as_ref(), n);
@@ -429,20 +478,20 @@ impl Model {
             0.0
         };
         let sd_res = s.residual.sd(inp.ln_x.max(f64::MIN), dq_dlnx);
-        Some((mean, (var_boot + sd_res * sd_res).sqrt()))
+        Some((i, mean, (var_boot + sd_res * sd_res).sqrt()))
     }
 }
 
 impl QualityModel for Model {
     /// For a signal missing from the model: the floor, with the whole [0, 1] as interval.
     fn predict(&self, scenario: &Scenario, signal: Signal, n: f64) -> Prediction {
-        match self.mean_sd(scenario, signal, n) {
-            Some((mean, sd)) => {
-                let h = self.cache.z_level * sd;
+        match self.mean_sd_at(scenario, signal, n) {
+            Some((i, mean, sd)) => {
+                let (z_lo, z_hi) = self.cache.z_bounds[i];
                 Prediction {
                     mean,
-                    lo: (mean - h).max(0.0),
-                    hi: (mean + h).min(1.0),
+                    lo: (mean + z_lo * sd).clamp(0.0, 1.0),
+                    hi: (mean + z_hi * sd).clamp(0.0, 1.0),
                     level: self.level,
                 }
             }
@@ -456,8 +505,10 @@ impl QualityModel for Model {
     }
 
     fn quantile(&self, scenario: &Scenario, signal: Signal, n: f64, prob: f64) -> f64 {
-        match self.mean_sd(scenario, signal, n) {
-            Some((mean, sd)) => (mean - normal_quantile(prob) * sd).clamp(0.0, 1.0),
+        match self.mean_sd_at(scenario, signal, n) {
+            Some((i, mean, sd)) => {
+                (mean + self.signals[i].residual.z(1.0 - prob) * sd).clamp(0.0, 1.0)
+            }
             None => 0.0,
         }
     }

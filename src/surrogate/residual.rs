@@ -15,9 +15,12 @@
 //! cross-validated residuals, L-BFGS through argmin), starting from a least-squares fit of
 //! ln |r| on ln x. Residuals are heavy-tailed, so the normal rule alone under-covers: both
 //! terms are then scaled by one factor so that `z_level * sd` covers a `level` share of the
-//! residuals (split-conformal style).
+//! residuals (split-conformal style), and the quantiles of r / sd are kept, so that one-sided
+//! questions (the safe budget: quality exceeded with probability 0.9) use the residuals' own
+//! lower tail, which is longer than the upper one (some worlds learn much worse than the curve),
+//! rather than the normal's.
 
-use super::model::{Residual, normal_quantile};
+use super::model::{N_QUANTILES, QUANTILE_PROBS, Residual, normal_quantile};
 use crate::optim::{self, JointObjective, Lbfgs};
 use ndarray::Array1;
 
@@ -108,6 +111,7 @@ pub fn fit(res: &[HeldOut], level: f64) -> Residual {
         c1: b0,
         slope: 0.0,
         ln_x: range,
+        quantiles: None,
     };
     // enough residuals and some spread in the slopes: fit both terms, from a small and a
     // large horizontal error
@@ -147,7 +151,36 @@ pub fn fit(res: &[HeldOut], level: f64) -> Residual {
         model.c0 += m.ln();
         model.slope *= m;
     }
+    model.quantiles = standard_quantiles(res, &model);
     model
+}
+
+/// Fewest residuals from which the quantile table is taken (the 1% quantile then rests on at
+/// least 2 residuals beyond it).
+const MIN_FOR_TABLE: usize = 200;
+
+/// Quantiles of r / sd at [`QUANTILE_PROBS`] (linear interpolation between order statistics),
+/// forced non-decreasing; `None` with fewer than [`MIN_FOR_TABLE`] residuals.
+fn standard_quantiles(res: &[HeldOut], model: &Residual) -> Option<[f64; N_QUANTILES]> {
+    let mut t: Vec<f64> = res
+        .iter()
+        .map(|h| h.r / model.sd(h.ln_x, h.slope))
+        .filter(|v| v.is_finite())
+        .collect();
+    if t.len() < MIN_FOR_TABLE {
+        return None;
+    }
+    t.sort_by(f64::total_cmp);
+    let last = (t.len() - 1) as f64;
+    let mut q = QUANTILE_PROBS.map(|p| {
+        let pos = p * last;
+        let (i, f) = (pos.floor() as usize, pos.fract());
+        t[i] + f * (t[(i + 1).min(t.len() - 1)] - t[i])
+    });
+    for k in 1..N_QUANTILES {
+        q[k] = q[k].max(q[k - 1]);
+    }
+    Some(q)
 }
 
 #[cfg(test)]
@@ -199,6 +232,30 @@ mod tests {
                 "coverage {c} on ln x in [{lo}, {hi})"
             );
         }
+    }
+
+    #[test]
+    fn skewed_residuals_give_a_longer_lower_tail() {
+        // residuals with a long lower tail: |normal| on the upper side, 2 |normal| below
+        let mut res = draw(0.4, 4000);
+        for h in &mut res {
+            if h.r < 0.0 {
+                h.r *= 2.0;
+            }
+        }
+        let m = fit(&res, 0.9);
+        let q = m.quantiles.expect("a table from 4,000 residuals");
+        assert!(q.windows(2).all(|w| w[0] <= w[1]));
+        // the 10% quantile lies about twice as far from 0 as the 90% one
+        let (lo, hi) = (m.z(0.1), m.z(0.9));
+        assert!((-lo / hi - 2.0).abs() < 0.2, "{lo} {hi}");
+        // the stored share below the 10% quantile is 10% (within a binomial 3 sd over 4,000)
+        let below = res
+            .iter()
+            .filter(|h| h.r < lo * m.sd(h.ln_x, h.slope))
+            .count() as f64
+            / res.len() as f64;
+        assert!((below - 0.1).abs() < 0.015, "{below}");
     }
 
     #[test]
