@@ -59,6 +59,49 @@ fn output_is_byte_identical_across_threads_invocations_and_shards() {
 }
 
 #[test]
+fn a_part_added_to_a_sweep_merges_into_the_whole_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    let two_parts = format!(
+        "{}\n[[part]]\n\n[[part]]\nclasses = [5]\nn = [50]\n",
+        SWEEP.replace("classes = [3, 6]\n", "")
+    );
+    let sweep = write(dir.path(), "parts.toml", &two_parts);
+    let run = |out: &str, extra: &[&str]| {
+        lb().args(["simulate", "--sweep"])
+            .arg(&sweep)
+            .args([
+                "--out",
+                dir.path().join(out).to_str().unwrap(),
+                "--no-timing",
+            ])
+            .args(extra)
+            .assert()
+            .success();
+        dir.path().join(out)
+    };
+    let whole = run("whole.csv", &[]);
+    let first = run("first.csv", &["--part", "1"]);
+    let second = run("second.csv", &["--part", "2"]);
+    let merged = dir.path().join("merged.csv");
+    lb().arg("merge")
+        .args([&first, &second])
+        .arg("--out")
+        .arg(&merged)
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read(&merged).unwrap(),
+        std::fs::read(&whole).unwrap()
+    );
+    lb().args(["simulate", "--sweep"])
+        .arg(&sweep)
+        .args(["--part", "3", "--dry-run"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("from 1 to 2"));
+}
+
+#[test]
 fn timing_changes_only_the_seconds_column() {
     let dir = tempfile::tempdir().unwrap();
     let plain = String::from_utf8(simulate(dir.path(), "a.csv", "2", &[])).unwrap();

@@ -27,7 +27,7 @@ use std::time::Instant;
 /// --no-timing the file is byte-identical too.
 #[derive(Debug, Parser)]
 #[command(
-    after_help = "Examples:\n  labelbudget simulate --sweep examples/sweeps/paper.toml --out runs.csv\n  labelbudget simulate --sweep examples/sweeps/default.toml --shard 3/8 --out part3.csv\n  labelbudget merge part*.csv --out runs.csv"
+    after_help = "Examples:\n  labelbudget simulate --sweep examples/sweeps/paper.toml --out runs.csv\n  labelbudget simulate --sweep examples/sweeps/default.toml --shard 3/8 --out part3.csv\n  labelbudget merge part*.csv --out runs.csv\n  labelbudget simulate --sweep examples/sweeps/default.toml --part 3 --out new.csv   # a part added to the sweep\n  labelbudget merge runs.csv new.csv --out runs.csv"
 )]
 pub struct Args {
     /// Sweep file (TOML) listing signals, n, seeds and the scenario grid or random design.
