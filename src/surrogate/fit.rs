@@ -10,7 +10,7 @@
 //!
 //! | setting        | value | purpose                                                       |
 //! |----------------|-------|---------------------------------------------------------------|
-//! | [`HUBER_DELTA`]| 0.02  | residuals beyond this (in quality units) count linearly        |
+//! | [`HUBER_DELTA`]| 0.05  | residuals beyond this (in quality units) count linearly        |
 //! | [`RIDGE`]      | 1e-8  | tiny L2 on the scenario coefficients beta, delta and gamma    |
 //! | [`MAX_ITERS`]  | 2000  | L-BFGS iterations per start (the default sweep needs < 1000)   |
 
@@ -23,7 +23,12 @@ use crate::optim::{self, JointObjective, Lbfgs};
 use ndarray::Array1;
 use rayon::prelude::*;
 
-pub const HUBER_DELTA: f64 = 0.02;
+/// 1.345 times the spread of a single run mid-curve (about 0.035 CKA between worlds at the
+/// reference scenario, n = 1000): the usual Huber constant, 95% efficient for normal errors, so
+/// the fit follows the mean curve the planner needs while a failed run still counts linearly.
+/// (0.02 fitted nearer the median of the skewed world-to-world spread, and plans came out
+/// optimistic: notes/plan.md.)
+pub const HUBER_DELTA: f64 = 0.05;
 pub const RIDGE: f64 = 1e-8;
 pub const MAX_ITERS: u64 = 2000;
 
