@@ -106,6 +106,10 @@ pub const QUANTILE_PROBS: [f64; N_QUANTILES] = [
     0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.975, 0.99,
 ];
 
+/// Normal quantiles of [`QUANTILE_PROBS`], computed once.
+static QUANTILE_Z: std::sync::LazyLock<[f64; N_QUANTILES]> =
+    std::sync::LazyLock::new(|| QUANTILE_PROBS.map(normal_quantile));
+
 impl Residual {
     /// The spread at covariate ln x where the curve rises by `dq_dlnx` per unit of ln x.
     #[inline]
@@ -125,7 +129,7 @@ impl Residual {
         let Some(q) = &self.quantiles else {
             return zp;
         };
-        let zs = QUANTILE_PROBS.map(normal_quantile);
+        let zs = &*QUANTILE_Z;
         if zp <= zs[0] {
             return q[0] * zp / zs[0];
         }
@@ -299,6 +303,15 @@ impl Model {
                     "valid parameters",
                 )
             })?;
+            if let Some(q) = &s.residual.quantiles
+                && !(q.iter().all(|v| v.is_finite()) && q.windows(2).all(|w| w[0] <= w[1]))
+            {
+                return Err(Error::invalid(
+                    format!("signals.{}.residual.quantiles", s.signal),
+                    format!("{q:?}"),
+                    "finite quantiles in non-decreasing order",
+                ));
+            }
             let reps: Vec<Params> = s.bootstrap.iter().map(Params::from_array).collect();
             if let Some(r) = reps.iter().find(|r| r.check().is_err()) {
                 return Err(Error::invalid(
@@ -590,6 +603,50 @@ mod tests {
         Model::from_toml_str(text).unwrap().signals[0]
             .family
             .to_string()
+    }
+
+    #[test]
+    fn residual_quantiles_interpolate_and_default_to_the_normal() {
+        let mut r = Residual {
+            c0: -4.0,
+            c1: 0.0,
+            slope: 0.0,
+            ln_x: [0.0, 10.0],
+            quantiles: None,
+        };
+        for p in [0.001, 0.05, 0.1, 0.5, 0.83, 0.999] {
+            assert_eq!(r.z(p), normal_quantile(p));
+        }
+        // a table of twice the normal quantiles gives twice the normal quantile everywhere,
+        // between the stored probabilities (interpolation is linear in the normal quantile) and
+        // beyond them
+        r.quantiles = Some(QUANTILE_PROBS.map(|p| 2.0 * normal_quantile(p)));
+        for p in [0.001, 0.01, 0.07, 0.1, 0.33, 0.5, 0.9, 0.97, 0.999] {
+            let z = normal_quantile(p);
+            assert!(
+                (r.z(p) - 2.0 * z).abs() <= 1e-9 * (1.0 + z.abs()),
+                "{p}: {}",
+                r.z(p)
+            );
+        }
+    }
+
+    #[test]
+    fn bad_residual_quantiles_are_named() {
+        let mut m = Model::embedded_default();
+        let mut q = m.signals[0]
+            .residual
+            .quantiles
+            .expect("the default has a table");
+        q.swap(0, 5);
+        m.signals[0].residual.quantiles = Some(q);
+        let msg = Model::from_toml_str(&m.to_toml_string().unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("residual.quantiles") && msg.contains("non-decreasing"),
+            "{msg}"
+        );
     }
 
     #[test]
