@@ -1,11 +1,10 @@
 //! Bits of information per unit cost, by signal.
 
-use super::{FONT, ImageFormat, colour, render, save, to_error};
+use super::{Chart, FONT, colour, to_error};
 use crate::error::Result;
 use crate::signal::Signal;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use std::path::Path;
 
 /// One bar: bits per annotation and the price of one annotation.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,7 +25,7 @@ pub struct BitsChart {
     pub bars: Vec<BitsBar>,
 }
 
-impl BitsChart {
+impl Chart for BitsChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
     where
         DB::ErrorType: 'static,
@@ -98,19 +97,5 @@ impl BitsChart {
                 .map_err(to_error)?;
         }
         Ok(())
-    }
-
-    /// Encode as PNG or SVG.
-    pub fn to_bytes(&self, format: ImageFormat) -> Result<Vec<u8>> {
-        render(format, |r| self.draw(r), |r| self.draw(r))
-    }
-
-    /// Write to `path` (.png or .svg).
-    ///
-    /// # Errors
-    /// Another extension, a missing folder, or a drawing failure.
-    pub fn save(&self, path: &Path) -> Result<()> {
-        let bytes = self.to_bytes(ImageFormat::of(path)?)?;
-        save(path, &bytes)
     }
 }

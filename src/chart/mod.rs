@@ -108,9 +108,32 @@ pub(crate) fn render(
     }
 }
 
-/// Write chart bytes to `path` atomically (a missing folder is an error naming the path).
-pub(crate) fn save(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_atomic(path, bytes)
+/// A chart: what it draws, and (provided) its PNG or SVG bytes and an atomic write to a file.
+pub trait Chart {
+    /// Draw onto `root` (any plotters backend).
+    ///
+    /// # Errors
+    /// A drawing failure.
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static;
+
+    /// Encode as PNG or SVG.
+    ///
+    /// # Errors
+    /// A drawing or encoding failure.
+    fn to_bytes(&self, format: ImageFormat) -> Result<Vec<u8>> {
+        render(format, |r| self.draw(r), |r| self.draw(r))
+    }
+
+    /// Write to `path` (.png or .svg) atomically.
+    ///
+    /// # Errors
+    /// Another extension, a missing folder (named), or a drawing failure.
+    fn save(&self, path: &Path) -> Result<()> {
+        let bytes = self.to_bytes(ImageFormat::of(path)?)?;
+        write_atomic(path, &bytes)
+    }
 }
 
 pub(crate) use self::draw_err as to_error;

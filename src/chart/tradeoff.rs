@@ -1,12 +1,11 @@
 //! Quality against cost: each signal alone, the frontier, the recommendation, the crossovers.
 
-use super::{FONT, ImageFormat, colour, render, save, to_error};
+use super::{Chart, FONT, colour, to_error};
 use crate::error::Result;
 use crate::plan::{Crossover, CurvePoint, FrontierPoint, Plan, Planner};
 use crate::signal::Signal;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use std::path::Path;
 
 /// Everything the tradeoff chart shows.
 #[derive(Debug, Clone)]
@@ -79,7 +78,9 @@ impl TradeoffChart {
         }
         (lo / 1.3, hi * 1.3)
     }
+}
 
+impl Chart for TradeoffChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
     where
         DB::ErrorType: 'static,
@@ -208,19 +209,5 @@ impl TradeoffChart {
             .draw()
             .map_err(to_error)?;
         Ok(())
-    }
-
-    /// Encode as PNG or SVG.
-    pub fn to_bytes(&self, format: ImageFormat) -> Result<Vec<u8>> {
-        render(format, |r| self.draw(r), |r| self.draw(r))
-    }
-
-    /// Write to `path` (.png or .svg).
-    ///
-    /// # Errors
-    /// Another extension, a missing folder, or a drawing failure.
-    pub fn save(&self, path: &Path) -> Result<()> {
-        let bytes = self.to_bytes(ImageFormat::of(path)?)?;
-        save(path, &bytes)
     }
 }

@@ -3,7 +3,7 @@
 use super::inputs::planner;
 use crate::cli::ChartArgs;
 use anyhow::Result;
-use labelbudget::chart::{BitsChart, ImageFormat, TradeoffChart};
+use labelbudget::chart::{BitsChart, Chart, ImageFormat, TradeoffChart};
 use std::path::PathBuf;
 
 fn bits_path(out: &std::path::Path) -> PathBuf {

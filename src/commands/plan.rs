@@ -4,7 +4,7 @@
 use super::inputs::planner;
 use crate::cli::PlanArgs;
 use anyhow::{Context, Result};
-use labelbudget::chart::TradeoffChart;
+use labelbudget::chart::{Chart, TradeoffChart};
 use labelbudget::io::Format;
 use labelbudget::plan::verify::{Verification, verify};
 
