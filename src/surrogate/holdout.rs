@@ -31,6 +31,10 @@ pub struct SignalHoldout {
     pub extrapolation: f64,
     /// Share of held-out single runs inside their interval (leave-scenario-out).
     pub coverage: f64,
+    /// Share of held-out single runs below the quality the model says is exceeded with
+    /// probability [`SAFE_PROB`] (leave-scenario-out; nominal 1 - SAFE_PROB): the premise of the
+    /// planner's safe budget, checked over every scenario and count.
+    pub below_safe: f64,
     pub baseline_lso_mae: f64,
     pub baseline_lso_mae_interior: f64,
     pub baseline_extrapolation: f64,
@@ -47,11 +51,16 @@ pub struct HoldoutReport {
     pub signals: Vec<SignalHoldout>,
 }
 
-/// Absolute errors and coverage hits of a model on held-out runs, per signal.
+/// The probability of the one-sided check (the planner's default confidence).
+pub const SAFE_PROB: f64 = 0.9;
+
+/// Absolute errors, coverage hits and runs below the safe quantile of a model on held-out runs,
+/// per signal.
 #[derive(Default, Clone)]
 struct Acc {
     err: [Vec<f64>; 4],
     hits: [(usize, usize); 4],
+    below: [usize; 4],
 }
 
 fn slot(s: Signal) -> usize {
@@ -73,6 +82,9 @@ fn score(model: &Model, held: &[RunRecord], opts: &FitOptions, at_n: Option<u64>
         h.1 += 1;
         if (p.lo..=p.hi).contains(&y) {
             h.0 += 1;
+        }
+        if y < model.quantile(&sc, r.signal, r.n as f64, SAFE_PROB) {
+            acc.below[slot(r.signal)] += 1;
         }
         match groups
             .iter_mut()
@@ -161,6 +173,7 @@ fn run_eval(runs: &[RunRecord], opts: &FitOptions) -> Result<(Eval, usize, usize
             lso.err[s].extend(&f.err[s]);
             lso.hits[s].0 += f.hits[s].0;
             lso.hits[s].1 += f.hits[s].1;
+            lso.below[s] += f.below[s];
             if interior[k] {
                 lso_interior.err[s].extend(&f.err[s]);
             }
@@ -210,6 +223,7 @@ pub fn evaluate(runs: &[RunRecord], opts: &FitOptions) -> Result<HoldoutReport> 
                 lso_mae_interior: mean(&main.lso_interior.err[i]),
                 extrapolation: mean(&main.extra.err[i]),
                 coverage: h.0 as f64 / h.1.max(1) as f64,
+                below_safe: main.lso.below[i] as f64 / h.1.max(1) as f64,
                 baseline_lso_mae: mean(&base.lso.err[i]),
                 baseline_lso_mae_interior: mean(&base.lso_interior.err[i]),
                 baseline_extrapolation: mean(&base.extra.err[i]),
@@ -246,6 +260,7 @@ impl HoldoutReport {
                     f(s.lso_mae_interior),
                     f(s.extrapolation),
                     format!("{:.0}%", s.coverage * 100.0),
+                    format!("{:.1}%", s.below_safe * 100.0),
                     f(s.baseline_lso_mae),
                     f(s.baseline_lso_mae_interior),
                     f(s.baseline_extrapolation),
@@ -253,12 +268,15 @@ impl HoldoutReport {
             })
             .collect();
         format!(
-            "held-out error ({} scenarios, {} interior; extrapolation: fitted on n <= {}, asked at n = {}; nominal coverage {:.0}%)\n{}",
+            "held-out error ({} scenarios, {} interior; extrapolation: fitted on n <= {}, asked at n = {}; nominal coverage {:.0}%; below q{:.0}: runs under the quality exceeded with probability {:.0}%, nominal {:.0}%)\n{}",
             self.scenarios,
             self.interior,
             self.n_cut,
             self.n_max,
             self.level * 100.0,
+            (1.0 - SAFE_PROB) * 100.0,
+            SAFE_PROB * 100.0,
+            (1.0 - SAFE_PROB) * 100.0,
             crate::io::render_table(
                 &[
                     "signal",
@@ -266,6 +284,7 @@ impl HoldoutReport {
                     "LSO interior",
                     "extrap err",
                     "coverage",
+                    "below q10",
                     "base LSO",
                     "base interior",
                     "base extrap"
