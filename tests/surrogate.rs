@@ -154,3 +154,49 @@ fn predict_rejects_unknown_model_versions() {
         .failure()
         .stderr(predicate::str::contains("format_version").and(predicate::str::contains('9')));
 }
+
+/// Leave-scenario-out on a small seeded sweep: held-out runs fall inside their 90% interval,
+/// and below the quality exceeded with probability 0.9, about as often as promised. 12
+/// scenarios x 2 seeds x 6 counts = 144 held-out runs per signal; with the nominal rates the
+/// counts are Binomial(144, 0.9) inside (sd 3.6 runs) and Binomial(144, 0.1) below (sd 3.6);
+/// the bounds are 3 sd. They fail if the interval were half as wide (about 85 inside) or twice
+/// as wide (about 144), or the quantile taken on the wrong side (about 130 below).
+#[test]
+fn holdout_coverage_and_the_one_sided_check_hold_on_a_seeded_sweep() {
+    use labelbudget::sim::sweep::SweepFile;
+    use labelbudget::surrogate::{FitOptions, holdout};
+    let text = r#"
+signals = ["hard", "soft"]
+n = [20, 50, 100, 200, 500, 1000]
+seeds = 2
+sample = 12
+[ranges]
+classes = [3, 12]
+dims = [4, 12]
+features = [16, 32]
+noise = [0.05, 0.3]
+"#;
+    let sweep = SweepFile::from_toml(text).unwrap().expand().unwrap();
+    let runs = sweep.execute(&sweep.runs, false, &|| {}).unwrap();
+    let opts = FitOptions {
+        bootstrap: 10,
+        ..FitOptions::default()
+    };
+    let report = holdout::evaluate(&runs, &opts).unwrap();
+    assert_eq!(report.scenarios, 12);
+    for s in &report.signals {
+        let inside = s.coverage * 144.0;
+        let below = s.below_safe * 144.0;
+        assert!(
+            (inside - 129.6).abs() <= 3.0 * 3.6,
+            "{}: {inside} of 144 inside",
+            s.signal
+        );
+        assert!(
+            (below - 14.4).abs() <= 3.0 * 3.6,
+            "{}: {below} of 144 below",
+            s.signal
+        );
+        assert!(s.lso_mae < s.baseline_lso_mae, "{}: {s:?}", s.signal);
+    }
+}
