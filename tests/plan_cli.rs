@@ -72,6 +72,7 @@ fn every_example_plans() {
         ("cifar10", None),
         ("fine-grained", Some("--extrapolate")),
         ("medical", None),
+        ("noisy-crowd", None),
     ] {
         let d = root.join(name);
         lb(dir.path())
@@ -84,6 +85,53 @@ fn every_example_plans() {
             .success()
             .stdout(predicate::str::contains("Crossovers:"));
     }
+}
+
+/// The crossover the README documents: with a noisy crowd, hard labels are the better buy below
+/// a crossover budget and soft labels above it (soft labels' worth in hard labels grows with n
+/// in this world, `examples/soft_worth.rs`); with a careful crowd at the same prices, soft labels
+/// never win.
+#[test]
+fn noisy_crowd_crosses_from_hard_to_soft_and_careful_crowd_never_does() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let dir = tempfile::tempdir().unwrap();
+    let crossovers = |scenario: &Path| -> Vec<(String, String, f64)> {
+        let out = lb(dir.path())
+            .args(["plan", "--no-chart", "--format", "json", "--scenario"])
+            .arg(scenario)
+            .arg("--costs")
+            .arg(root.join("noisy-crowd/costs.toml"))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["crossovers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["from"].as_str().unwrap().to_string(),
+                    c["to"].as_str().unwrap().to_string(),
+                    c["budget"].as_f64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let noisy = crossovers(&root.join("noisy-crowd/scenario.toml"));
+    assert_eq!(
+        (noisy[0].0.as_str(), noisy[0].1.as_str()),
+        ("hard", "soft"),
+        "{noisy:?}"
+    );
+    // the simulator puts the crossover between 380 and 760 hard labels (5.3 to 10.6 USD at
+    // 4.2 s and 12 USD an hour): the model's must lie within a factor 2 of that bracket
+    assert!((2.7..21.3).contains(&noisy[0].2), "{noisy:?}");
+    let text = std::fs::read_to_string(root.join("noisy-crowd/scenario.toml"))
+        .unwrap()
+        .replace("noise = 0.3", "noise = 0.1");
+    let careful = crossovers(Path::new(&write(dir.path(), "careful.toml", &text)));
+    assert!(careful.iter().all(|c| c.1 != "soft"), "{careful:?}");
 }
 
 #[test]
