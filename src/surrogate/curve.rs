@@ -341,34 +341,72 @@ pub fn predict_grad(family: Family, theta: &[f64], inp: &Inputs) -> (f64, [f64; 
 /// [`predict_grad`] with the parameters already mapped to the natural scale.
 #[inline]
 pub fn grad_at(family: Family, p: &Params, inp: &Inputs) -> (f64, [f64; N_PARAMS]) {
-    let a = p.alpha_at(inp);
-    let e = family.eval(p.ln_u(inp), a);
-    let qm = p.qmax_at(inp);
-    let base = p.base_frac * inp.floor;
-    let ceil = qm * inp.cap;
-    let span = ceil - base;
-    let q = base + span * e.f;
-    // d alpha / d (logit-scale shape) at these inputs
-    let s1 = (a - ALPHA_LO) / (ALPHA_HI - ALPHA_LO);
-    let d_shape = span * e.d_alpha * (ALPHA_HI - ALPHA_LO) * s1 * (1.0 - s1);
-    let d_scale = -span * e.d_lnu;
+    let at = p.at_scenario(inp);
+    let e = family.eval(p.ln_u(inp), at.alpha);
     let mut g = [0.0; N_PARAMS];
-    g[0] = d_scale;
-    // alpha_at = lo + (hi - lo) sigmoid(t1 + delta . z): t1 and delta share one derivative
-    g[1] = d_shape;
-    let d_qm = e.f * inp.cap * qm * (1.0 - qm);
-    g[2] = d_qm;
-    g[3] = (1.0 - e.f) * inp.floor * p.base_frac * (1.0 - p.base_frac);
-    for k in 0..NZ {
-        g[BETA0 + k] = d_scale * inp.z[k];
+    p.add_gradient(inp, &at, [e.d_lnu, e.d_alpha, e.f, 1.0 - e.f], &mut g);
+    (at.base + at.span * e.f, g)
+}
+
+/// The parts of a curve that depend on the scenario but not on n: Q = base + span F(u; alpha).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AtScenario {
+    pub alpha: f64,
+    /// Share of the cap reached as n grows.
+    pub qmax: f64,
+    pub base: f64,
+    /// Ceiling minus base.
+    pub span: f64,
+}
+
+impl Params {
+    /// The scenario-dependent parts of the curve at these inputs.
+    #[inline]
+    pub fn at_scenario(&self, inp: &Inputs) -> AtScenario {
+        let qmax = self.qmax_at(inp);
+        let base = self.base_frac * inp.floor;
+        AtScenario {
+            alpha: self.alpha_at(inp),
+            qmax,
+            base,
+            span: qmax * inp.cap - base,
+        }
     }
-    for k in 0..NA {
-        g[DELTA0 + k] = d_shape * inp.z[k];
+
+    /// Add to `g` the gradient in the fitting coordinates theta of a sum over points of one
+    /// scenario (inputs `inp` but for the covariate), given that sum's weights `c_i` on
+    /// dF/dln u, dF/dalpha, F and 1 - F: `sums` = [sum c_i F'_lnu, sum c_i F'_alpha, sum c_i F,
+    /// sum c_i (1 - F)] (for one point's gradient, c = 1). The chain rule through the
+    /// reparametrisation (see the module docs) is applied once, whatever the number of points.
+    #[inline]
+    pub fn add_gradient(
+        &self,
+        inp: &Inputs,
+        at: &AtScenario,
+        sums: [f64; 4],
+        g: &mut [f64; N_PARAMS],
+    ) {
+        let [s_lnu, s_alpha, s_f, s_1f] = sums;
+        // d alpha / d (logit-scale shape) at these inputs
+        let s1 = (at.alpha - ALPHA_LO) / (ALPHA_HI - ALPHA_LO);
+        let d_scale = -at.span * s_lnu;
+        // alpha_at = lo + (hi - lo) sigmoid(t1 + delta . z): t1 and delta share one derivative
+        let d_shape = at.span * s_alpha * (ALPHA_HI - ALPHA_LO) * s1 * (1.0 - s1);
+        let d_qm = s_f * inp.cap * at.qmax * (1.0 - at.qmax);
+        g[0] += d_scale;
+        g[1] += d_shape;
+        g[2] += d_qm;
+        g[3] += s_1f * inp.floor * self.base_frac * (1.0 - self.base_frac);
+        for k in 0..NZ {
+            g[BETA0 + k] += d_scale * inp.z[k];
+        }
+        for k in 0..NA {
+            g[DELTA0 + k] += d_shape * inp.z[k];
+        }
+        for k in 0..NW {
+            g[GAMMA0 + k] += d_qm * inp.w[k];
+        }
     }
-    for k in 0..NW {
-        g[GAMMA0 + k] = d_qm * inp.w[k];
-    }
-    (q, g)
 }
 
 #[cfg(test)]

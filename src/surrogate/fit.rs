@@ -3,9 +3,9 @@
 //! evaluated once), from several starts.
 //!
 //! The objective walks the points by scenario: consecutive points that share a scenario (all
-//! inputs but the covariate) form a group whose scale shift, shape, bounds and chain-rule factors
-//! are computed once, and whose scenario-coefficient gradient is the group's sum times its
-//! features. A point then costs one curve evaluation and four sums (10x faster than evaluating
+//! inputs but the covariate) form a group whose scale shift, shape and bounds are computed once
+//! ([`Params::at_scenario`]), and whose gradient goes through the chain rule once, from four
+//! sums over its points ([`Params::add_gradient`], shared with the one-point `curve::grad_at`). A point then costs one curve evaluation and four sums (10x faster than evaluating
 //! all 29 partial derivatives per point; same cost and gradient up to rounding, tested).
 //!
 //! | setting        | value | purpose                                                       |
@@ -14,9 +14,7 @@
 //! | [`RIDGE`]      | 1e-8  | tiny L2 on the scenario coefficients beta, delta and gamma    |
 //! | [`MAX_ITERS`]  | 2000  | L-BFGS iterations per start (the default sweep needs < 1000)   |
 
-use super::curve::{
-    self, ALPHA_HI, ALPHA_LO, BETA0, DELTA0, GAMMA0, Inputs, N_PARAMS, NA, NW, NZ, Params, Terms,
-};
+use super::curve::{self, BETA0, DELTA0, GAMMA0, Inputs, N_PARAMS, NA, NW, NZ, Params, Terms};
 use super::families::Family;
 use crate::error::{Error, Result};
 use crate::optim::{self, JointObjective, Lbfgs};
@@ -120,10 +118,7 @@ impl Problem<'_> {
         let mut g = [0.0; N_PARAMS];
         for grp in &self.groups {
             let inp = &self.points[grp.start].inp;
-            let a = p.alpha_at(inp);
-            let qm = p.qmax_at(inp);
-            let base = p.base_frac * inp.floor;
-            let span = qm * inp.cap - base;
+            let at = p.at_scenario(inp);
             let shift = p.log_x0 + curve::dot(&p.beta, &inp.z);
             // sums over the group of w * dloss/dq times dF/dlnu, dF/dalpha, F and 1 - F
             let (mut s_lnu, mut s_alpha, mut s_f, mut s_1f) = (0.0, 0.0, 0.0, 0.0);
@@ -133,8 +128,8 @@ impl Problem<'_> {
                     continue;
                 }
                 let pt = &self.points[i];
-                let e = self.family.eval(pt.inp.ln_x - shift, a);
-                let (l, dl) = huber(base + span * e.f - pt.y);
+                let e = self.family.eval(pt.inp.ln_x - shift, at.alpha);
+                let (l, dl) = huber(at.base + at.span * e.f - pt.y);
                 c += w * l;
                 let wd = w * dl;
                 s_lnu += wd * e.d_lnu;
@@ -142,24 +137,7 @@ impl Problem<'_> {
                 s_f += wd * e.f;
                 s_1f += wd * (1.0 - e.f);
             }
-            // chain rule through the reparametrisation, as in `curve::grad_at`
-            let s1 = (a - ALPHA_LO) / (ALPHA_HI - ALPHA_LO);
-            let d_scale = -span * s_lnu;
-            let d_shape = span * s_alpha * (ALPHA_HI - ALPHA_LO) * s1 * (1.0 - s1);
-            let d_qm = s_f * inp.cap * qm * (1.0 - qm);
-            g[0] += d_scale;
-            g[1] += d_shape;
-            g[2] += d_qm;
-            g[3] += s_1f * inp.floor * p.base_frac * (1.0 - p.base_frac);
-            for k in 0..NZ {
-                g[BETA0 + k] += d_scale * inp.z[k];
-            }
-            for k in 0..NA {
-                g[DELTA0 + k] += d_shape * inp.z[k];
-            }
-            for k in 0..NW {
-                g[GAMMA0 + k] += d_qm * inp.w[k];
-            }
+            p.add_gradient(inp, &at, [s_lnu, s_alpha, s_f, s_1f], &mut g);
         }
         c /= self.total;
         for k in 0..N_PARAMS {
@@ -253,18 +231,17 @@ pub fn fit_curve(
     };
     // starts run in parallel; the best is chosen in start order, so the result does not
     // depend on the thread count
-    let results: Vec<std::result::Result<Option<Fitted>, String>> =
+    let results: Vec<std::result::Result<Fitted, String>> =
         starts.par_iter().map(|s| run_start(&problem, s)).collect();
     let mut best: Option<Fitted> = None;
     let mut last_err = None;
     for r in results {
         match r {
-            Ok(Some(f)) => {
+            Ok(f) => {
                 if best.as_ref().is_none_or(|b| f.cost < b.cost) {
                     best = Some(f);
                 }
             }
-            Ok(None) => {}
             Err(e) => last_err = Some(e),
         }
     }
@@ -277,15 +254,15 @@ pub fn fit_curve(
 }
 
 /// One L-BFGS run from one start.
-fn run_start(problem: &Problem<'_>, start: &Params) -> std::result::Result<Option<Fitted>, String> {
+fn run_start(problem: &Problem<'_>, start: &Params) -> std::result::Result<Fitted, String> {
     let init = Array1::from_iter(start.to_theta());
     let (theta, cost, termination) =
         optim::minimise(problem, init, SETTINGS, "surrogate fit").map_err(|e| e.to_string())?;
-    Ok(Some(Fitted {
+    Ok(Fitted {
         params: Params::from_theta(theta.as_slice().expect("contiguous")),
         cost,
         termination,
-    }))
+    })
 }
 
 #[cfg(test)]
