@@ -43,11 +43,15 @@ pub fn bootstrap(
     // with few seeds many replicates draw the same counts (2 seeds: 3 distinct draws), and a
     // fit is a deterministic function of its weights: fit each distinct draw once
     let mut distinct: Vec<&Vec<u32>> = Vec::new();
-    for d in &draws {
-        if !distinct.contains(&d) {
-            distinct.push(d);
-        }
-    }
+    let which: Vec<usize> = draws
+        .iter()
+        .map(|d| {
+            distinct.iter().position(|x| *x == d).unwrap_or_else(|| {
+                distinct.push(d);
+                distinct.len() - 1
+            })
+        })
+        .collect();
     let fits: Vec<Params> = distinct
         .par_iter()
         .map(|count| {
@@ -58,16 +62,7 @@ pub fn bootstrap(
             fit_curve(family, points, Some(&w), free, std::slice::from_ref(best)).map(|f| f.params)
         })
         .collect::<Result<_>>()?;
-    Ok(draws
-        .iter()
-        .map(|d| {
-            let k = distinct
-                .iter()
-                .position(|x| *x == d)
-                .expect("every draw is listed");
-            fits[k]
-        })
-        .collect())
+    Ok(which.into_iter().map(|k| fits[k]).collect())
 }
 
 /// Standard deviation of each parameter over the replicates (zeros with fewer than two).

@@ -291,9 +291,8 @@ fn fit_family(family: Family, pts: &[Point], opts: &FitOptions, signal: Signal) 
 
 /// Grouped cross-validation MAE of each family: groups are scenarios when there are at least
 /// 3, else seeds; folds take every CV_FOLDS-th group. `full` holds each family's fit on all the
-/// points (`full`, in `opts.families` order): each fold's fit
-/// starts from the family's full-data optimum (one start, not the multi-start grid), which finds
-/// the same basin at a fraction of the cost.
+/// points, in `opts.families` order: each fold's fit starts from it (one start, not the
+/// multi-start grid), which finds the same basin at a fraction of the cost.
 pub fn family_cv(
     pts: &[Point],
     opts: &FitOptions,
@@ -465,10 +464,18 @@ pub fn fit_model_with(
             opts.bootstrap,
             opts.seed ^ signal as u64,
         )?;
-        let in_sample: Vec<HeldOut> = pts
-            .iter()
-            .map(|p| held_out(family, &best.params, p))
-            .collect();
+        // the spread is fitted on the held-out residuals; on the fit's own only without them
+        let in_sample: Vec<HeldOut>;
+        let residuals: &[HeldOut] = match chosen {
+            Some(c) if !c.residuals.is_empty() => &c.residuals,
+            _ => {
+                in_sample = pts
+                    .iter()
+                    .map(|p| held_out(family, &best.params, p))
+                    .collect();
+                &in_sample
+            }
+        };
         let rmse = (pts
             .iter()
             .map(|p| (best.params.predict(family, &p.inp) - p.y).powi(2))
@@ -480,13 +487,7 @@ pub fn fit_model_with(
             family,
             params: best.params,
             spread: spread(&reps),
-            residual: residual::fit(
-                &match chosen {
-                    Some(c) if !c.residuals.is_empty() => c.residuals.clone(),
-                    _ => in_sample,
-                },
-                opts.level,
-            ),
+            residual: residual::fit(residuals, opts.level),
             bits,
             diagnostics: Diagnostics {
                 runs: pts.len(),
