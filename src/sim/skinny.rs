@@ -5,7 +5,7 @@
 //! Both are products `a^T b` with `a` and `b` row-major and sharing their row count, computed by
 //! one kernel: eight consecutive elements of a row of `a` are one vector register, each element
 //! of `b` a broadcast, and up to [`BLOCK_WIDTH`] columns of `b` accumulate in registers at once.
-//! Wider `b` (many classes, or r > 12) goes through a second kernel ([`strided`]): four output
+//! Wider `b` (many classes, or r > 12) goes through a second kernel ([`Operands::strided`]): four output
 //! rows at a time against sixteen columns of `b` (two vector registers, masked at the edge). Nothing is copied into another layout on each
 //! call, as a general GEMM (matrixmultiply, behind ndarray's `general_mat_mul`) does: there,
 //! packing the tall matrix again on every evaluation took a fifth of the training time
@@ -113,134 +113,154 @@ fn product(a: &Array2<f32>, transposed: bool, b: ArrayView2<f32>) -> Array2<f32>
     if transposed && c <= BLOCK_WIDTH {
         kernel(a, l, rows, bs, c, os);
     } else {
-        strided(a, si, sj, rows, l, bs, c, os);
+        Operands::new(a, si, sj, rows, l, bs, c).strided(os);
     }
     out
 }
 
-/// out (rows x c) = sum over j < l of A(i, j) b[j][..], with A(i, j) = a[i * si + j * sj] and `b`
-/// row-major (l x c): each output the in-order fused sum over j. The kernel for wide `b`: four
-/// output rows and sixteen columns (two vector registers, masked at the edge) at a time.
-#[allow(clippy::too_many_arguments)]
-fn strided(
-    a: &[f32],
+/// The operands of `out (rows x c) = A b`, with A(i, j) = a[i * si + j * sj] (rows x l) and
+/// `b` row-major (l x c): `a^T b` has si = 1, sj = rows; `a b` has si = l, sj = 1.
+#[derive(Debug, Clone, Copy)]
+struct Operands<'a> {
+    a: &'a [f32],
     si: usize,
     sj: usize,
     rows: usize,
     l: usize,
-    b: &[f32],
+    b: &'a [f32],
     c: usize,
-    out: &mut [f32],
-) {
-    assert!(b.len() == l * c && out.len() == rows * c);
-    assert!(rows == 0 || l == 0 || (rows - 1) * si + (l - 1) * sj < a.len());
-    let mut from = 0;
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+}
+
+impl<'a> Operands<'a> {
+    /// # Panics
+    /// `b` is not l x c, or A reaches past the end of `a`.
+    fn new(
+        a: &'a [f32],
+        si: usize,
+        sj: usize,
+        rows: usize,
+        l: usize,
+        b: &'a [f32],
+        c: usize,
+    ) -> Self {
+        assert!(b.len() == l * c);
+        assert!(rows == 0 || l == 0 || (rows - 1) * si + (l - 1) * sj < a.len());
+        Operands {
+            a,
+            si,
+            sj,
+            rows,
+            l,
+            b,
+            c,
+        }
+    }
+
+    /// Each output the in-order fused sum over j. The kernel for wide `b`: four output rows
+    /// and sixteen columns (two vector registers, masked at the edge) at a time.
+    fn strided(self, out: &mut [f32]) {
+        assert!(out.len() == self.rows * self.c);
+        let mut from = 0;
+        #[cfg(target_arch = "x86_64")]
         {
-            // SAFETY: the CPU supports AVX2 and FMA, checked just above.
-            unsafe { strided_avx2(a, si, sj, rows, l, b, c, out) };
-            from = rows - rows % 4;
-        }
-    }
-    in_order(a, si, sj, from..rows, l, b, c, out);
-}
-
-/// Rows `rows` of [`strided`]'s output, each element the in-order fused sum over j: the portable
-/// kernel, and the tail of the vector kernels.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn in_order(
-    a: &[f32],
-    si: usize,
-    sj: usize,
-    rows: std::ops::Range<usize>,
-    l: usize,
-    b: &[f32],
-    c: usize,
-    out: &mut [f32],
-) {
-    for i in rows {
-        for cc in 0..c {
-            let mut s = 0.0f32;
-            for j in 0..l {
-                s = a[i * si + j * sj].mul_add(b[j * c + cc], s);
+            if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+            {
+                // SAFETY: the CPU supports AVX2 and FMA, checked just above.
+                unsafe { self.strided_avx2(out) };
+                from = self.rows - self.rows % 4;
             }
-            out[i * c + cc] = s;
+        }
+        self.in_order(from..self.rows, out);
+    }
+
+    /// Rows `rows` of the output, each element the in-order fused sum over j: the portable
+    /// kernel, and the tail of the vector kernels.
+    #[inline(always)]
+    fn in_order(self, rows: std::ops::Range<usize>, out: &mut [f32]) {
+        let Operands {
+            a, si, sj, l, b, c, ..
+        } = self;
+        for i in rows {
+            for cc in 0..c {
+                let mut s = 0.0f32;
+                for j in 0..l {
+                    s = a[i * si + j * sj].mul_add(b[j * c + cc], s);
+                }
+                out[i * c + cc] = s;
+            }
         }
     }
-}
 
-/// [`strided`] for the rows in whole blocks of four, with AVX2 and FMA: the same fused steps in
-/// the same order.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn strided_avx2(
-    a: &[f32],
-    si: usize,
-    sj: usize,
-    rows: usize,
-    l: usize,
-    b: &[f32],
-    c: usize,
-    out: &mut [f32],
-) {
-    use std::arch::x86_64::*;
-    let lane = |i: usize, width: usize| if i < width { -1i32 } else { 0 };
-    let mut tmp = [[0.0f32; 16]; 4];
-    for i0 in (0..rows - rows % 4).step_by(4) {
-        for c0 in (0..c).step_by(16) {
-            let width = 16.min(c - c0);
-            // SAFETY: AVX2 and FMA are enabled on this function. Loads read b[j][c0..c0 + 16]
-            // through masks that keep only the columns below c (the second half is read only
-            // when c0 + 8 < c, so its address lies inside row j); broadcasts read a at
-            // (i0 + r) * si + j * sj, inside a by the assertion in `strided`.
-            unsafe {
-                let m0 = _mm256_setr_epi32(
-                    lane(0, width),
-                    lane(1, width),
-                    lane(2, width),
-                    lane(3, width),
-                    lane(4, width),
-                    lane(5, width),
-                    lane(6, width),
-                    lane(7, width),
-                );
-                let m1 = _mm256_setr_epi32(
-                    lane(8, width),
-                    lane(9, width),
-                    lane(10, width),
-                    lane(11, width),
-                    lane(12, width),
-                    lane(13, width),
-                    lane(14, width),
-                    lane(15, width),
-                );
-                let mut acc = [[_mm256_setzero_ps(); 2]; 4];
-                for j in 0..l {
-                    let bp = b.as_ptr().add(j * c + c0);
-                    let b0 = _mm256_maskload_ps(bp, m0);
-                    let b1 = if width > 8 {
-                        _mm256_maskload_ps(bp.add(8), m1)
-                    } else {
-                        _mm256_setzero_ps()
-                    };
-                    for (r, s) in acc.iter_mut().enumerate() {
-                        let x = _mm256_broadcast_ss(a.get_unchecked((i0 + r) * si + j * sj));
-                        s[0] = _mm256_fmadd_ps(x, b0, s[0]);
-                        s[1] = _mm256_fmadd_ps(x, b1, s[1]);
+    /// [`Operands::strided`] for the rows in whole blocks of four, with AVX2 and FMA: the same
+    /// fused steps in the same order.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn strided_avx2(self, out: &mut [f32]) {
+        let Operands {
+            a,
+            si,
+            sj,
+            rows,
+            l,
+            b,
+            c,
+        } = self;
+        use std::arch::x86_64::*;
+        let lane = |i: usize, width: usize| if i < width { -1i32 } else { 0 };
+        let mut tmp = [[0.0f32; 16]; 4];
+        for i0 in (0..rows - rows % 4).step_by(4) {
+            for c0 in (0..c).step_by(16) {
+                let width = 16.min(c - c0);
+                // SAFETY: AVX2 and FMA are enabled on this function. Loads read b[j][c0..c0 + 16]
+                // through masks that keep only the columns below c (the second half is read only
+                // when c0 + 8 < c, so its address lies inside row j); broadcasts read a at
+                // (i0 + r) * si + j * sj, inside a by the assertion in `Operands::new`.
+                unsafe {
+                    let m0 = _mm256_setr_epi32(
+                        lane(0, width),
+                        lane(1, width),
+                        lane(2, width),
+                        lane(3, width),
+                        lane(4, width),
+                        lane(5, width),
+                        lane(6, width),
+                        lane(7, width),
+                    );
+                    let m1 = _mm256_setr_epi32(
+                        lane(8, width),
+                        lane(9, width),
+                        lane(10, width),
+                        lane(11, width),
+                        lane(12, width),
+                        lane(13, width),
+                        lane(14, width),
+                        lane(15, width),
+                    );
+                    let mut acc = [[_mm256_setzero_ps(); 2]; 4];
+                    for j in 0..l {
+                        let bp = b.as_ptr().add(j * c + c0);
+                        let b0 = _mm256_maskload_ps(bp, m0);
+                        let b1 = if width > 8 {
+                            _mm256_maskload_ps(bp.add(8), m1)
+                        } else {
+                            _mm256_setzero_ps()
+                        };
+                        for (r, s) in acc.iter_mut().enumerate() {
+                            let x = _mm256_broadcast_ss(a.get_unchecked((i0 + r) * si + j * sj));
+                            s[0] = _mm256_fmadd_ps(x, b0, s[0]);
+                            s[1] = _mm256_fmadd_ps(x, b1, s[1]);
+                        }
+                    }
+                    for (t, s) in tmp.iter_mut().zip(&acc) {
+                        _mm256_storeu_ps(t.as_mut_ptr(), s[0]);
+                        _mm256_storeu_ps(t.as_mut_ptr().add(8), s[1]);
                     }
                 }
-                for (t, s) in tmp.iter_mut().zip(&acc) {
-                    _mm256_storeu_ps(t.as_mut_ptr(), s[0]);
-                    _mm256_storeu_ps(t.as_mut_ptr().add(8), s[1]);
+                for (r, t) in tmp.iter().enumerate() {
+                    let o = (i0 + r) * c + c0;
+                    out[o..o + width].copy_from_slice(&t[..width]);
                 }
-            }
-            for (r, t) in tmp.iter().enumerate() {
-                let o = (i0 + r) * c + c0;
-                out[o..o + width].copy_from_slice(&t[..width]);
             }
         }
     }
@@ -265,7 +285,7 @@ fn kernel(a: &[f32], l: usize, m: usize, b: &[f32], w: usize, out: &mut [f32]) {
             return;
         }
     }
-    in_order(a, 1, m, 0..m, l, b, w, out);
+    Operands::new(a, 1, m, m, l, b, w).in_order(0..m, out);
 }
 
 /// out (m x C) = a^T b for `a` (l x m) and `b` (l x C), all row-major: eight rows of out at a
@@ -300,7 +320,7 @@ unsafe fn at_b_avx2<const C: usize>(a: &[f32], l: usize, m: usize, b: &[f32], ou
             }
         }
     }
-    in_order(a, 1, m, full..m, l, b, C, out);
+    Operands::new(a, 1, m, m, l, b, C).in_order(full..m, out);
 }
 
 #[cfg(test)]
@@ -349,7 +369,8 @@ mod tests {
             let w = c.min(BLOCK_WIDTH);
             let gw = g.slice(s![.., ..w]).to_owned();
             let mut out = vec![0.0; k * w];
-            in_order(x.as_slice().unwrap(), 1, k, 0..k, n, gw.as_slice().unwrap(), w, &mut out);
+            Operands::new(x.as_slice().unwrap(), 1, k, k, n, gw.as_slice().unwrap(), w)
+                .in_order(0..k, &mut out);
             let expected = s.slice(s![.., ..w]).to_owned();
             prop_assert_eq!(&out[..], expected.as_slice().unwrap());
         }
