@@ -16,6 +16,17 @@ noise = [0.1]
 
 fn simulate(dir: &std::path::Path, out: &str, threads: &str, extra: &[&str]) -> Vec<u8> {
     let sweep = write(dir, "sweep.toml", SWEEP);
+    simulate_file(dir, &sweep, out, threads, extra)
+}
+
+/// `simulate --no-timing` of the sweep file `sweep` into `dir/out`; the bytes written.
+fn simulate_file(
+    dir: &std::path::Path,
+    sweep: &std::path::Path,
+    out: &str,
+    threads: &str,
+    extra: &[&str],
+) -> Vec<u8> {
     lb().args(["simulate", "--sweep"])
         .arg(&sweep)
         .args(["--out", dir.join(out).to_str().unwrap(), "--no-timing"])
@@ -44,18 +55,19 @@ fn output_is_byte_identical_across_threads_invocations_and_shards() {
         simulate(dir.path(), &name, "2", &["--shard", &format!("{i}/3")]);
         parts.push(dir.path().join(name));
     }
-    let merged = dir.path().join("merged.csv");
+    assert_eq!(merge(dir.path(), &parts), one, "shards merged vs unsplit");
+}
+
+/// `merge` of `inputs` into `dir/merged.csv`; the bytes written.
+fn merge(dir: &std::path::Path, inputs: &[std::path::PathBuf]) -> Vec<u8> {
+    let merged = dir.join("merged.csv");
     lb().arg("merge")
-        .args(&parts)
+        .args(inputs)
         .arg("--out")
         .arg(&merged)
         .assert()
         .success();
-    assert_eq!(
-        std::fs::read(&merged).unwrap(),
-        one,
-        "shards merged vs unsplit"
-    );
+    std::fs::read(&merged).unwrap()
 }
 
 #[test]
@@ -66,33 +78,12 @@ fn a_part_added_to_a_sweep_merges_into_the_whole_sweep() {
         SWEEP.replace("classes = [3, 6]\n", "")
     );
     let sweep = write(dir.path(), "parts.toml", &two_parts);
-    let run = |out: &str, extra: &[&str]| {
-        lb().args(["simulate", "--sweep"])
-            .arg(&sweep)
-            .args([
-                "--out",
-                dir.path().join(out).to_str().unwrap(),
-                "--no-timing",
-            ])
-            .args(extra)
-            .assert()
-            .success();
-        dir.path().join(out)
-    };
+    let run = |out: &str, extra: &[&str]| simulate_file(dir.path(), &sweep, out, "2", extra);
     let whole = run("whole.csv", &[]);
-    let first = run("first.csv", &["--part", "1"]);
-    let second = run("second.csv", &["--part", "2"]);
-    let merged = dir.path().join("merged.csv");
-    lb().arg("merge")
-        .args([&first, &second])
-        .arg("--out")
-        .arg(&merged)
-        .assert()
-        .success();
-    assert_eq!(
-        std::fs::read(&merged).unwrap(),
-        std::fs::read(&whole).unwrap()
-    );
+    run("first.csv", &["--part", "1"]);
+    run("second.csv", &["--part", "2"]);
+    let parts = ["first.csv", "second.csv"].map(|f| dir.path().join(f));
+    assert_eq!(merge(dir.path(), &parts), whole);
     lb().args(["simulate", "--sweep"])
         .arg(&sweep)
         .args(["--part", "3", "--dry-run"])
