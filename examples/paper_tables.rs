@@ -13,34 +13,37 @@ use std::collections::BTreeMap;
 /// (classes, noise in thousandths, soft annotators, signal, n)
 type Key = (usize, u64, usize, String, u64);
 
+fn key(classes: usize, noise: f64, k: usize, signal: &str, n: u64) -> Key {
+    (
+        classes,
+        (noise * 1000.0).round() as u64,
+        k,
+        signal.to_string(),
+        n,
+    )
+}
+
 struct Cells(BTreeMap<Key, Vec<f64>>);
 
 impl Cells {
     fn new(runs: &[RunRecord]) -> Cells {
         let mut map: BTreeMap<Key, Vec<f64>> = BTreeMap::new();
         for r in runs {
-            let key = (
+            let k = key(
                 r.classes,
-                (r.noise * 1000.0).round() as u64,
+                r.noise,
                 r.soft_annotators,
-                r.signal.to_string(),
+                &r.signal.to_string(),
                 r.n,
             );
-            map.entry(key).or_default().push(r.cka);
+            map.entry(k).or_default().push(r.cka);
         }
         Cells(map)
     }
 
     /// "mean ± sd" of one cell, or "-" when the sweep has no such runs.
     fn cell(&self, classes: usize, noise: f64, k: usize, signal: &str, n: u64) -> String {
-        let key = (
-            classes,
-            (noise * 1000.0).round() as u64,
-            k,
-            signal.to_string(),
-            n,
-        );
-        match self.0.get(&key) {
+        match self.0.get(&key(classes, noise, k, signal, n)) {
             Some(v) if v.len() > 1 => {
                 let m = v.iter().sum::<f64>() / v.len() as f64;
                 let var = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64;
@@ -65,25 +68,26 @@ fn main() -> labelbudget::Result<()> {
     let signals = ["soft", "hard", "triplet", "pair"];
     let row = |label: String, cols: Vec<String>| println!("| {label} | {} |", cols.join(" | "));
 
-    println!("Learning curves at C = 10, noise 0.2\n");
-    let ns = [20, 50, 200, 1000, 5000];
-    header("signal", &ns.map(|n| format!("n = {n}")));
-    for s in signals {
-        row(
-            s.into(),
-            ns.iter().map(|&n| cells.cell(10, 0.2, 0, s, n)).collect(),
+    // every signal's curve at `classes`, noise 0.2, over `ns`
+    let curves = |classes: usize, ns: &[u64]| {
+        header(
+            "signal",
+            &ns.iter().map(|n| format!("n = {n}")).collect::<Vec<_>>(),
         );
-    }
+        for s in signals {
+            row(
+                s.into(),
+                ns.iter()
+                    .map(|&n| cells.cell(classes, 0.2, 0, s, n))
+                    .collect(),
+            );
+        }
+    };
+    println!("Learning curves at C = 10, noise 0.2\n");
+    curves(10, &[20, 50, 200, 1000, 5000]);
 
     println!("\nThe dimension cap at C = 4\n");
-    let ns = [1000, 5000, 20000];
-    header("signal", &ns.map(|n| format!("n = {n}")));
-    for s in signals {
-        row(
-            s.into(),
-            ns.iter().map(|&n| cells.cell(4, 0.2, 0, s, n)).collect(),
-        );
-    }
+    curves(4, &[1000, 5000, 20000]);
 
     println!("\nAnnotator noise at C = 10\n");
     let es = [0.0, 0.1, 0.2, 0.4];
