@@ -28,7 +28,7 @@ fn simulate_file(
     extra: &[&str],
 ) -> Vec<u8> {
     lb().args(["simulate", "--sweep"])
-        .arg(&sweep)
+        .arg(sweep)
         .args(["--out", dir.join(out).to_str().unwrap(), "--no-timing"])
         .args(extra)
         .env("RAYON_NUM_THREADS", threads)
