@@ -64,6 +64,7 @@ pub fn build_model(
                 c1: f.growth,
                 slope: 0.0,
                 quantiles: None,
+                by_position: None,
                 ln_x: [
                     f.top_n.max(1.0).ln(),
                     N_SEARCH_MAX.ln().max(f.top_n.max(1.0).ln()),

@@ -318,12 +318,16 @@ impl Params {
         base + (ceil - base) * family.value(self.ln_u(inp), self.alpha_at(inp))
     }
 
-    /// Predicted quality and the curve's steepness there, dQ/dln x.
+    /// Predicted quality with where it lies on the curve.
     #[inline]
-    pub fn predict_slope(&self, family: Family, inp: &Inputs) -> (f64, f64) {
+    pub fn predict_place(&self, family: Family, inp: &Inputs) -> Place {
         let (base, ceil) = self.bounds(inp);
         let e = family.eval(self.ln_u(inp), self.alpha_at(inp));
-        (base + (ceil - base) * e.f, (ceil - base) * e.d_lnu)
+        Place {
+            q: base + (ceil - base) * e.f,
+            slope: (ceil - base) * e.d_lnu,
+            position: e.f,
+        }
     }
 
     /// Lower and upper asymptotes (base, ceiling) of the curve for these inputs.
@@ -331,6 +335,17 @@ impl Params {
     pub fn bounds(&self, inp: &Inputs) -> (f64, f64) {
         (self.base_frac * inp.floor, self.qmax_at(inp) * inp.cap)
     }
+}
+
+/// A predicted quality and where it lies on its curve.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Place {
+    /// Predicted quality.
+    pub q: f64,
+    /// The curve's steepness there, dQ/dln x.
+    pub slope: f64,
+    /// Share of the rise from floor to ceiling reached, in [0, 1].
+    pub position: f64,
 }
 
 /// Prediction and its gradient with respect to the fitting coordinates theta.

@@ -10,7 +10,7 @@
 
 use super::QualityModel;
 use super::covariate::Covariate;
-use super::model::Model;
+use super::model::{Model, POSITION_EDGES};
 use super::train::{BitsTable, FitOptions, bits_table, fit_model_with, observed, scenario_ids};
 use crate::error::Result;
 use crate::scenario::Scenario;
@@ -35,6 +35,9 @@ pub struct SignalHoldout {
     /// probability [`SAFE_PROB`] (leave-scenario-out; nominal 1 - SAFE_PROB): the premise of the
     /// planner's safe budget, checked over every scenario and count.
     pub below_safe: f64,
+    /// The same share over the runs on the curve's shoulder (predicted position 0.6 to 0.95,
+    /// `model::POSITION_EDGES`), where quality targets usually lie.
+    pub below_safe_shoulder: f64,
     pub baseline_lso_mae: f64,
     pub baseline_lso_mae_interior: f64,
     pub baseline_extrapolation: f64,
@@ -61,6 +64,8 @@ struct Acc {
     err: [Vec<f64>; 4],
     hits: [(usize, usize); 4],
     below: [usize; 4],
+    /// (below the safe quantile, runs) on the shoulder.
+    shoulder: [(usize, usize); 4],
 }
 
 fn slot(s: Signal) -> usize {
@@ -83,8 +88,17 @@ fn score(model: &Model, held: &[RunRecord], opts: &FitOptions, at_n: Option<u64>
         if (p.lo..=p.hi).contains(&y) {
             h.0 += 1;
         }
-        if y < model.quantile(&sc, r.signal, r.n as f64, SAFE_PROB) {
+        let q10 = model.quantile(&sc, r.signal, r.n as f64, SAFE_PROB);
+        if y < q10 {
             acc.below[slot(r.signal)] += 1;
+        }
+        if model
+            .position(&sc, r.signal, r.n as f64)
+            .is_some_and(|p| (POSITION_EDGES[0]..POSITION_EDGES[1]).contains(&p))
+        {
+            let s = &mut acc.shoulder[slot(r.signal)];
+            s.0 += usize::from(y < q10);
+            s.1 += 1;
         }
         match groups
             .iter_mut()
@@ -174,6 +188,8 @@ fn run_eval(runs: &[RunRecord], opts: &FitOptions) -> Result<(Eval, usize, usize
             lso.hits[s].0 += f.hits[s].0;
             lso.hits[s].1 += f.hits[s].1;
             lso.below[s] += f.below[s];
+            lso.shoulder[s].0 += f.shoulder[s].0;
+            lso.shoulder[s].1 += f.shoulder[s].1;
             if interior[k] {
                 lso_interior.err[s].extend(&f.err[s]);
             }
@@ -224,6 +240,14 @@ pub fn evaluate(runs: &[RunRecord], opts: &FitOptions) -> Result<HoldoutReport> 
                 extrapolation: mean(&main.extra.err[i]),
                 coverage: h.0 as f64 / h.1.max(1) as f64,
                 below_safe: main.lso.below[i] as f64 / h.1.max(1) as f64,
+                below_safe_shoulder: {
+                    let (b, n) = main.lso.shoulder[i];
+                    if n == 0 {
+                        f64::NAN
+                    } else {
+                        b as f64 / n as f64
+                    }
+                },
                 baseline_lso_mae: mean(&base.lso.err[i]),
                 baseline_lso_mae_interior: mean(&base.lso_interior.err[i]),
                 baseline_extrapolation: mean(&base.extra.err[i]),
@@ -261,6 +285,11 @@ impl HoldoutReport {
                     f(s.extrapolation),
                     format!("{:.0}%", s.coverage * 100.0),
                     format!("{:.1}%", s.below_safe * 100.0),
+                    if s.below_safe_shoulder.is_finite() {
+                        format!("{:.1}%", s.below_safe_shoulder * 100.0)
+                    } else {
+                        "-".into()
+                    },
                     f(s.baseline_lso_mae),
                     f(s.baseline_lso_mae_interior),
                     f(s.baseline_extrapolation),
@@ -268,7 +297,7 @@ impl HoldoutReport {
             })
             .collect();
         format!(
-            "held-out error ({} scenarios, {} interior; extrapolation: fitted on n <= {}, asked at n = {}; nominal coverage {:.0}%; below q{:.0}: runs under the quality exceeded with probability {:.0}%, nominal {:.0}%)\n{}",
+            "held-out error ({} scenarios, {} interior; extrapolation: fitted on n <= {}, asked at n = {}; nominal coverage {:.0}%; below q{:.0}: runs under the quality exceeded with probability {:.0}%, nominal {:.0}%, overall and on the shoulder of the curve, position {}-{})\n{}",
             self.scenarios,
             self.interior,
             self.n_cut,
@@ -277,6 +306,8 @@ impl HoldoutReport {
             (1.0 - SAFE_PROB) * 100.0,
             SAFE_PROB * 100.0,
             (1.0 - SAFE_PROB) * 100.0,
+            POSITION_EDGES[0],
+            POSITION_EDGES[1],
             crate::io::render_table(
                 &[
                     "signal",
@@ -285,6 +316,7 @@ impl HoldoutReport {
                     "extrap err",
                     "coverage",
                     "below q10",
+                    "on shoulder",
                     "base LSO",
                     "base interior",
                     "base extrap"

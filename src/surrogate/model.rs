@@ -97,7 +97,34 @@ pub struct Residual {
     /// [`QUANTILE_PROBS`] (absent: the normal quantiles).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantiles: Option<[f64; N_QUANTILES]>,
+    /// The same quantiles for the residuals of each stretch of the curve ([`POSITION_EDGES`]);
+    /// within [`POSITION_RAMP`] of an edge the two stretches' quantiles are blended linearly in
+    /// the position, so that a quantile moves continuously along the curve (absent: `quantiles`
+    /// everywhere).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_position: Option<[PositionQuantiles; N_POSITION_BINS]>,
 }
+
+/// Quantiles of r / sd over one stretch of the curve.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PositionQuantiles {
+    /// Where on the curve the stretch starts (it ends where the next one starts, or at 1): a
+    /// position is the share of the rise from floor to ceiling, `(Q - floor) / (ceiling - floor)`.
+    pub from: f64,
+    pub quantiles: [f64; N_QUANTILES],
+}
+
+/// Stretches of the curve with their own residual quantiles: the rise (position below 0.6),
+/// the shoulder (0.6 to 0.95) and the plateau (above 0.95). On the default sweep the held-out
+/// residuals' lower tail is about 1.5 times longer on the shoulder than on the rise, relative
+/// to their spread: some worlds level off below the curve the scenario predicts, and quality
+/// targets usually lie there (notes/surrogate.md).
+pub const POSITION_EDGES: [f64; N_POSITION_BINS - 1] = [0.6, 0.95];
+/// Number of stretches in [`POSITION_EDGES`].
+pub const N_POSITION_BINS: usize = 3;
+/// Half-width of the blend between two stretches' quantiles around their common edge.
+pub const POSITION_RAMP: f64 = 0.02;
 
 /// Number of stored residual quantiles.
 pub const N_QUANTILES: usize = 15;
@@ -124,22 +151,57 @@ impl Residual {
     /// The quantile of a run around the curve at probability `p`, in units of sd: the stored
     /// quantiles interpolated linearly against the normal quantile of p (beyond the table, the
     /// end quantile scaled as the normal's); the normal quantile without a table.
-    pub fn z(&self, p: f64) -> f64 {
+    ///
+    /// `position` is where on the curve the run lies (share of the rise from floor to ceiling,
+    /// see [`PositionQuantiles`]); it matters only for a model with tables by position.
+    pub fn z(&self, p: f64, position: f64) -> f64 {
         let zp = normal_quantile(p);
-        let Some(q) = &self.quantiles else {
-            return zp;
-        };
-        let zs = &*QUANTILE_Z;
-        if zp <= zs[0] {
-            return q[0] * zp / zs[0];
+        if let Some(tables) = &self.by_position {
+            let (k, t) = bracket(&tables.map(|t| t.from), position);
+            let lo = table_z(&tables[k].quantiles, zp);
+            if t == 0.0 {
+                return lo;
+            }
+            return lo + t * (table_z(&tables[k + 1].quantiles, zp) - lo);
         }
-        if zp >= zs[N_QUANTILES - 1] {
-            return q[N_QUANTILES - 1] * zp / zs[N_QUANTILES - 1];
+        match &self.quantiles {
+            Some(q) => table_z(q, zp),
+            None => zp,
         }
-        let k = zs.iter().position(|&z| z > zp).unwrap_or(N_QUANTILES - 1);
-        let t = (zp - zs[k - 1]) / (zs[k] - zs[k - 1]);
-        q[k - 1] + t * (q[k] - q[k - 1])
     }
+}
+
+/// The stored quantiles `q` read at the normal quantile `zp`: linear interpolation against the
+/// normal quantiles of [`QUANTILE_PROBS`], the end quantile scaled as the normal's beyond them.
+fn table_z(q: &[f64; N_QUANTILES], zp: f64) -> f64 {
+    let zs = &*QUANTILE_Z;
+    if zp <= zs[0] {
+        return q[0] * zp / zs[0];
+    }
+    if zp >= zs[N_QUANTILES - 1] {
+        return q[N_QUANTILES - 1] * zp / zs[N_QUANTILES - 1];
+    }
+    let k = zs.iter().position(|&z| z > zp).unwrap_or(N_QUANTILES - 1);
+    let t = (zp - zs[k - 1]) / (zs[k] - zs[k - 1]);
+    q[k - 1] + t * (q[k] - q[k - 1])
+}
+
+/// The stretch of `position` among stretches starting at `from`, and the weight of the next
+/// stretch: `(k, t)` with the blended value `(1 - t) v[k] + t v[k + 1]`, t rising from 0 to 1
+/// over [`POSITION_RAMP`] either side of an edge and 0 elsewhere.
+#[inline]
+fn bracket(from: &[f64; N_POSITION_BINS], position: f64) -> (usize, f64) {
+    if position.is_nan() {
+        return (0, 0.0);
+    }
+    for k in 0..N_POSITION_BINS - 1 {
+        let edge = from[k + 1];
+        if position < edge + POSITION_RAMP {
+            let t = (position - (edge - POSITION_RAMP)) / (2.0 * POSITION_RAMP);
+            return (k, t.max(0.0));
+        }
+    }
+    (N_POSITION_BINS - 1, 0.0)
 }
 
 /// Fit diagnostics kept with the model.
@@ -204,7 +266,31 @@ struct Cache {
     index: [Option<usize>; 4],
     replicates: Vec<Vec<Params>>,
     /// Per signal (model order), the lower and upper ends of the `level` interval in units of sd.
-    z_bounds: Vec<(f64, f64)>,
+    z_bounds: Vec<ZBounds>,
+}
+
+/// The ends of the `level` interval in units of sd: fixed, or in each stretch of the tables by
+/// position (the quantile is linear in the tables, so blending these is exact).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum ZBounds {
+    Fixed((f64, f64)),
+    ByPosition([f64; N_POSITION_BINS], [(f64, f64); N_POSITION_BINS]),
+}
+
+impl ZBounds {
+    #[inline]
+    fn at(&self, position: f64) -> (f64, f64) {
+        match self {
+            ZBounds::Fixed(z) => *z,
+            ZBounds::ByPosition(from, z) => match bracket(from, position) {
+                (k, 0.0) => z[k],
+                (k, t) => (
+                    z[k].0 + t * (z[k + 1].0 - z[k].0),
+                    z[k].1 + t * (z[k + 1].1 - z[k].1),
+                ),
+            },
+        }
+    }
 }
 
 fn signal_slot(s: Signal) -> usize {
@@ -312,6 +398,28 @@ impl Model {
                     "finite quantiles in non-decreasing order",
                 ));
             }
+            if let Some(tables) = &s.residual.by_position {
+                let ordered = |q: &[f64; N_QUANTILES]| {
+                    q.iter().all(|v| v.is_finite()) && q.windows(2).all(|w| w[0] <= w[1])
+                };
+                let edges_ok = tables[0].from == 0.0
+                    && tables.iter().all(|t| (0.0..1.0).contains(&t.from))
+                    && tables
+                        .windows(2)
+                        .all(|w| w[1].from - w[0].from > 2.0 * POSITION_RAMP);
+                if !(edges_ok && tables.iter().all(|t| ordered(&t.quantiles))) {
+                    return Err(Error::invalid(
+                        format!("signals.{}.residual.by_position", s.signal),
+                        format!("{tables:?}"),
+                        format!(
+                            "{N_POSITION_BINS} tables whose stretches start at 0 and then at \
+                             increasing positions below 1, more than {} apart, with finite \
+                             quantiles in non-decreasing order",
+                            2.0 * POSITION_RAMP
+                        ),
+                    ));
+                }
+            }
             let reps: Vec<Params> = s.bootstrap.iter().map(Params::from_array).collect();
             if let Some(r) = reps.iter().find(|r| r.check().is_err()) {
                 return Err(Error::invalid(
@@ -326,10 +434,20 @@ impl Model {
             .signals
             .iter()
             .map(|s| {
-                (
-                    s.residual.z(0.5 - self.level / 2.0),
-                    s.residual.z(0.5 + self.level / 2.0),
-                )
+                let (lo, hi) = (
+                    normal_quantile(0.5 - self.level / 2.0),
+                    normal_quantile(0.5 + self.level / 2.0),
+                );
+                match &s.residual.by_position {
+                    Some(t) => ZBounds::ByPosition(
+                        t.map(|t| t.from),
+                        t.map(|t| (table_z(&t.quantiles, lo), table_z(&t.quantiles, hi))),
+                    ),
+                    None => ZBounds::Fixed(match &s.residual.quantiles {
+                        Some(q) => (table_z(q, lo), table_z(q, hi)),
+                        None => (lo, hi),
+                    }),
+                }
             })
             .collect();
         self.cache = Cache {
@@ -463,20 +581,22 @@ impl Model {
     /// spread of a single run, added in quadrature). `None` for a signal the model lacks.
     #[inline]
     pub fn mean_sd(&self, sc: &Scenario, signal: Signal, n: f64) -> Option<(f64, f64)> {
-        self.mean_sd_at(sc, signal, n).map(|(_, m, s)| (m, s))
+        self.spot(sc, signal, n).map(|s| (s.mean, s.sd))
     }
 
-    /// [`Model::mean_sd`] with the signal's index in the model.
+    /// Where (scenario, signal, n) lies on the signal's curve: the share of the rise from floor
+    /// to ceiling its central prediction reaches, in [0, 1]. `None` for a signal the model lacks.
+    pub fn position(&self, sc: &Scenario, signal: Signal, n: f64) -> Option<f64> {
+        self.spot(sc, signal, n).map(|s| s.position)
+    }
+
+    /// [`Model::mean_sd`] with the signal's index in the model and the position on the curve.
     #[inline]
-    fn mean_sd_at(&self, sc: &Scenario, signal: Signal, n: f64) -> Option<(usize, f64, f64)> {
+    fn spot(&self, sc: &Scenario, signal: Signal, n: f64) -> Option<Spot> {
         let i = self.cache.index[signal_slot(signal)]?;
         let s = &self.signals[i];
         let inp = self.inputs_with(sc, signal, s.bits.as_ref(), n);
-        let (mean, dq_dlnx) = if s.residual.slope == 0.0 {
-            (s.params.predict(s.family, &inp), 0.0)
-        } else {
-            s.params.predict_slope(s.family, &inp)
-        };
+        let place = s.params.predict_place(s.family, &inp);
         let reps = &self.cache.replicates[i];
         let var_boot = if reps.len() > 1 {
             let (mut a, mut b) = (0.0, 0.0);
@@ -490,17 +610,35 @@ impl Model {
         } else {
             0.0
         };
-        let sd_res = s.residual.sd(inp.ln_x.max(f64::MIN), dq_dlnx);
-        Some((i, mean, (var_boot + sd_res * sd_res).sqrt()))
+        let sd_res = s.residual.sd(inp.ln_x.max(f64::MIN), place.slope);
+        Some(Spot {
+            index: i,
+            mean: place.q,
+            sd: (var_boot + sd_res * sd_res).sqrt(),
+            position: place.position,
+        })
     }
+}
+
+/// A prediction's centre, spread and place on the curve, with the signal's index in the model.
+struct Spot {
+    index: usize,
+    mean: f64,
+    sd: f64,
+    position: f64,
 }
 
 impl QualityModel for Model {
     /// For a signal missing from the model: the floor, with the whole [0, 1] as interval.
     fn predict(&self, scenario: &Scenario, signal: Signal, n: f64) -> Prediction {
-        match self.mean_sd_at(scenario, signal, n) {
-            Some((i, mean, sd)) => {
-                let (z_lo, z_hi) = self.cache.z_bounds[i];
+        match self.spot(scenario, signal, n) {
+            Some(Spot {
+                index,
+                mean,
+                sd,
+                position,
+            }) => {
+                let (z_lo, z_hi) = self.cache.z_bounds[index].at(position);
                 Prediction {
                     mean,
                     lo: (mean + z_lo * sd).clamp(0.0, 1.0),
@@ -518,9 +656,10 @@ impl QualityModel for Model {
     }
 
     fn quantile(&self, scenario: &Scenario, signal: Signal, n: f64, prob: f64) -> f64 {
-        match self.mean_sd_at(scenario, signal, n) {
-            Some((i, mean, sd)) => {
-                (mean + self.signals[i].residual.z(1.0 - prob) * sd).clamp(0.0, 1.0)
+        match self.spot(scenario, signal, n) {
+            Some(s) => {
+                let z = self.signals[s.index].residual.z(1.0 - prob, s.position);
+                (s.mean + z * s.sd).clamp(0.0, 1.0)
             }
             None => 0.0,
         }
@@ -613,9 +752,10 @@ mod tests {
             slope: 0.0,
             ln_x: [0.0, 10.0],
             quantiles: None,
+            by_position: None,
         };
         for p in [0.001, 0.05, 0.1, 0.5, 0.83, 0.999] {
-            assert_eq!(r.z(p), normal_quantile(p));
+            assert_eq!(r.z(p, 0.5), normal_quantile(p));
         }
         // a table of twice the normal quantiles gives twice the normal quantile everywhere,
         // between the stored probabilities (interpolation is linear in the normal quantile) and
@@ -624,9 +764,55 @@ mod tests {
         for p in [0.001, 0.01, 0.07, 0.1, 0.33, 0.5, 0.9, 0.97, 0.999] {
             let z = normal_quantile(p);
             assert!(
-                (r.z(p) - 2.0 * z).abs() <= 1e-9 * (1.0 + z.abs()),
+                (r.z(p, 0.5) - 2.0 * z).abs() <= 1e-9 * (1.0 + z.abs()),
                 "{p}: {}",
-                r.z(p)
+                r.z(p, 0.5)
+            );
+        }
+    }
+
+    #[test]
+    fn quantiles_by_position_hold_within_a_stretch_and_blend_across_its_edges() {
+        // tables of 1, 2 and 3 times the normal quantiles on the rise, shoulder and plateau
+        let table = |k: f64| QUANTILE_PROBS.map(|p| k * normal_quantile(p));
+        let mut r = Residual {
+            c0: -4.0,
+            c1: 0.0,
+            slope: 0.0,
+            ln_x: [0.0, 10.0],
+            quantiles: Some(table(1.0)),
+            by_position: None,
+        };
+        let from = [0.0, POSITION_EDGES[0], POSITION_EDGES[1]];
+        r.by_position = Some([0, 1, 2].map(|k| PositionQuantiles {
+            from: from[k],
+            quantiles: table(k as f64 + 1.0),
+        }));
+        let z = normal_quantile(0.1);
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-9;
+        // inside each stretch (away from the edges) its own table
+        assert!(close(r.z(0.1, 0.0), z));
+        assert!(close(r.z(0.1, 0.4), z));
+        assert!(close(r.z(0.1, 0.75), 2.0 * z));
+        assert!(close(r.z(0.1, 0.99), 3.0 * z));
+        // halfway at an edge, and continuous across it
+        assert!(close(r.z(0.1, POSITION_EDGES[0]), 1.5 * z));
+        assert!(close(r.z(0.1, POSITION_EDGES[1]), 2.5 * z));
+        let mut last = r.z(0.1, 0.0);
+        for i in 1..=1000 {
+            let v = r.z(0.1, i as f64 / 1000.0);
+            assert!(v <= last && last - v < 0.05, "jump at {}: {last} -> {v}", i);
+            last = v;
+        }
+        // the cached interval ends of a model agree with z at every position
+        let mut m = Model::embedded_default();
+        m.signals[0].residual = r;
+        let m = Model::from_toml_str(&m.to_toml_string().unwrap()).unwrap();
+        for pos in [0.0, 0.3, 0.59, 0.6, 0.61, 0.8, 0.95, 0.96, 1.0] {
+            let (lo, hi) = m.cache.z_bounds[0].at(pos);
+            assert!(
+                close(lo, r.z(0.05, pos)) && close(hi, r.z(0.95, pos)),
+                "{pos}"
             );
         }
     }
@@ -647,6 +833,32 @@ mod tests {
             msg.contains("residual.quantiles") && msg.contains("non-decreasing"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn bad_quantiles_by_position_are_named() {
+        let good = Model::embedded_default();
+        let tables = good.signals[0]
+            .residual
+            .by_position
+            .expect("the default has tables by position");
+        let mut unordered = tables;
+        unordered[1].quantiles.swap(0, 5);
+        let mut misplaced = tables;
+        misplaced[2].from = misplaced[1].from;
+        let mut not_from_zero = tables;
+        not_from_zero[0].from = 0.1;
+        for bad in [unordered, misplaced, not_from_zero] {
+            let mut m = good.clone();
+            m.signals[0].residual.by_position = Some(bad);
+            let msg = Model::from_toml_str(&m.to_toml_string().unwrap())
+                .unwrap_err()
+                .to_string();
+            assert!(
+                msg.contains("signals.hard.residual.by_position") && msg.contains("start at 0"),
+                "{msg}"
+            );
+        }
     }
 
     #[test]

@@ -361,11 +361,12 @@ pub fn family_cv(
 
 /// The residual of `p` under the curve `params`, with the curve's steepness there.
 fn held_out(family: Family, params: &Params, p: &Point) -> HeldOut {
-    let (q, slope) = params.predict_slope(family, &p.inp);
+    let place = params.predict_place(family, &p.inp);
     HeldOut {
         ln_x: p.inp.ln_x,
-        r: p.y - q,
-        slope,
+        r: p.y - place.q,
+        slope: place.slope,
+        position: place.position,
     }
 }
 
