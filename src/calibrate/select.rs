@@ -13,7 +13,7 @@
 //! score = root mean square of all residuals
 //! ```
 //!
-//! The candidate with the lowest score is refitted on every point (with its replicates). With
+//! The candidate [`Rule`] chooses (the lowest score) is refitted on every point (with its replicates). With
 //! fewer than `MIN_TRAIN + 1` distinct counts there is nothing to validate on and the default
 //! prior is used unchanged.
 //!
@@ -85,12 +85,77 @@ pub fn forward_residuals(pts: &[CurvePoint], floor: f64, prior: &Prior) -> Resul
     Ok(out)
 }
 
-/// A candidate, its forward residuals `(h, r)` and their RMS.
-type Scored = (Prior, Vec<(f64, f64)>, f64);
+/// A candidate prior with its forward-validation residuals `(h, r)` and their RMS.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scored {
+    pub prior: Prior,
+    pub residuals: Vec<(f64, f64)>,
+    pub score: f64,
+}
 
 /// Root mean square of the residuals.
 fn rms(res: &[(f64, f64)]) -> f64 {
     (res.iter().map(|r| r.1 * r.1).sum::<f64>() / res.len().max(1) as f64).sqrt()
+}
+
+/// How the candidate is chosen from the scored ones (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Rule {
+    /// The lowest forward-validation RMS; ties keep the earlier candidate (the default first).
+    #[default]
+    Lowest,
+}
+
+/// Index of the candidate with the lowest score among those `keep` accepts; ties keep the
+/// earlier one.
+fn lowest(scored: &[Scored], keep: impl Fn(&Scored) -> bool) -> Option<usize> {
+    scored
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| keep(s))
+        .min_by(|a, b| a.1.score.total_cmp(&b.1.score).then(a.0.cmp(&b.0)))
+        .map(|(i, _)| i)
+}
+
+impl Rule {
+    /// Index into `scored` (from [`score`] on `pts`, non-empty) of the chosen candidate.
+    ///
+    /// # Errors
+    /// None yet (a rule may refit to choose).
+    pub fn choose(self, _pts: &[CurvePoint], _floor: f64, scored: &[Scored]) -> Result<usize> {
+        match self {
+            Rule::Lowest => Ok(lowest(scored, |_| true).expect("the default candidate is scored")),
+        }
+    }
+}
+
+/// Every candidate of [`candidates`] with its forward-validation residuals (empty when there
+/// are too few counts to validate on). A candidate whose fits fail is skipped.
+///
+/// # Errors
+/// The default candidate's fits failed numerically.
+pub fn score(pts: &[CurvePoint], floor: f64, default: &Prior) -> Result<Vec<Scored>> {
+    if super::mean_by_n(pts).len() <= MIN_TRAIN {
+        return Ok(Vec::new());
+    }
+    let mut scored = Vec::new();
+    for p in candidates(default) {
+        match forward_residuals(pts, floor, &p) {
+            Ok(res) => {
+                let s = rms(&res);
+                if s.is_finite() {
+                    scored.push(Scored {
+                        prior: p,
+                        residuals: res,
+                        score: s,
+                    });
+                }
+            }
+            Err(e) if p == *default => return Err(e),
+            Err(_) => {}
+        }
+    }
+    Ok(scored)
 }
 
 /// The growth exponent g of the residual spread (see the module docs), by bisection.
@@ -119,7 +184,7 @@ pub fn growth(res: &[(f64, f64)], sigma: f64) -> f64 {
     hi
 }
 
-/// Fit `pts` under the candidate prior that forward-validates best, with `replicates`
+/// Fit `pts` under the candidate prior `rule` chooses ([`Rule::default`]), with `replicates`
 /// randomised refits and the residual spread growing as the forward residuals say.
 ///
 /// # Errors
@@ -131,36 +196,33 @@ pub fn fit_selected(
     replicates: usize,
     seed: u64,
 ) -> Result<CurveFit> {
-    if super::mean_by_n(pts).len() <= MIN_TRAIN {
+    let scored = score(pts, floor, default)?;
+    if scored.is_empty() {
         return fit_curve(pts, floor, default, replicates, seed);
     }
-    let mut scored: Vec<Scored> = Vec::new();
-    for p in candidates(default) {
-        // a candidate whose fits fail is skipped; the default's failure is an error
-        match forward_residuals(pts, floor, &p) {
-            Ok(res) => {
-                let s = rms(&res);
-                if s.is_finite() {
-                    scored.push((p, res, s));
-                }
-            }
-            Err(e) if p == *default => return Err(e),
-            Err(_) => {}
-        }
-    }
-    // lowest score; ties keep the earlier candidate (the default first)
-    let best = scored
-        .iter()
-        .enumerate()
-        .min_by(|a, b| a.1.2.total_cmp(&b.1.2).then(a.0.cmp(&b.0)))
-        .map(|(i, _)| i)
-        .expect("the default candidate is scored");
-    let (prior, res, _) = &scored[best];
-    let mut fit = fit_curve(pts, floor, prior, replicates, seed)?;
-    fit.growth = growth(res, fit.sigma);
+    fit_scored(pts, floor, &scored, Rule::default(), replicates, seed)
+}
+
+/// Fit `pts` under the candidate of `scored` (from [`score`], non-empty, the default first)
+/// that `rule` chooses.
+///
+/// # Errors
+/// A fit failed numerically.
+pub fn fit_scored(
+    pts: &[CurvePoint],
+    floor: f64,
+    scored: &[Scored],
+    rule: Rule,
+    replicates: usize,
+    seed: u64,
+) -> Result<CurveFit> {
+    let chosen = &scored[rule.choose(pts, floor, scored)?];
+    let mut fit = fit_curve(pts, floor, &chosen.prior, replicates, seed)?;
+    fit.growth = growth(&chosen.residuals, fit.sigma);
+    let default = &scored[0].prior;
     fit.candidates = scored
         .iter()
-        .map(|(p, _, s)| (label(p, default), *s))
+        .map(|s| (label(&s.prior, default), s.score))
         .collect();
     Ok(fit)
 }
