@@ -18,11 +18,11 @@
 //! (family and alpha) and the relative base are what simulation teaches. When the embedded
 //! default model lacks a signal, [`FALLBACK`] is used (MMF, alpha 1.5, base_frac 0.5).
 //!
-//! This is the default candidate. [`super::select`] also tries the other saturating families, a
+//! This is the default candidate. [`super::select`] also tries a
 //! ceiling prior at the metric's bound ([`Ceiling::Bound`]: every calibrated metric is a quality
 //! in [0, 1], and a probe's accuracy often keeps climbing toward 1 long after the measured range)
-//! and a free shape ([`FREE_ALPHA_SD`]), and keeps the one that extrapolates best by forward
-//! validation.
+//! and a free shape ([`FREE_ALPHA_SD`]), and keeps the bound ceiling unless forward validation
+//! gives strong evidence for another candidate (`select::Rule::Evidence`).
 
 use super::fit::CurvePoint;
 use crate::signal::Signal;
