@@ -209,3 +209,67 @@ fn bad_pilot_rows_and_logs_are_named() {
         .failure()
         .stderr(predicate::str::contains("log.csv, line 2").and(predicate::str::contains("abc")));
 }
+
+/// Issue 6, must-show 2: on data drawn from the simulator's world, a calibration fitted on the
+/// first 10% of the pool holds every larger measured point of the curve inside its interval,
+/// and the interval says something (it is not the whole [0, 1]).
+#[test]
+fn synthetic_curve_is_recovered_within_the_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = labelbudget::Scenario::default();
+    let (x, y, _) = labelbudget::calibrate::synthetic::generate(&sc, 4000, 0).unwrap();
+    ndarray_npy::write_npy(dir.path().join("x.npy"), &x).unwrap();
+    ndarray_npy::write_npy(dir.path().join("y.npy"), &ndarray::Array1::from(y)).unwrap();
+    let out = lb()
+        .current_dir(dir.path())
+        .args([
+            "calibrate",
+            "--features",
+            "x.npy",
+            "--labels",
+            "y.npy",
+            "--max-fraction",
+            "1",
+            "--points",
+            "10",
+            "--fit-fraction",
+            "0.1",
+            "--target",
+            "0.6",
+            "--format",
+            "json",
+            "--out",
+            "m.toml",
+        ])
+        .assert()
+        .success();
+    let report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let fitted_up_to = report["extrapolation"][0]["fitted_up_to"].as_f64().unwrap();
+    let rows = report["signals"][0]["curve"].as_array().unwrap();
+    let mut unseen = 0;
+    for r in rows {
+        let (n, lo, hi) = (
+            r["n"].as_f64().unwrap(),
+            r["lo"].as_f64().unwrap(),
+            r["hi"].as_f64().unwrap(),
+        );
+        let Some(q) = r["measured"].as_f64() else {
+            continue;
+        };
+        assert!(
+            hi - lo < 0.6,
+            "n = {n}: interval {lo} - {hi} is nearly all of [0, 1]"
+        );
+        if n > fitted_up_to {
+            unseen += 1;
+            assert!(
+                (lo..=hi).contains(&q),
+                "n = {n}: measured {q} outside {lo} - {hi}"
+            );
+        }
+    }
+    assert!(
+        unseen >= 4,
+        "{unseen} measured points beyond the fitted ones"
+    );
+}

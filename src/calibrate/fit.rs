@@ -67,6 +67,9 @@ pub struct CurveFit {
     /// Growth of the residual spread beyond `top_n`: sd(n) = sigma (n / top_n)^growth
     /// (0 unless set from forward validation by [`super::select`]).
     pub growth: f64,
+    /// Count beyond which the residual spread stops growing (`f64::INFINITY`: it grows up to
+    /// the largest count a target search asks about).
+    pub growth_until: f64,
     /// The prior the curve was fitted under.
     pub prior: Prior,
     /// Forward-validation RMSE of every candidate tried (empty: no selection).
@@ -165,6 +168,81 @@ fn minimise(
     }
 }
 
+/// The starts of a fit: the prior mean, and the scale and shape moved around it.
+fn starts_around(mu: [f64; N_PARAMS]) -> Vec<[f64; N_PARAMS]> {
+    let mut starts = vec![mu];
+    for dx in [-1.5, 1.5, 3.0] {
+        for da in [-1.0, 0.0, 1.0] {
+            let mut s = mu;
+            s[0] += dx;
+            s[1] += da;
+            starts.push(s);
+        }
+    }
+    starts
+}
+
+/// Rise in cost (negative log likelihood) that bounds a 90% profile-likelihood interval of one
+/// parameter: half the 0.9 quantile of chi-squared with 1 degree of freedom.
+pub const PROFILE_DELTA: f64 = 1.353;
+
+/// Ceilings tried by [`plausible_ceilings`], logit-spaced between just above the best measured
+/// point and [`CEILING_TOP`].
+pub const CEILING_GRID: usize = 24;
+/// Highest ceiling tried.
+pub const CEILING_TOP: f64 = 0.999;
+
+/// The curves that fit `pts` about as well as any with another ceiling: for each ceiling on a
+/// grid from just above the best measured point to [`CEILING_TOP`], the best curve with the
+/// ceiling held there (the other parameters under `prior`, the ceiling's own prior dropped,
+/// the noise at `sigma`); kept when its cost is within [`PROFILE_DELTA`] of the best on the
+/// grid. These are the ceilings the data cannot reject (a 90% profile-likelihood interval):
+/// measured points that are still far below their ceiling leave it open, and an extrapolation
+/// must say so.
+///
+/// # Errors
+/// Every start failed at some ceiling.
+pub fn plausible_ceilings(
+    pts: &[CurvePoint],
+    floor: f64,
+    prior: &Prior,
+    sigma: f64,
+) -> Result<Vec<Params>> {
+    let top = pts.iter().map(|p| p.y).fold(floor, f64::max);
+    let lo = curve::logit((top + 0.01).clamp(0.01, CEILING_TOP - 0.001));
+    let hi = curve::logit(CEILING_TOP);
+    let ys: Vec<f64> = pts.iter().map(|p| p.y).collect();
+    let mut sd = prior.theta_sd();
+    sd[2] = f64::INFINITY;
+    let mut free = free_mask(floor);
+    free[2] = false;
+    let fits: Vec<(Params, f64)> = (0..CEILING_GRID)
+        .into_par_iter()
+        .map(|k| {
+            let mut mu = prior.theta_mean(pts);
+            mu[2] = lo + (hi - lo) * k as f64 / (CEILING_GRID - 1) as f64;
+            let problem = Problem {
+                family: prior.family,
+                floor,
+                pts,
+                ys: &ys,
+                mu,
+                sd,
+                free,
+                sigma,
+            };
+            let (theta, cost, _) = minimise(&problem, &starts_around(mu))?;
+            Ok((Params::from_theta(&theta), cost))
+        })
+        .collect::<Result<_>>()?;
+    let best = fits.iter().map(|f| f.1).fold(f64::INFINITY, f64::min);
+    Ok(fits
+        .into_iter()
+        .filter(|f| f.1 <= best + PROFILE_DELTA)
+        .map(|f| f.0)
+        .collect())
+}
+
 /// Fit one signal's curve to `pts` under `prior`, with `replicates` randomised refits.
 ///
 /// # Errors
@@ -197,15 +275,7 @@ pub fn fit_curve(
         free,
         sigma: prior.sigma0,
     };
-    let mut starts = vec![mu];
-    for dx in [-1.5, 1.5, 3.0] {
-        for da in [-1.0, 0.0, 1.0] {
-            let mut s = mu;
-            s[0] += dx;
-            s[1] += da;
-            starts.push(s);
-        }
-    }
+    let mut starts = starts_around(mu);
     let (theta, _, _) = minimise(&problem, &starts)?;
     // noise level, shrunk toward the prior value
     let p0 = Params::from_theta(&theta);
@@ -258,7 +328,49 @@ pub fn fit_curve(
         termination,
         top_n: pts.iter().map(|p| p.n).fold(0.0, f64::max),
         growth: 0.0,
+        growth_until: f64::INFINITY,
         prior: *prior,
         candidates: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signal::Signal;
+
+    /// Noise-free points of an MMF curve with ceiling 0.8 (scale e^6, floor 0.1), at the counts.
+    fn points(counts: &[f64]) -> Vec<CurvePoint> {
+        let truth = Params::plain(6.0, 1.5, 0.8, 0.5);
+        counts
+            .iter()
+            .map(|&n| CurvePoint {
+                n,
+                y: truth.predict(Family::Mmf, &inputs(n, 0.1)),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_data_leave_the_ceiling_open_until_they_reach_the_plateau() {
+        let prior = Prior::for_signal(None, Signal::Hard);
+        let ceilings = |pts: &[CurvePoint]| {
+            let c: Vec<f64> = plausible_ceilings(pts, 0.1, &prior, 0.01)
+                .unwrap()
+                .iter()
+                .map(|p| p.qmax)
+                .collect();
+            (
+                c.iter().copied().fold(f64::INFINITY, f64::min),
+                c.iter().copied().fold(0.0, f64::max),
+            )
+        };
+        // on the rise only (up to a quarter of the scale): ceilings from the truth's 0.8 to
+        // near 1 fit within the noise
+        let (lo, hi) = ceilings(&points(&[10.0, 20.0, 40.0, 70.0, 100.0]));
+        assert!(lo <= 0.8 && hi >= 0.95, "rise: {lo} - {hi}");
+        // through the plateau (up to 50 times the scale): only the truth's
+        let (lo, hi) = ceilings(&points(&[20.0, 100.0, 400.0, 2000.0, 8000.0, 20000.0]));
+        assert!(lo >= 0.77 && hi <= 0.83, "plateau: {lo} - {hi}");
+    }
 }

@@ -58,7 +58,8 @@ pub fn build_model(
             params: f.params,
             spread: spread(&f.replicates),
             bits: None,
-            // sigma up to the largest fitted n, then sigma (n / top_n)^growth (`select`)
+            // sigma up to the largest fitted n, then sigma (n / top_n)^growth (`select`) up to
+            // growth_until
             residual: Residual {
                 c0: f.sigma.max(1e-9).ln() - f.growth * f.top_n.max(1.0).ln(),
                 c1: f.growth,
@@ -67,7 +68,10 @@ pub fn build_model(
                 by_position: None,
                 ln_x: [
                     f.top_n.max(1.0).ln(),
-                    N_SEARCH_MAX.ln().max(f.top_n.max(1.0).ln()),
+                    N_SEARCH_MAX
+                        .min(f.growth_until)
+                        .ln()
+                        .max(f.top_n.max(1.0).ln()),
                 ],
             },
             diagnostics: Diagnostics {

@@ -49,10 +49,20 @@
 //! `sigma (n / n_top)^g`, with g >= 0 the exponent for which the forward residuals have, summed
 //! over them, the variance this spread predicts at their horizons:
 //! `sum r^2 = sum sigma^2 exp(2 g h)` (g = 0 when they are no larger than sigma).
+//!
+//! The forward residuals' horizons stay within the measured range, so they cannot see a bend
+//! beyond it: a curve still rising at its last point may level off soon after, at a ceiling
+//! the data do not constrain (on the simulator's synthetic data, accuracy against labels from
+//! an annotator who errs 20% of the time levels off at 0.76 just past the fitted counts, while
+//! the bound prior's central curve heads for 0.99). So g is at least the [`Envelope`]'s: the
+//! growth with which the interval reaches every curve whose ceiling the data cannot reject
+//! (`fit::plausible_ceilings`, a 90% profile-likelihood interval on the ceiling), with the
+//! spread held once it spans them all.
 
-use super::fit::{CurveFit, CurvePoint, fit_curve, inputs};
+use super::fit::{CurveFit, CurvePoint, fit_curve, inputs, plausible_ceilings};
 use super::prior::{Ceiling, FREE_ALPHA_SD, Prior};
 use crate::error::Result;
+use crate::surrogate::model::normal_quantile;
 
 /// Smallest number of distinct counts a forward-validation fit sees.
 pub const MIN_TRAIN: usize = 3;
@@ -203,6 +213,72 @@ pub fn score(pts: &[CurvePoint], floor: f64, default: &Prior) -> Result<Vec<Scor
     Ok(scored)
 }
 
+/// Counts beyond the largest fitted one at which [`ceiling_envelope`] compares curves: 2 to a
+/// million times it, four a factor e.
+const ENVELOPE_SPAN: (f64, f64) = (2.0, 1e6);
+
+/// How the residual spread must grow beyond the fitted counts to reach every curve whose
+/// ceiling the data cannot reject ([`fit::plausible_ceilings`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Envelope {
+    /// Smallest g with `z sigma (n / top_n)^g >= gap(n)` at every count of the span, gap(n)
+    /// the largest distance from the central curve to a plausible one and z the normal
+    /// quantile of the calibration's level.
+    pub growth: f64,
+    /// Count where `z sigma (n / top_n)^g` reaches the largest gap: the spread need not grow
+    /// beyond it.
+    pub until: f64,
+}
+
+/// The [`Envelope`] of `fit`. Points measured far below their ceiling leave it open; the
+/// interval then spans every ceiling they allow, whichever one the prior picked for the
+/// central curve, and stops widening once it spans them all.
+///
+/// # Errors
+/// A profile fit failed numerically.
+pub fn ceiling_envelope(pts: &[CurvePoint], floor: f64, fit: &CurveFit) -> Result<Envelope> {
+    let zs = normal_quantile(0.5 + super::LEVEL / 2.0) * fit.sigma.max(1e-9);
+    let others = plausible_ceilings(pts, floor, &fit.prior, fit.sigma)?;
+    let (mut g, mut widest): (f64, f64) = (0.0, 0.0);
+    let mut ln_r = ENVELOPE_SPAN.0.ln();
+    while ln_r <= ENVELOPE_SPAN.1.ln() {
+        let inp = inputs(fit.top_n * ln_r.exp(), floor);
+        let q = fit.params.predict(fit.family, &inp);
+        let gap = others
+            .iter()
+            .map(|o| (o.predict(fit.family, &inp) - q).abs())
+            .fold(0.0, f64::max);
+        if gap > zs {
+            g = g.max((gap / zs).ln() / ln_r);
+        }
+        widest = widest.max(gap);
+        ln_r += 0.25;
+    }
+    let g = g.min(MAX_GROWTH);
+    let until = if g > 0.0 && widest > zs {
+        fit.top_n * ((widest / zs).ln() / g).exp()
+    } else {
+        fit.top_n
+    };
+    Ok(Envelope { growth: g, until })
+}
+
+/// Set the spread's growth of `fit`: the forward residuals' growth `forward`, or the ceiling
+/// envelope's where that grows faster (then only up to where it spans every plausible ceiling).
+///
+/// # Errors
+/// A profile fit failed numerically.
+fn set_growth(pts: &[CurvePoint], floor: f64, fit: &mut CurveFit, forward: f64) -> Result<()> {
+    let env = ceiling_envelope(pts, floor, fit)?;
+    if env.growth > forward {
+        fit.growth = env.growth;
+        fit.growth_until = env.until;
+    } else {
+        fit.growth = forward;
+    }
+    Ok(())
+}
+
 /// The growth exponent g of the residual spread (see the module docs), by bisection.
 pub fn growth(res: &[(f64, f64)], sigma: f64) -> f64 {
     let ssr: f64 = res.iter().map(|r| r.1 * r.1).sum();
@@ -243,7 +319,9 @@ pub fn fit_selected(
 ) -> Result<CurveFit> {
     let scored = score(pts, floor, default)?;
     if scored.is_empty() {
-        return fit_curve(pts, floor, default, replicates, seed);
+        let mut fit = fit_curve(pts, floor, default, replicates, seed)?;
+        set_growth(pts, floor, &mut fit, 0.0)?;
+        return Ok(fit);
     }
     fit_scored(pts, floor, &scored, Rule::default(), replicates, seed)
 }
@@ -263,7 +341,8 @@ pub fn fit_scored(
 ) -> Result<CurveFit> {
     let chosen = &scored[rule.choose(pts, floor, scored)?];
     let mut fit = fit_curve(pts, floor, &chosen.prior, replicates, seed)?;
-    fit.growth = growth(&chosen.residuals, fit.sigma);
+    let forward = growth(&chosen.residuals, fit.sigma);
+    set_growth(pts, floor, &mut fit, forward)?;
     let default = &scored[0].prior;
     fit.candidates = scored
         .iter()
