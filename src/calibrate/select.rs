@@ -218,7 +218,7 @@ pub fn score(pts: &[CurvePoint], floor: f64, default: &Prior) -> Result<Vec<Scor
 const ENVELOPE_SPAN: (f64, f64) = (2.0, 1e6);
 
 /// How the residual spread must grow beyond the fitted counts to reach every curve whose
-/// ceiling the data cannot reject ([`fit::plausible_ceilings`]).
+/// ceiling the data cannot reject ([`super::fit::plausible_ceilings`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Envelope {
     /// Smallest g with `z sigma (n / top_n)^g >= gap(n)` at every count of the span, gap(n)
