@@ -2,7 +2,7 @@
 //! loops are table look-ups.
 //!
 //! Each signal's curve is sampled at n = 0 and on a log grid from 1 to
-//! [`MAX_ANNOTATIONS`](super::file::MAX_ANNOTATIONS) annotations ([`STEPS_PER_DECADE`] points a
+//! [`super::file::MAX_ANNOTATIONS`] annotations ([`STEPS_PER_DECADE`] points a
 //! decade), and interpolated linearly in log n (linearly in n below one annotation). The planner
 //! uses the monotone envelope (running maximum) of every curve: buying more annotations never
 //! lowers quality, since a team can always leave some unused.

@@ -5,7 +5,7 @@
 //! Both are products `a^T b` with `a` and `b` row-major and sharing their row count, computed by
 //! one kernel: eight consecutive elements of a row of `a` are one vector register, each element
 //! of `b` a broadcast, and up to [`BLOCK_WIDTH`] columns of `b` accumulate in registers at once.
-//! Wider `b` (many classes, or r > 12) goes through a second kernel ([`Operands::strided`]): four output
+//! Wider `b` (many classes, or r > 12) goes through a second kernel (`Operands::strided`): four output
 //! rows at a time against sixteen columns of `b` (two vector registers, masked at the edge). Nothing is copied into another layout on each
 //! call, as a general GEMM (matrixmultiply, behind ndarray's `general_mat_mul`) does: there,
 //! packing the tall matrix again on every evaluation took a fifth of the training time

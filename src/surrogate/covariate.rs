@@ -226,7 +226,7 @@ pub fn inputs(
 /// q = min(C-1, d) / max(C-1, d), s the feature signal share of [`signal_share`].
 ///
 /// Why ln(1 + q): a class-trained encoder spans the prototypes' scatter, whose non-zero
-/// eigenvalues spread like a Wishart matrix's (E[l^2] / E[l]^2 = 1 + q); an encoder with unequal
+/// eigenvalues spread like a Wishart matrix's (E\[l^2\] / E\[l\]^2 = 1 + q); an encoder with unequal
 /// scales reaches CKA sqrt(k/d) * mean(l) / rms(l) rather than the cap sqrt(k/d). Measured: the
 /// ceiling falls short of the cap by about (1 + q)^(-1/4) (C = 16, d = 16: 0.86 of the cap;
 /// C = 4, d = 16: 0.99).

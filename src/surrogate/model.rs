@@ -312,7 +312,7 @@ impl Model {
     /// Assemble a model from its parts and validate it.
     ///
     /// # Errors
-    /// See [`Model::validate`].
+    /// A failed check of the contents, as for [`Model::from_toml_str`].
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         metric: Metric,
@@ -461,7 +461,8 @@ impl Model {
     /// Parse and validate a model from TOML text.
     ///
     /// # Errors
-    /// Malformed TOML, unknown keys or family names, or see [`Model::prepare`].
+    /// Malformed TOML, unknown keys or family names, or a failed check of the contents: format
+    /// version, covariate, duplicated signals, parameter ranges, residual tables, level.
     pub fn from_toml_str(text: &str) -> Result<Model> {
         // read the version first, so an old or future file gets the clearer message
         #[derive(Deserialize)]
