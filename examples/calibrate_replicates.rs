@@ -27,6 +27,9 @@
 //! Printed, per target: median |relative error| against the truth, share of replicates within
 //! 25%, share where the rule is closer than the power law, and the number of unreachable
 //! predictions. `--fit-seeds` takes a comma list (e.g. `1,3`): the curves are measured once.
+//! Also printed: how often the mean measured curve (all truth orders) at the counts beyond the
+//! fitted ones lies inside the new rule's 90% interval, with and without the ceiling envelope
+//! (`select::ceiling_envelope`).
 //! `--dump FILE` writes one JSON line per (master seed, fit seeds) with every candidate's
 //! forward-validation residuals and its own n per target, for studying selection rules.
 
@@ -37,7 +40,8 @@ use labelbudget::calibrate::extrapolate::{measured_n_for_target, power_law_n_for
 use labelbudget::calibrate::fit::{CurvePoint, fit_curve, inputs};
 use labelbudget::calibrate::prior::Prior;
 use labelbudget::calibrate::select::{self, Rule};
-use labelbudget::calibrate::{N_SEARCH_MAX, mean_by_n};
+use labelbudget::calibrate::{N_SEARCH_MAX, build_model, mean_by_n};
+use labelbudget::surrogate::QualityModel as _;
 use rayon::prelude::*;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -72,8 +76,15 @@ struct Replicate {
     truth: Vec<Option<f64>>,
     /// Per method (current, new, power law), per target.
     pred: [Vec<Option<f64>>; 3],
+    /// Unseen counts (above the fitted ones) whose mean over all truth orders lies inside the
+    /// new rule's 90% interval: (with the ceiling envelope, with the forward growth alone,
+    /// counts).
+    inside: (usize, usize, usize),
     dump: String,
 }
+
+/// Replicates of the interval fits (as `calibrate --replicates`, smaller for speed).
+const INTERVAL_REPLICATES: usize = 100;
 
 fn arg<T: std::str::FromStr>(a: &[String], name: &str, default: T) -> T {
     a.iter()
@@ -132,6 +143,7 @@ fn one(
                 .map(|&t| n_for(|n| fit.params.predict(fit.family, &inputs(n, floor)), t))
                 .collect()
         };
+        let inside = interval_check(&all, &used, floor, &scored, m.metric, seed)?;
         let mut pred: [Vec<Option<f64>>; 3] = Default::default();
         for (i, rule) in [Rule::Lowest, Rule::default()].into_iter().enumerate() {
             let fit = select::fit_scored(&used, floor, &scored, rule, 0, 0)?;
@@ -171,10 +183,55 @@ fn one(
             fit_seeds: k,
             truth: truth.clone(),
             pred,
+            inside,
             dump,
         });
     }
     Ok(out)
+}
+
+/// How often the mean measured curve at counts beyond the fitted ones lies inside the new
+/// rule's 90% interval, with the spread as `calibrate` sets it (forward growth, or the ceiling
+/// envelope where faster) and with the forward growth alone: `(inside, inside_forward, counts)`.
+fn interval_check(
+    all: &[CurvePoint],
+    used: &[CurvePoint],
+    floor: f64,
+    scored: &[select::Scored],
+    metric: labelbudget::surrogate::Metric,
+    seed: u64,
+) -> anyhow::Result<(usize, usize, usize)> {
+    let rule = Rule::default();
+    let fit = select::fit_scored(used, floor, scored, rule, INTERVAL_REPLICATES, seed)?;
+    let mut forward = fit.clone();
+    forward.growth = select::growth(
+        &scored[rule.choose(used, floor, scored)?].residuals,
+        fit.sigma,
+    );
+    forward.growth_until = f64::INFINITY;
+    let top = used.iter().map(|p| p.n).fold(0.0, f64::max);
+    let model = |f: &labelbudget::calibrate::fit::CurveFit| {
+        build_model(
+            metric,
+            floor,
+            String::new(),
+            &[(Signal::Hard, f.clone())],
+            [1, top as u64],
+        )
+    };
+    let (with_env, fwd) = (model(&fit)?, model(&forward)?);
+    let sc = labelbudget::Scenario::default();
+    let (mut a, mut b, mut k) = (0, 0, 0);
+    for (n, q) in mean_by_n(all).into_iter().filter(|p| p.0 > top) {
+        let inside = |m: &labelbudget::surrogate::Model| {
+            let p = m.predict(&sc, Signal::Hard, n);
+            (p.lo..=p.hi).contains(&q)
+        };
+        a += usize::from(inside(&with_env));
+        b += usize::from(inside(&fwd));
+        k += 1;
+    }
+    Ok((a, b, k))
 }
 
 fn json_opt(v: &[Option<f64>]) -> String {
@@ -289,6 +346,15 @@ fn main() -> anyhow::Result<()> {
                 );
             }
         }
+        let (a, b, n) = rs.iter().fold((0, 0, 0), |acc, r| {
+            (acc.0 + r.inside.0, acc.1 + r.inside.1, acc.2 + r.inside.2)
+        });
+        println!(
+            "\nUnseen counts whose mean measured quality lies inside the new rule's 90% interval: \
+             {a} of {n} ({}) with the ceiling envelope, {b} of {n} ({}) with the forward growth alone.",
+            pct(a as f64 / n.max(1) as f64),
+            pct(b as f64 / n.max(1) as f64)
+        );
         let skipped = rs.len() * targets.len()
             - rs.iter()
                 .map(|r| r.truth.iter().filter(|x| x.is_some()).count())
