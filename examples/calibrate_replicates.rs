@@ -40,7 +40,7 @@ use labelbudget::calibrate::extrapolate::{measured_n_for_target, power_law_n_for
 use labelbudget::calibrate::fit::{CurvePoint, fit_curve, inputs};
 use labelbudget::calibrate::prior::Prior;
 use labelbudget::calibrate::select::{self, Rule};
-use labelbudget::calibrate::{N_SEARCH_MAX, build_model, mean_by_n};
+use labelbudget::calibrate::{N_SEARCH_MAX, build_model, mean_by_n, n_reaching};
 use labelbudget::surrogate::QualityModel as _;
 use rayon::prelude::*;
 use std::fmt::Write as _;
@@ -49,26 +49,6 @@ use std::path::PathBuf;
 /// Default targets (digits).
 const TARGETS: [f64; 5] = [0.90, 0.92, 0.94, 0.95, 0.96];
 const FIT_FRACTION: f64 = 0.1;
-
-/// n where `q` first reaches `target` on [1, N_SEARCH_MAX] (bisection in ln n), `None` above.
-fn n_for(q: impl Fn(f64) -> f64, target: f64) -> Option<f64> {
-    let (mut lo, mut hi) = (0.0f64, N_SEARCH_MAX.ln());
-    if q(hi.exp()) < target {
-        return None;
-    }
-    if q(1.0) >= target {
-        return Some(1.0);
-    }
-    for _ in 0..100 {
-        let mid = 0.5 * (lo + hi);
-        if q(mid.exp()) >= target {
-            hi = mid;
-        } else {
-            lo = mid;
-        }
-    }
-    Some(hi.exp())
-}
 
 /// Predictions of one replicate at the targets.
 struct Replicate {
@@ -140,7 +120,7 @@ fn one(
         let curve_ns = |fit: &labelbudget::calibrate::fit::CurveFit| -> Vec<Option<f64>> {
             targets
                 .iter()
-                .map(|&t| n_for(|n| fit.params.predict(fit.family, &inputs(n, floor)), t))
+                .map(|&t| n_reaching(|n| fit.params.predict(fit.family, &inputs(n, floor)), t))
                 .collect()
         };
         let inside = interval_check(&all, &used, floor, &scored, m.metric, seed)?;

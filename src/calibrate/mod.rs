@@ -112,13 +112,21 @@ pub fn build_model(
 /// `target`; `None` when the curve's ceiling lies below the target.
 pub fn n_for_target(model: &Model, signal: Signal, target: f64, prob: f64) -> Option<f64> {
     let sc = Scenario::default();
-    let q = |n: f64| {
-        if prob == 0.5 {
-            model.predict(&sc, signal, n).mean
-        } else {
-            model.quantile(&sc, signal, n, prob)
-        }
-    };
+    n_reaching(
+        |n: f64| {
+            if prob == 0.5 {
+                model.predict(&sc, signal, n).mean
+            } else {
+                model.quantile(&sc, signal, n, prob)
+            }
+        },
+        target,
+    )
+}
+
+/// The n where a rising quality curve `q` first reaches `target` on [1, N_SEARCH_MAX]
+/// (bisection in ln n); `None` when it stays below.
+pub fn n_reaching(q: impl Fn(f64) -> f64, target: f64) -> Option<f64> {
     let (mut lo, mut hi) = (0.0f64, N_SEARCH_MAX.ln());
     if q(hi.exp()) < target {
         return None;
