@@ -28,6 +28,24 @@ fn pilot_writes_a_model_that_reloads() {
         .stdout(predicate::str::contains("target 0.800"));
     let m = labelbudget::surrogate::Model::from_file(&out).unwrap();
     assert!(m.signal(labelbudget::Signal::Hard).is_some());
+    // a plan on the calibrated model names its metric, in the table and the chart, not CKA
+    let chart = dir.path().join("tradeoff.svg");
+    lb().args(["plan", "--target", "0.8", "--model"])
+        .arg(&out)
+        .arg("--chart")
+        .arg(&chart)
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("reaching quality 0.8 (the pilot's metric)")
+                .and(predicate::str::contains("CKA").not()),
+        );
+    let svg = std::fs::read_to_string(&chart).unwrap();
+    // (SVG escapes the apostrophe)
+    assert!(
+        svg.contains("predicted quality (the pilot&apos;s metric)"),
+        "axis label"
+    );
 }
 
 #[test]

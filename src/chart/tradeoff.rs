@@ -18,6 +18,8 @@ pub struct TradeoffChart {
     pub recommended: Option<(f64, f64, String)>,
     pub crossovers: Vec<Crossover>,
     pub target: Option<f64>,
+    /// What the quality axis measures (e.g. "linear CKA").
+    pub metric: String,
 }
 
 impl TradeoffChart {
@@ -50,6 +52,7 @@ impl TradeoffChart {
                 crate::plan::Objective::Target(t) => Some(t),
                 crate::plan::Objective::Budget(_) => None,
             },
+            metric: plan.metric.label().to_string(),
         }
     }
 
@@ -97,7 +100,7 @@ impl Chart for TradeoffChart {
         chart
             .configure_mesh()
             .x_desc(format!("cost ({}, log scale)", self.unit))
-            .y_desc("predicted quality (linear CKA)")
+            .y_desc(format!("predicted quality ({})", self.metric))
             .axis_desc_style((FONT, 18))
             .label_style((FONT, 15))
             .light_line_style(RGBColor(235, 235, 235))

@@ -8,6 +8,7 @@ use super::roots::first_nonneg;
 use super::solver::{Evaluated, Planner};
 use crate::error::{Error, Result};
 use crate::signal::Signal;
+use crate::surrogate::Metric;
 use serde::Serialize;
 
 /// Budgets the frontier is solved at inside `plan` (the target's refinement makes it exact).
@@ -65,6 +66,8 @@ pub struct SignalPlan {
 pub struct Plan {
     pub scenario: String,
     pub objective: Objective,
+    /// The quality metric the model predicts.
+    pub metric: Metric,
     pub unit: String,
     pub recommendation: Recommendation,
     pub per_signal: Vec<SignalPlan>,
@@ -334,6 +337,7 @@ impl Planner {
         Ok(Plan {
             scenario: self.scenario.name.clone(),
             objective,
+            metric: self.metric,
             unit: self.costs.unit.clone(),
             recommendation,
             per_signal: self.per_signal(objective),

@@ -32,7 +32,8 @@ impl Plan {
         }
         match self.objective {
             Objective::Target(t) => out.push_str(&format!(
-                "Objective: cheapest plan reaching quality {t} (linear CKA)\n\n"
+                "Objective: cheapest plan reaching quality {t} ({})\n\n",
+                self.metric.label()
             )),
             Objective::Budget(b) => out.push_str(&format!(
                 "Objective: best quality within {} {u}\n\n",

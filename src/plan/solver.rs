@@ -7,7 +7,7 @@ use super::roots::nelder_mead;
 use crate::cost::Costs;
 use crate::error::{Error, Result};
 use crate::signal::Signal;
-use crate::surrogate::QualityModel;
+use crate::surrogate::{Metric, QualityModel};
 
 /// A quality counts as "something learned" when it exceeds the floor by this much.
 pub const LEARNED: f64 = 0.01;
@@ -25,6 +25,8 @@ pub struct Planner {
     pub level: f64,
     /// How mixes are valued (default: a mix is worth its best part).
     pub mix_rule: MixRule,
+    /// The quality metric of the model.
+    pub metric: Metric,
 }
 
 /// An allocation with its price and predicted quality.
@@ -52,6 +54,7 @@ impl Planner {
             curves,
             level,
             mix_rule: MixRule::default(),
+            metric: model.metric(),
         })
     }
 
@@ -83,6 +86,9 @@ impl Planner {
             }
             fn floor(&self, s: &crate::Scenario) -> f64 {
                 self.0.floor(s)
+            }
+            fn metric(&self) -> Metric {
+                self.0.metric()
             }
         }
         Planner::new(scenario, costs, &Unchecked(model))

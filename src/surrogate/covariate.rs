@@ -31,6 +31,16 @@ impl Metric {
             Metric::User => "user",
         }
     }
+
+    /// What the quality is, for tables and chart axes.
+    pub fn label(self) -> &'static str {
+        match self {
+            Metric::Cka => "linear CKA",
+            Metric::Transfer => "transfer accuracy",
+            Metric::Accuracy => "held-out accuracy",
+            Metric::User => "the pilot's metric",
+        }
+    }
 }
 
 impl std::str::FromStr for Metric {

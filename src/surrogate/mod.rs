@@ -54,6 +54,11 @@ pub trait QualityModel: Send + Sync {
     /// Quality of the untrained encoder (n = 0).
     fn floor(&self, scenario: &Scenario) -> f64;
 
+    /// The quality metric predicted (default: linear CKA, the simulator's).
+    fn metric(&self) -> Metric {
+        Metric::Cka
+    }
+
     /// Refuse a scenario far outside the range the model was fitted on; the error names the
     /// key, its value and the fitted range. The default accepts every scenario.
     ///

@@ -678,6 +678,10 @@ impl QualityModel for Model {
         self.floor.floor(scenario)
     }
 
+    fn metric(&self) -> Metric {
+        self.metric
+    }
+
     /// An error naming the first scenario parameter outside the fitted range (see
     /// [`RANGE_MARGIN`]).
     fn check_range(&self, scenario: &Scenario) -> Result<()> {
