@@ -41,6 +41,19 @@ fn pilot_writes_a_model_that_reloads() {
                 .and(predicate::str::contains("CKA").not()),
         );
     let svg = std::fs::read_to_string(&chart).unwrap();
+    // and a simulator check of it is refused: the simulator measures linear CKA
+    lb().args([
+        "plan",
+        "--target",
+        "0.8",
+        "--no-chart",
+        "--verify",
+        "--model",
+    ])
+    .arg(&out)
+    .assert()
+    .failure()
+    .stderr(predicate::str::contains("--verify").and(predicate::str::contains("linear CKA")));
     // (SVG escapes the apostrophe)
     assert!(
         svg.contains("predicted quality (the pilot&apos;s metric)"),

@@ -4,10 +4,11 @@ use super::file::Objective;
 use super::mix::Counts;
 use super::recommend::Plan;
 use super::solver::Planner;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::io::render_table;
 use crate::signal::Signal;
 use crate::sim::Setting;
+use crate::surrogate::Metric;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -82,8 +83,16 @@ fn check(
 /// Simulate the recommendation (and the safe budget, for a target) over seeds 0..`seeds`.
 ///
 /// # Errors
-/// A learner failure.
+/// A model of another metric than linear CKA (the simulator's), or a learner failure.
 pub fn verify(planner: &Planner, plan: &Plan, seeds: u64) -> Result<Verification> {
+    if plan.metric != Metric::Cka {
+        return Err(Error::invalid(
+            "--verify",
+            format!("a model of {}", plan.metric.label()),
+            "a model of linear CKA: the check runs the simulator, whose quality is linear CKA, \
+             so it says nothing about a model calibrated on other data or another metric",
+        ));
+    }
     let seeds = seeds.max(1);
     let target = match plan.objective {
         Objective::Target(t) => Some(t),
