@@ -155,7 +155,12 @@ impl Residual {
     /// `position` is where on the curve the run lies (share of the rise from floor to ceiling,
     /// see [`PositionQuantiles`]); it matters only for a model with tables by position.
     pub fn z(&self, p: f64, position: f64) -> f64 {
-        let zp = normal_quantile(p);
+        self.z_normal(normal_quantile(p), position)
+    }
+
+    /// [`Residual::z`] given the normal quantile `zp` of the probability.
+    #[inline]
+    pub fn z_normal(&self, zp: f64, position: f64) -> f64 {
         if let Some(tables) = &self.by_position {
             let (k, t) = bracket(&tables.map(|t| t.from), position);
             let lo = table_z(&tables[k].quantiles, zp);
@@ -265,32 +270,8 @@ pub struct Model {
 struct Cache {
     index: [Option<usize>; 4],
     replicates: Vec<Vec<Params>>,
-    /// Per signal (model order), the lower and upper ends of the `level` interval in units of sd.
-    z_bounds: Vec<ZBounds>,
-}
-
-/// The ends of the `level` interval in units of sd: fixed, or in each stretch of the tables by
-/// position (the quantile is linear in the tables, so blending these is exact).
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum ZBounds {
-    Fixed((f64, f64)),
-    ByPosition([f64; N_POSITION_BINS], [(f64, f64); N_POSITION_BINS]),
-}
-
-impl ZBounds {
-    #[inline]
-    fn at(&self, position: f64) -> (f64, f64) {
-        match self {
-            ZBounds::Fixed(z) => *z,
-            ZBounds::ByPosition(from, z) => match bracket(from, position) {
-                (k, 0.0) => z[k],
-                (k, t) => (
-                    z[k].0 + t * (z[k + 1].0 - z[k].0),
-                    z[k].1 + t * (z[k + 1].1 - z[k].1),
-                ),
-            },
-        }
-    }
+    /// Normal quantiles of the lower and upper ends of the `level` interval.
+    z_level: (f64, f64),
 }
 
 fn signal_slot(s: Signal) -> usize {
@@ -430,30 +411,13 @@ impl Model {
             }
             replicates.push(reps);
         }
-        let z_bounds = self
-            .signals
-            .iter()
-            .map(|s| {
-                let (lo, hi) = (
-                    normal_quantile(0.5 - self.level / 2.0),
-                    normal_quantile(0.5 + self.level / 2.0),
-                );
-                match &s.residual.by_position {
-                    Some(t) => ZBounds::ByPosition(
-                        t.map(|t| t.from),
-                        t.map(|t| (table_z(&t.quantiles, lo), table_z(&t.quantiles, hi))),
-                    ),
-                    None => ZBounds::Fixed(match &s.residual.quantiles {
-                        Some(q) => (table_z(q, lo), table_z(q, hi)),
-                        None => (lo, hi),
-                    }),
-                }
-            })
-            .collect();
         self.cache = Cache {
             index,
             replicates,
-            z_bounds,
+            z_level: (
+                normal_quantile(0.5 - self.level / 2.0),
+                normal_quantile(0.5 + self.level / 2.0),
+            ),
         };
         Ok(())
     }
@@ -639,7 +603,11 @@ impl QualityModel for Model {
                 sd,
                 position,
             }) => {
-                let (z_lo, z_hi) = self.cache.z_bounds[index].at(position);
+                let r = &self.signals[index].residual;
+                let (z_lo, z_hi) = (
+                    r.z_normal(self.cache.z_level.0, position),
+                    r.z_normal(self.cache.z_level.1, position),
+                );
                 Prediction {
                     mean,
                     lo: (mean + z_lo * sd).clamp(0.0, 1.0),
@@ -809,17 +777,23 @@ mod tests {
             assert!(v <= last && last - v < 0.05, "jump at {}: {last} -> {v}", i);
             last = v;
         }
-        // the cached interval ends of a model agree with z at every position
+        // a model's interval and quantiles read these tables at the prediction's position,
+        // from the rise to the plateau
         let mut m = Model::embedded_default();
         m.signals[0].residual = r;
         let m = Model::from_toml_str(&m.to_toml_string().unwrap()).unwrap();
-        for pos in [0.0, 0.3, 0.59, 0.6, 0.61, 0.8, 0.95, 0.96, 1.0] {
-            let (lo, hi) = m.cache.z_bounds[0].at(pos);
-            assert!(
-                close(lo, r.z(0.05, pos)) && close(hi, r.z(0.95, pos)),
-                "{pos}"
-            );
+        let sc = Scenario::default();
+        let mut stretches = [false; N_POSITION_BINS];
+        for n in [10.0, 100.0, 300.0, 1000.0, 3000.0, 30000.0, 1e6] {
+            let (mean, sd) = m.mean_sd(&sc, Signal::Hard, n).unwrap();
+            let pos = m.position(&sc, Signal::Hard, n).unwrap();
+            stretches[POSITION_EDGES.iter().filter(|&&e| pos >= e).count()] = true;
+            let p = m.predict(&sc, Signal::Hard, n);
+            let at = |q: f64| (mean + r.z(q, pos) * sd).clamp(0.0, 1.0);
+            assert!(close(p.lo, at(0.05)) && close(p.hi, at(0.95)), "n = {n}");
+            assert!(close(m.quantile(&sc, Signal::Hard, n, 0.9), at(0.1)), "n = {n}");
         }
+        assert_eq!(stretches, [true; N_POSITION_BINS]);
     }
 
     #[test]
