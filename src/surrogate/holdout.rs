@@ -8,7 +8,6 @@
 //! - Extrapolation: fit on runs with n <= n_max / 10 and compare at n_max, per scenario.
 //! - Coverage: share of held-out single runs inside their prediction interval.
 
-use super::QualityModel;
 use super::covariate::Covariate;
 use super::model::{Model, POSITION_EDGES};
 use super::train::{BitsTable, FitOptions, bits_table, fit_model_with, observed, scenario_ids};
@@ -75,29 +74,29 @@ fn slot(s: Signal) -> usize {
 /// Errors of `model` against seed means of `held` (grouped by signal and n) and coverage of runs.
 fn score(model: &Model, held: &[RunRecord], opts: &FitOptions, at_n: Option<u64>) -> Acc {
     let mut acc = Acc::default();
-    let mut groups: Vec<(Signal, u64, Scenario, Vec<f64>)> = Vec::new();
+    // (signal, n, scenario, observed qualities, predicted mean)
+    let mut groups: Vec<(Signal, u64, Scenario, Vec<f64>, f64)> = Vec::new();
     for r in held {
-        if at_n.is_some_and(|n| r.n != n) || model.signal(r.signal).is_none() {
+        if at_n.is_some_and(|n| r.n != n) {
             continue;
         }
-        let y = observed(r, opts.metric).0;
         let sc = r.scenario();
-        let p = model.predict(&sc, r.signal, r.n as f64);
+        let Some(a) = model.assess(&sc, r.signal, r.n as f64, SAFE_PROB) else {
+            continue;
+        };
+        let y = observed(r, opts.metric).0;
+        let p = a.prediction;
         let h = &mut acc.hits[slot(r.signal)];
         h.1 += 1;
         if (p.lo..=p.hi).contains(&y) {
             h.0 += 1;
         }
-        let q10 = model.quantile(&sc, r.signal, r.n as f64, SAFE_PROB);
-        if y < q10 {
+        if y < a.exceeded {
             acc.below[slot(r.signal)] += 1;
         }
-        if model
-            .position(&sc, r.signal, r.n as f64)
-            .is_some_and(|p| (POSITION_EDGES[0]..POSITION_EDGES[1]).contains(&p))
-        {
+        if (POSITION_EDGES[0]..POSITION_EDGES[1]).contains(&a.position) {
             let s = &mut acc.shoulder[slot(r.signal)];
-            s.0 += usize::from(y < q10);
+            s.0 += usize::from(y < a.exceeded);
             s.1 += 1;
         }
         match groups
@@ -105,12 +104,11 @@ fn score(model: &Model, held: &[RunRecord], opts: &FitOptions, at_n: Option<u64>
             .find(|g| g.0 == r.signal && g.1 == r.n && g.2 == sc)
         {
             Some(g) => g.3.push(y),
-            None => groups.push((r.signal, r.n, sc, vec![y])),
+            None => groups.push((r.signal, r.n, sc, vec![y], p.mean)),
         }
     }
-    for (signal, n, sc, ys) in groups {
+    for (signal, _, _, ys, pred) in groups {
         let mean = ys.iter().sum::<f64>() / ys.len() as f64;
-        let pred = model.predict(&sc, signal, n as f64).mean;
         acc.err[slot(signal)].push((pred - mean).abs());
     }
     acc

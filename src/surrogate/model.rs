@@ -593,28 +593,56 @@ struct Spot {
     position: f64,
 }
 
+/// What [`Model::assess`] says of one (scenario, signal, n).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Assessment {
+    /// As [`QualityModel::predict`].
+    pub prediction: Prediction,
+    /// As [`QualityModel::quantile`] at the probability asked.
+    pub exceeded: f64,
+    /// As [`Model::position`].
+    pub position: f64,
+}
+
+impl Model {
+    /// The interval, the quality exceeded with probability `prob` and the position on the curve
+    /// of (scenario, signal, n), from one evaluation of the curve and its replicates (a
+    /// held-out check needs all three). `None` for a signal the model lacks.
+    pub fn assess(&self, sc: &Scenario, signal: Signal, n: f64, prob: f64) -> Option<Assessment> {
+        self.spot(sc, signal, n).map(|s| Assessment {
+            prediction: self.interval(&s),
+            exceeded: self.exceeded(&s, prob),
+            position: s.position,
+        })
+    }
+
+    /// The `level` interval at a spot: the residual quantiles read at its position.
+    fn interval(&self, s: &Spot) -> Prediction {
+        let r = &self.signals[s.index].residual;
+        let (z_lo, z_hi) = (
+            r.z_normal(self.cache.z_level.0, s.position),
+            r.z_normal(self.cache.z_level.1, s.position),
+        );
+        Prediction {
+            mean: s.mean,
+            lo: (s.mean + z_lo * s.sd).clamp(0.0, 1.0),
+            hi: (s.mean + z_hi * s.sd).clamp(0.0, 1.0),
+            level: self.level,
+        }
+    }
+
+    /// The quality exceeded with probability `prob` at a spot.
+    fn exceeded(&self, s: &Spot, prob: f64) -> f64 {
+        let z = self.signals[s.index].residual.z(1.0 - prob, s.position);
+        (s.mean + z * s.sd).clamp(0.0, 1.0)
+    }
+}
+
 impl QualityModel for Model {
     /// For a signal missing from the model: the floor, with the whole [0, 1] as interval.
     fn predict(&self, scenario: &Scenario, signal: Signal, n: f64) -> Prediction {
         match self.spot(scenario, signal, n) {
-            Some(Spot {
-                index,
-                mean,
-                sd,
-                position,
-            }) => {
-                let r = &self.signals[index].residual;
-                let (z_lo, z_hi) = (
-                    r.z_normal(self.cache.z_level.0, position),
-                    r.z_normal(self.cache.z_level.1, position),
-                );
-                Prediction {
-                    mean,
-                    lo: (mean + z_lo * sd).clamp(0.0, 1.0),
-                    hi: (mean + z_hi * sd).clamp(0.0, 1.0),
-                    level: self.level,
-                }
-            }
+            Some(s) => self.interval(&s),
             None => Prediction {
                 mean: self.floor(scenario),
                 lo: 0.0,
@@ -625,13 +653,8 @@ impl QualityModel for Model {
     }
 
     fn quantile(&self, scenario: &Scenario, signal: Signal, n: f64, prob: f64) -> f64 {
-        match self.spot(scenario, signal, n) {
-            Some(s) => {
-                let z = self.signals[s.index].residual.z(1.0 - prob, s.position);
-                (s.mean + z * s.sd).clamp(0.0, 1.0)
-            }
-            None => 0.0,
-        }
+        self.spot(scenario, signal, n)
+            .map_or(0.0, |s| self.exceeded(&s, prob))
     }
 
     fn ceiling(&self, scenario: &Scenario, signal: Signal) -> f64 {
@@ -791,7 +814,10 @@ mod tests {
             let p = m.predict(&sc, Signal::Hard, n);
             let at = |q: f64| (mean + r.z(q, pos) * sd).clamp(0.0, 1.0);
             assert!(close(p.lo, at(0.05)) && close(p.hi, at(0.95)), "n = {n}");
-            assert!(close(m.quantile(&sc, Signal::Hard, n, 0.9), at(0.1)), "n = {n}");
+            assert!(
+                close(m.quantile(&sc, Signal::Hard, n, 0.9), at(0.1)),
+                "n = {n}"
+            );
         }
         assert_eq!(stretches, [true; N_POSITION_BINS]);
     }
