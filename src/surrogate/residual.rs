@@ -166,9 +166,14 @@ pub fn fit(res: &[HeldOut], level: f64) -> Residual {
         model.c0 += m.ln();
         model.slope *= m;
     }
-    let all: Vec<&HeldOut> = res.iter().collect();
-    model.quantiles = standard_quantiles(&all, &model);
-    model.by_position = by_position(res, &model);
+    // each residual in units of its sd, with its position
+    let std: Vec<(f64, f64)> = res
+        .iter()
+        .map(|h| (h.r / model.sd(h.ln_x, h.slope), h.position))
+        .filter(|v| v.0.is_finite())
+        .collect();
+    model.quantiles = quantile_table(std.iter().map(|v| v.0).collect());
+    model.by_position = by_position(&std);
     model
 }
 
@@ -181,33 +186,28 @@ fn stretch(position: f64) -> usize {
     POSITION_EDGES.iter().filter(|&&e| position >= e).count()
 }
 
-/// One quantile table per stretch of the curve (Mondrian conformal: each stretch's share below
-/// its own quantile is the nominal one); `None` unless every stretch has [`MIN_FOR_TABLE`]
-/// residuals.
-fn by_position(res: &[HeldOut], model: &Residual) -> Option<[PositionQuantiles; N_POSITION_BINS]> {
-    let mut bins: [Vec<&HeldOut>; N_POSITION_BINS] = Default::default();
-    for h in res.iter().filter(|h| h.position.is_finite()) {
-        bins[stretch(h.position)].push(h);
+/// One quantile table per stretch of the curve from `(r / sd, position)` pairs (Mondrian
+/// conformal: each stretch's share below its own quantile is the nominal one); `None` unless
+/// every stretch has [`MIN_FOR_TABLE`] residuals.
+fn by_position(std: &[(f64, f64)]) -> Option<[PositionQuantiles; N_POSITION_BINS]> {
+    let mut bins: [Vec<f64>; N_POSITION_BINS] = Default::default();
+    for &(t, position) in std.iter().filter(|v| v.1.is_finite()) {
+        bins[stretch(position)].push(t);
     }
     let mut out = [PositionQuantiles {
         from: 0.0,
         quantiles: [0.0; N_QUANTILES],
     }; N_POSITION_BINS];
-    for (k, (o, bin)) in out.iter_mut().zip(&bins).enumerate() {
+    for (k, (o, bin)) in out.iter_mut().zip(bins).enumerate() {
         o.from = if k == 0 { 0.0 } else { POSITION_EDGES[k - 1] };
-        o.quantiles = standard_quantiles(bin, model)?;
+        o.quantiles = quantile_table(bin)?;
     }
     Some(out)
 }
 
-/// Quantiles of r / sd at [`QUANTILE_PROBS`] (linear interpolation between order statistics),
-/// forced non-decreasing; `None` with fewer than [`MIN_FOR_TABLE`] residuals.
-fn standard_quantiles(res: &[&HeldOut], model: &Residual) -> Option<[f64; N_QUANTILES]> {
-    let mut t: Vec<f64> = res
-        .iter()
-        .map(|h| h.r / model.sd(h.ln_x, h.slope))
-        .filter(|v| v.is_finite())
-        .collect();
+/// Quantiles of standardised residuals `t` at [`QUANTILE_PROBS`] (linear interpolation between
+/// order statistics), forced non-decreasing; `None` with fewer than [`MIN_FOR_TABLE`].
+fn quantile_table(mut t: Vec<f64>) -> Option<[f64; N_QUANTILES]> {
     if t.len() < MIN_FOR_TABLE {
         return None;
     }
