@@ -216,22 +216,22 @@ pub fn plausible_ceilings(
     sd[2] = f64::INFINITY;
     let mut free = free_mask(floor);
     free[2] = false;
+    let held = Problem {
+        family: prior.family,
+        floor,
+        pts,
+        ys: &ys,
+        mu: prior.theta_mean(pts),
+        sd,
+        free,
+        sigma,
+    };
     let fits: Vec<(Params, f64)> = (0..CEILING_GRID)
         .into_par_iter()
         .map(|k| {
-            let mut mu = prior.theta_mean(pts);
+            let mut mu = held.mu;
             mu[2] = lo + (hi - lo) * k as f64 / (CEILING_GRID - 1) as f64;
-            let problem = Problem {
-                family: prior.family,
-                floor,
-                pts,
-                ys: &ys,
-                mu,
-                sd,
-                free,
-                sigma,
-            };
-            let (theta, cost, _) = minimise(&problem, &starts_around(mu))?;
+            let (theta, cost, _) = minimise(&Problem { mu, ..held }, &starts_around(mu))?;
             Ok((Params::from_theta(&theta), cost))
         })
         .collect::<Result<_>>()?;

@@ -134,7 +134,7 @@ pub struct Scored {
 
 /// Root mean square of the residuals.
 fn rms(res: &[(f64, f64)]) -> f64 {
-    (res.iter().map(|r| r.1 * r.1).sum::<f64>() / res.len().max(1) as f64).sqrt()
+    (ssr(res) / res.len().max(1) as f64).sqrt()
 }
 
 /// How the candidate is chosen from the scored ones (see the module docs).
@@ -281,22 +281,22 @@ fn set_growth(pts: &[CurvePoint], floor: f64, fit: &mut CurveFit, forward: f64) 
 
 /// The growth exponent g of the residual spread (see the module docs), by bisection.
 pub fn growth(res: &[(f64, f64)], sigma: f64) -> f64 {
-    let ssr: f64 = res.iter().map(|r| r.1 * r.1).sum();
+    let total = ssr(res);
     let pred = |g: f64| -> f64 {
         res.iter()
             .map(|r| sigma * sigma * (2.0 * g * r.0).exp())
             .sum()
     };
-    if res.is_empty() || pred(0.0) >= ssr {
+    if res.is_empty() || pred(0.0) >= total {
         return 0.0;
     }
-    if pred(MAX_GROWTH) <= ssr {
+    if pred(MAX_GROWTH) <= total {
         return MAX_GROWTH;
     }
     let (mut lo, mut hi) = (0.0, MAX_GROWTH);
     for _ in 0..60 {
         let mid = 0.5 * (lo + hi);
-        if pred(mid) < ssr {
+        if pred(mid) < total {
             lo = mid;
         } else {
             hi = mid;
