@@ -455,4 +455,17 @@ mod tests {
         let (lo, hi) = ceilings(&points(&[20.0, 100.0, 400.0, 2000.0, 8000.0, 20000.0]));
         assert!(lo >= 0.77 && hi <= 0.83, "plateau: {lo} - {hi}");
     }
+
+    #[test]
+    fn a_held_ceiling_fit_is_the_profile_point() {
+        let prior = Prior::for_signal(None, Signal::Hard);
+        let pts = points(&[10.0, 20.0, 40.0, 70.0, 100.0]);
+        let profile = ceiling_profile(&pts, 0.1, &prior, 0.01).unwrap();
+        assert_eq!(profile.len(), CEILING_GRID);
+        let p = &profile[5];
+        let held = fit_at_ceiling(&pts, 0.1, &prior, 0.01, curve::sigmoid(p.logit_qmax)).unwrap();
+        assert!((held.qmax - p.params.qmax).abs() < 1e-9);
+        assert!((held.alpha - p.params.alpha).abs() < 1e-6);
+        assert!((held.log_x0 - p.params.log_x0).abs() < 1e-6);
+    }
 }
