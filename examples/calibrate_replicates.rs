@@ -18,18 +18,20 @@
 //!    `--fit-fraction 0.1`). With `--fit-seeds 1` the fit sees the labels of one nested
 //!    subsample of at most 10% of the pool, the claim's strict reading; with 3 (the CLI's
 //!    default) it sees three such subsamples.
-//! 4. Predictions from the fit data: the calibrated central n under the current rule
-//!    (`select::Rule::Lowest`: the candidate with the lowest forward-validation RMSE), under
-//!    the rule `select` now uses (`select::Rule::default()`), and the plain power law
+//! 4. Predictions from the fit data: the calibrated central n under the rules of [`RULES`]
+//!    (`select::Rule::Lowest`: the candidate with the lowest forward-validation RMSE, the
+//!    rule before; `select::Rule::Evidence`, the default; `select::Rule::ProfileCeiling`:
+//!    the central curve's ceiling from the profile likelihood), and the plain power law
 //!    (`extrapolate::power_law_n_for_target`). A prediction above the fitted ceiling is
 //!    "unreachable" and counts as an infinite error.
 //!
-//! Printed, per target: median |relative error| against the truth, share of replicates within
-//! 25%, share where the rule is closer than the power law, and the number of unreachable
-//! predictions. `--fit-seeds` takes a comma list (e.g. `1,3`): the curves are measured once.
+//! Printed, per target: median |relative error| against the truth, median signed relative
+//! error (pred / truth - 1), share of replicates within 25%, share where the rule is closer
+//! than the power law, and the number of unreachable predictions. `--fit-seeds` takes a comma
+//! list (e.g. `1,3`): the curves are measured once.
 //! Also printed: how often the mean measured curve (all truth orders) at the counts beyond the
-//! fitted ones lies inside the new rule's 90% interval, with and without the ceiling envelope
-//! (`select::ceiling_envelope`).
+//! fitted ones lies inside the 90% interval of each rule of [`CHECKED`], with and without the
+//! ceiling envelope (`select::ceiling_envelope`).
 //! `--dump FILE` writes one JSON line per (master seed, fit seeds) with every candidate's
 //! forward-validation residuals and its own n per target, for studying selection rules.
 
@@ -39,7 +41,7 @@ use labelbudget::calibrate::data::{self, Sources};
 use labelbudget::calibrate::extrapolate::{measured_n_for_target, power_law_n_for_target};
 use labelbudget::calibrate::fit::{CurvePoint, fit_curve, inputs};
 use labelbudget::calibrate::prior::Prior;
-use labelbudget::calibrate::select::{self, Rule};
+use labelbudget::calibrate::select::{self, CeilingPrior, Centre, Rule};
 use labelbudget::calibrate::{N_SEARCH_MAX, build_model, mean_by_n, n_reaching};
 use labelbudget::surrogate::QualityModel as _;
 use rayon::prelude::*;
@@ -50,16 +52,30 @@ use std::path::PathBuf;
 const TARGETS: [f64; 5] = [0.90, 0.92, 0.94, 0.95, 0.96];
 const FIT_FRACTION: f64 = 0.1;
 
+/// The selection rules compared, with their printed names; the power law is printed after them.
+/// The profile rule is the variant frozen on the development seeds 0-19 (notes/calibrate.md);
+/// the others tried there (`CeilingPrior` x `Centre`) are not printed.
+const RULES: [(&str, Rule); 3] = [
+    ("lowest score", Rule::Lowest),
+    ("evidence", Rule::Evidence),
+    (
+        "profile mean",
+        Rule::ProfileCeiling(CeilingPrior::Logit, Centre::Mean),
+    ),
+];
+/// Rules whose intervals are checked (indices into [`RULES`]).
+const CHECKED: [usize; 2] = [1, 2];
+
 /// Predictions of one replicate at the targets.
 struct Replicate {
     fit_seeds: usize,
     truth: Vec<Option<f64>>,
-    /// Per method (current, new, power law), per target.
-    pred: [Vec<Option<f64>>; 3],
-    /// Unseen counts (above the fitted ones) whose mean over all truth orders lies inside the
-    /// new rule's 90% interval: (with the ceiling envelope, with the forward growth alone,
-    /// counts).
-    inside: (usize, usize, usize),
+    /// Per method (the [`RULES`], then the power law), per target.
+    pred: Vec<Vec<Option<f64>>>,
+    /// Per rule of [`CHECKED`]: unseen counts (above the fitted ones) whose mean over all truth
+    /// orders lies inside the rule's 90% interval: (with the ceiling envelope, with the forward
+    /// growth alone, counts).
+    inside: Vec<(usize, usize, usize)>,
     dump: String,
 }
 
@@ -123,20 +139,25 @@ fn one(
                 .map(|&t| n_reaching(|n| fit.params.predict(fit.family, &inputs(n, floor)), t))
                 .collect()
         };
-        let inside = interval_check(&all, &used, floor, &scored, m.metric, seed)?;
-        let mut pred: [Vec<Option<f64>>; 3] = Default::default();
-        for (i, rule) in [Rule::Lowest, Rule::default()].into_iter().enumerate() {
-            let fit = select::fit_scored(&used, floor, &scored, rule, 0, 0)?;
-            pred[i] = curve_ns(&fit);
-        }
-        pred[2] = targets
+        let inside = CHECKED
             .iter()
-            .map(|&t| power_law_n_for_target(&used, t))
-            .collect::<labelbudget::Result<_>>()?;
+            .map(|&i| interval_check(&all, &used, floor, &scored, RULES[i].1, m.metric, seed))
+            .collect::<anyhow::Result<_>>()?;
+        let mut pred = Vec::new();
+        for (_, rule) in RULES {
+            let fit = select::fit_scored(&used, floor, &scored, rule, 0, 0)?;
+            pred.push(curve_ns(&fit));
+        }
+        pred.push(
+            targets
+                .iter()
+                .map(|&t| power_law_n_for_target(&used, t))
+                .collect::<labelbudget::Result<_>>()?,
+        );
         let mut dump = format!(
             "{{\"seed\":{seed},\"fit_seeds\":{k},\"truth\":{},\"power_law\":{},\"candidates\":[",
             json_opt(&truth),
-            json_opt(&pred[2])
+            json_opt(&pred[RULES.len()])
         );
         for (j, s) in scored.iter().enumerate() {
             let fit = fit_curve(&used, floor, &s.prior, 0, 0)?;
@@ -170,18 +191,18 @@ fn one(
     Ok(out)
 }
 
-/// How often the mean measured curve at counts beyond the fitted ones lies inside the new
-/// rule's 90% interval, with the spread as `calibrate` sets it (forward growth, or the ceiling
-/// envelope where faster) and with the forward growth alone: `(inside, inside_forward, counts)`.
+/// How often the mean measured curve at counts beyond the fitted ones lies inside `rule`'s 90%
+/// interval, with the spread as `calibrate` sets it (forward growth, or the ceiling envelope
+/// where faster) and with the forward growth alone: `(inside, inside_forward, counts)`.
 fn interval_check(
     all: &[CurvePoint],
     used: &[CurvePoint],
     floor: f64,
     scored: &[select::Scored],
+    rule: Rule,
     metric: labelbudget::surrogate::Metric,
     seed: u64,
 ) -> anyhow::Result<(usize, usize, usize)> {
-    let rule = Rule::default();
     let fit = select::fit_scored(used, floor, scored, rule, INTERVAL_REPLICATES, seed)?;
     let mut forward = fit.clone();
     forward.growth = select::growth(
@@ -294,47 +315,60 @@ fn main() -> anyhow::Result<()> {
         let text: String = reps.iter().map(|r| r.dump.clone() + "\n").collect();
         std::fs::write(path, text)?;
     }
-    let names = ["current rule", "new rule", "power law"];
+    let power = RULES.len();
+    let names: Vec<&str> = RULES.iter().map(|r| r.0).chain(["power law"]).collect();
     for &k in &fit_seeds {
         println!("\n### master seeds {from}-{to}, fit seeds {k}, truth seeds {truth_seeds}\n");
         println!(
-            "| target | method | median abs rel err | within 25% | closer than power law | unreachable |"
+            "| target | method | median abs rel err | median signed err | within 25% | closer than power law | unreachable |"
         );
-        println!("|---:|---|---:|---:|---:|---:|");
+        println!("|---:|---|---:|---:|---:|---:|---:|");
         let rs: Vec<&Replicate> = reps.iter().filter(|r| r.fit_seeds == k).collect();
         for (ti, &t) in targets.iter().enumerate() {
             // replicates whose full curve reaches the target
             let with: Vec<&&Replicate> = rs.iter().filter(|r| r.truth[ti].is_some()).collect();
-            let err = |r: &Replicate, mi: usize| -> f64 {
+            let signed = |r: &Replicate, mi: usize| -> f64 {
                 let truth = r.truth[ti].expect("filtered");
-                r.pred[mi][ti].map_or(f64::INFINITY, |p| (p / truth - 1.0).abs())
+                r.pred[mi][ti].map_or(f64::INFINITY, |p| p / truth - 1.0)
             };
+            let err = |r: &Replicate, mi: usize| signed(r, mi).abs();
             for (mi, name) in names.iter().enumerate() {
                 let e: Vec<f64> = with.iter().map(|r| err(r, mi)).collect();
                 let within = e.iter().filter(|x| **x <= 0.25).count();
-                let closer = if mi < 2 {
-                    let c = with.iter().filter(|r| err(r, mi) < err(r, 2)).count();
+                let closer = if mi < power {
+                    let c = with.iter().filter(|r| err(r, mi) < err(r, power)).count();
                     format!("{c}/{}", with.len())
                 } else {
                     "-".into()
                 };
                 let unreachable = with.iter().filter(|r| r.pred[mi][ti].is_none()).count();
+                let sgn = median(with.iter().map(|r| signed(r, mi)).collect());
                 println!(
-                    "| {t:.2} | {name} | {} | {within}/{} | {closer} | {unreachable} |",
+                    "| {t:.2} | {name} | {} | {} | {within}/{} | {closer} | {unreachable} |",
                     pct(median(e)),
+                    if sgn.is_finite() {
+                        format!("{:+.0}%", 100.0 * sgn)
+                    } else {
+                        "inf".into()
+                    },
                     with.len()
                 );
             }
         }
-        let (a, b, n) = rs.iter().fold((0, 0, 0), |acc, r| {
-            (acc.0 + r.inside.0, acc.1 + r.inside.1, acc.2 + r.inside.2)
-        });
-        println!(
-            "\nUnseen counts whose mean measured quality lies inside the new rule's 90% interval: \
-             {a} of {n} ({}) with the ceiling envelope, {b} of {n} ({}) with the forward growth alone.",
-            pct(a as f64 / n.max(1) as f64),
-            pct(b as f64 / n.max(1) as f64)
-        );
+        println!();
+        for (ci, &ri) in CHECKED.iter().enumerate() {
+            let (a, b, n) = rs.iter().fold((0, 0, 0), |acc, r| {
+                let x = r.inside[ci];
+                (acc.0 + x.0, acc.1 + x.1, acc.2 + x.2)
+            });
+            println!(
+                "Unseen counts whose mean measured quality lies inside the 90% interval of {}: \
+                 {a} of {n} ({}) with the ceiling envelope, {b} of {n} ({}) with the forward growth alone.",
+                RULES[ri].0,
+                pct(a as f64 / n.max(1) as f64),
+                pct(b as f64 / n.max(1) as f64)
+            );
+        }
         let skipped = rs.len() * targets.len()
             - rs.iter()
                 .map(|r| r.truth.iter().filter(|x| x.is_some()).count())

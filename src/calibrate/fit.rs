@@ -208,39 +208,121 @@ pub fn plausible_ceilings(
     prior: &Prior,
     sigma: f64,
 ) -> Result<Vec<Params>> {
+    let fits = ceiling_profile(pts, floor, prior, sigma)?;
+    let best = fits.iter().map(|f| f.cost).fold(f64::INFINITY, f64::min);
+    Ok(fits
+        .into_iter()
+        .filter(|f| f.cost <= best + PROFILE_DELTA)
+        .map(|f| f.params)
+        .collect())
+}
+
+/// One point of a ceiling's profile likelihood ([`ceiling_profile`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProfilePoint {
+    /// The ceiling held, logit scale.
+    pub logit_qmax: f64,
+    /// The best curve with the ceiling held there.
+    pub params: Params,
+    /// Its cost (negative log posterior without the ceiling's prior, up to a constant).
+    pub cost: f64,
+}
+
+/// The profile of the fit's cost over the ceiling: for each of [`CEILING_GRID`] ceilings,
+/// logit-spaced from just above the best measured point to [`CEILING_TOP`] (equal steps in
+/// logit, in increasing order), the best curve with the ceiling held there, as in
+/// [`plausible_ceilings`].
+///
+/// # Errors
+/// Every start failed at some ceiling.
+pub fn ceiling_profile(
+    pts: &[CurvePoint],
+    floor: f64,
+    prior: &Prior,
+    sigma: f64,
+) -> Result<Vec<ProfilePoint>> {
     let top = pts.iter().map(|p| p.y).fold(floor, f64::max);
     let lo = curve::logit((top + 0.01).clamp(0.01, CEILING_TOP - 0.001));
     let hi = curve::logit(CEILING_TOP);
-    let ys: Vec<f64> = pts.iter().map(|p| p.y).collect();
-    let mut sd = prior.theta_sd();
-    sd[2] = f64::INFINITY;
-    let mut free = free_mask(floor);
-    free[2] = false;
-    let held = Problem {
-        family: prior.family,
-        floor,
-        pts,
-        ys: &ys,
-        mu: prior.theta_mean(pts),
-        sd,
-        free,
-        sigma,
-    };
-    let fits: Vec<(Params, f64)> = (0..CEILING_GRID)
+    let held = HeldCeiling::new(pts, floor, prior, sigma);
+    (0..CEILING_GRID)
         .into_par_iter()
         .map(|k| {
-            let mut mu = held.mu;
-            mu[2] = lo + (hi - lo) * k as f64 / (CEILING_GRID - 1) as f64;
-            let (theta, cost, _) = minimise(&Problem { mu, ..held }, &starts_around(mu))?;
-            Ok((Params::from_theta(&theta), cost))
+            let logit_qmax = lo + (hi - lo) * k as f64 / (CEILING_GRID - 1) as f64;
+            let (params, cost) = held.fit(logit_qmax)?;
+            Ok(ProfilePoint {
+                logit_qmax,
+                params,
+                cost,
+            })
         })
-        .collect::<Result<_>>()?;
-    let best = fits.iter().map(|f| f.1).fold(f64::INFINITY, f64::min);
-    Ok(fits
-        .into_iter()
-        .filter(|f| f.1 <= best + PROFILE_DELTA)
+        .collect()
+}
+
+/// The best curve for `pts` with the ceiling held at `qmax` (the other parameters under
+/// `prior`, the noise at `sigma`), as one point of [`ceiling_profile`].
+///
+/// # Errors
+/// Every start failed.
+pub fn fit_at_ceiling(
+    pts: &[CurvePoint],
+    floor: f64,
+    prior: &Prior,
+    sigma: f64,
+    qmax: f64,
+) -> Result<Params> {
+    HeldCeiling::new(pts, floor, prior, sigma)
+        .fit(curve::logit(qmax))
         .map(|f| f.0)
-        .collect())
+}
+
+/// The fit problem of [`ceiling_profile`], before the ceiling is set.
+struct HeldCeiling<'a> {
+    pts: &'a [CurvePoint],
+    ys: Vec<f64>,
+    family: Family,
+    floor: f64,
+    mu: [f64; N_PARAMS],
+    sd: [f64; N_PARAMS],
+    free: [bool; N_PARAMS],
+    sigma: f64,
+}
+
+impl<'a> HeldCeiling<'a> {
+    fn new(pts: &'a [CurvePoint], floor: f64, prior: &Prior, sigma: f64) -> Self {
+        let mut sd = prior.theta_sd();
+        sd[2] = f64::INFINITY;
+        let mut free = free_mask(floor);
+        free[2] = false;
+        HeldCeiling {
+            pts,
+            ys: pts.iter().map(|p| p.y).collect(),
+            family: prior.family,
+            floor,
+            mu: prior.theta_mean(pts),
+            sd,
+            free,
+            sigma,
+        }
+    }
+
+    /// The best curve and its cost with the ceiling at `logit_qmax`.
+    fn fit(&self, logit_qmax: f64) -> Result<(Params, f64)> {
+        let mut mu = self.mu;
+        mu[2] = logit_qmax;
+        let problem = Problem {
+            family: self.family,
+            floor: self.floor,
+            pts: self.pts,
+            ys: &self.ys,
+            mu,
+            sd: self.sd,
+            free: self.free,
+            sigma: self.sigma,
+        };
+        let (theta, cost, _) = minimise(&problem, &starts_around(mu))?;
+        Ok((Params::from_theta(&theta), cost))
+    }
 }
 
 /// Fit one signal's curve to `pts` under `prior`, with `replicates` randomised refits.
@@ -372,5 +454,18 @@ mod tests {
         // through the plateau (up to 50 times the scale): only the truth's
         let (lo, hi) = ceilings(&points(&[20.0, 100.0, 400.0, 2000.0, 8000.0, 20000.0]));
         assert!(lo >= 0.77 && hi <= 0.83, "plateau: {lo} - {hi}");
+    }
+
+    #[test]
+    fn a_held_ceiling_fit_is_the_profile_point() {
+        let prior = Prior::for_signal(None, Signal::Hard);
+        let pts = points(&[10.0, 20.0, 40.0, 70.0, 100.0]);
+        let profile = ceiling_profile(&pts, 0.1, &prior, 0.01).unwrap();
+        assert_eq!(profile.len(), CEILING_GRID);
+        let p = &profile[5];
+        let held = fit_at_ceiling(&pts, 0.1, &prior, 0.01, curve::sigmoid(p.logit_qmax)).unwrap();
+        assert!((held.qmax - p.params.qmax).abs() < 1e-9);
+        assert!((held.alpha - p.params.alpha).abs() < 1e-6);
+        assert!((held.log_x0 - p.params.log_x0).abs() < 1e-6);
     }
 }

@@ -195,7 +195,8 @@ pub struct Params {
     pub gamma: [f64; NW],
 }
 
-fn sigmoid(t: f64) -> f64 {
+/// 1 / (1 + e^-t), the inverse of [`logit`].
+pub fn sigmoid(t: f64) -> f64 {
     1.0 / (1.0 + (-t).exp())
 }
 
