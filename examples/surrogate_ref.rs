@@ -15,7 +15,7 @@ fn main() -> anyhow::Result<()> {
     };
     let signal: Signal = args.get(2).map_or(Ok(Signal::Hard), |s| s.parse())?;
     let sc = Scenario::default();
-    for n in [100usize, 300, 1000, 3000] {
+    for n in [100usize, 300, 1000, 3000, 10000, 30000] {
         let ys: Vec<f64> = (1000..1008u64)
             .map(|seed| {
                 Setting::new(&sc, seed)

@@ -37,6 +37,9 @@ pub struct SignalHoldout {
     /// The same share over the runs on the curve's shoulder (predicted position 0.6 to 0.95,
     /// `model::POSITION_EDGES`), where quality targets usually lie.
     pub below_safe_shoulder: f64,
+    /// The share below the safe quantile per stretch of the curve ([`DETAIL_EDGES`]):
+    /// (share, runs).
+    pub below_safe_by_position: [(f64, usize); N_DETAIL],
     pub baseline_lso_mae: f64,
     pub baseline_lso_mae_interior: f64,
     pub baseline_extrapolation: f64,
@@ -56,6 +59,24 @@ pub struct HoldoutReport {
 /// The probability of the one-sided check (the planner's default confidence).
 pub const SAFE_PROB: f64 = 0.9;
 
+/// Starts of the stretches of the curve over which the one-sided check is also reported, finer
+/// than the model's own ([`POSITION_EDGES`], whose shoulder is stretches 1 to 3 here): targets
+/// near the ceiling fall in the last two.
+pub const DETAIL_EDGES: [f64; N_DETAIL] = [0.0, 0.6, 0.8, 0.9, 0.95];
+/// Number of [`DETAIL_EDGES`].
+pub const N_DETAIL: usize = 5;
+const _: () = assert!(DETAIL_EDGES[1] == POSITION_EDGES[0] && DETAIL_EDGES[4] == POSITION_EDGES[1]);
+
+/// The stretch of [`DETAIL_EDGES`] a position falls in.
+fn detail(position: f64) -> usize {
+    DETAIL_EDGES
+        .iter()
+        .filter(|&&e| position >= e)
+        .count()
+        .max(1)
+        - 1
+}
+
 /// Absolute errors, coverage hits and runs below the safe quantile of a model on held-out runs,
 /// per signal.
 #[derive(Default, Clone)]
@@ -63,8 +84,8 @@ struct Acc {
     err: [Vec<f64>; 4],
     hits: [(usize, usize); 4],
     below: [usize; 4],
-    /// (below the safe quantile, runs) on the shoulder.
-    shoulder: [(usize, usize); 4],
+    /// (below the safe quantile, runs) per stretch of [`DETAIL_EDGES`].
+    by_position: [[(usize, usize); N_DETAIL]; 4],
 }
 
 fn slot(s: Signal) -> usize {
@@ -94,11 +115,9 @@ fn score(model: &Model, held: &[RunRecord], opts: &FitOptions, at_n: Option<u64>
         if y < a.exceeded {
             acc.below[slot(r.signal)] += 1;
         }
-        if (POSITION_EDGES[0]..POSITION_EDGES[1]).contains(&a.position) {
-            let s = &mut acc.shoulder[slot(r.signal)];
-            s.0 += usize::from(y < a.exceeded);
-            s.1 += 1;
-        }
+        let s = &mut acc.by_position[slot(r.signal)][detail(a.position)];
+        s.0 += usize::from(y < a.exceeded);
+        s.1 += 1;
         match groups
             .iter_mut()
             .find(|g| g.0 == r.signal && g.1 == r.n && g.2 == sc)
@@ -112,6 +131,15 @@ fn score(model: &Model, held: &[RunRecord], opts: &FitOptions, at_n: Option<u64>
         acc.err[slot(signal)].push((pred - mean).abs());
     }
     acc
+}
+
+/// b / n, NaN for n = 0.
+fn share(b: usize, n: usize) -> f64 {
+    if n == 0 {
+        f64::NAN
+    } else {
+        b as f64 / n as f64
+    }
 }
 
 fn mean(v: &[f64]) -> f64 {
@@ -186,8 +214,10 @@ fn run_eval(runs: &[RunRecord], opts: &FitOptions) -> Result<(Eval, usize, usize
             lso.hits[s].0 += f.hits[s].0;
             lso.hits[s].1 += f.hits[s].1;
             lso.below[s] += f.below[s];
-            lso.shoulder[s].0 += f.shoulder[s].0;
-            lso.shoulder[s].1 += f.shoulder[s].1;
+            for (a, b) in lso.by_position[s].iter_mut().zip(f.by_position[s]) {
+                a.0 += b.0;
+                a.1 += b.1;
+            }
             if interior[k] {
                 lso_interior.err[s].extend(&f.err[s]);
             }
@@ -239,13 +269,12 @@ pub fn evaluate(runs: &[RunRecord], opts: &FitOptions) -> Result<HoldoutReport> 
                 coverage: h.0 as f64 / h.1.max(1) as f64,
                 below_safe: main.lso.below[i] as f64 / h.1.max(1) as f64,
                 below_safe_shoulder: {
-                    let (b, n) = main.lso.shoulder[i];
-                    if n == 0 {
-                        f64::NAN
-                    } else {
-                        b as f64 / n as f64
-                    }
+                    let (b, n) = main.lso.by_position[i][1..4]
+                        .iter()
+                        .fold((0, 0), |a, v| (a.0 + v.0, a.1 + v.1));
+                    share(b, n)
                 },
+                below_safe_by_position: main.lso.by_position[i].map(|(b, n)| (share(b, n), n)),
                 baseline_lso_mae: mean(&base.lso.err[i]),
                 baseline_lso_mae_interior: mean(&base.lso_interior.err[i]),
                 baseline_extrapolation: mean(&base.extra.err[i]),
@@ -321,6 +350,37 @@ impl HoldoutReport {
                 ],
                 &rows
             )
+        ) + &self.position_table()
+    }
+
+    /// The one-sided check per stretch of the curve ([`DETAIL_EDGES`]).
+    fn position_table(&self) -> String {
+        let rows: Vec<Vec<String>> = self
+            .signals
+            .iter()
+            .map(|s| {
+                std::iter::once(s.signal.to_string())
+                    .chain(s.below_safe_by_position.iter().map(|&(v, n)| {
+                        if v.is_finite() {
+                            format!("{:.1}% ({n})", v * 100.0)
+                        } else {
+                            "-".into()
+                        }
+                    }))
+                    .collect()
+            })
+            .collect();
+        let heads: Vec<String> = std::iter::once("signal".to_string())
+            .chain((0..N_DETAIL).map(|k| match DETAIL_EDGES.get(k + 1) {
+                Some(to) => format!("{}-{}", DETAIL_EDGES[k], to),
+                None => format!(">= {}", DETAIL_EDGES[k]),
+            }))
+            .collect();
+        let heads: Vec<&str> = heads.iter().map(String::as_str).collect();
+        format!(
+            "\nbelow q{:.0} by position on the curve (share of the rise from floor to ceiling the prediction reaches; held-out runs in brackets)\n{}",
+            (1.0 - SAFE_PROB) * 100.0,
+            crate::io::render_table(&heads, &rows)
         )
     }
 }
