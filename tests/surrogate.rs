@@ -198,5 +198,21 @@ noise = [0.05, 0.3]
             s.signal
         );
         assert!(s.lso_mae < s.baseline_lso_mae, "{}: {s:?}", s.signal);
+        // the breakdown by stretch of the curve accounts for every held-out run, and its
+        // stretches add up to the overall share and to the shoulder's
+        let by = s.below_safe_by_position;
+        assert_eq!(by.iter().map(|v| v.1).sum::<usize>(), 144, "{s:?}");
+        let count = |r: std::ops::Range<usize>| {
+            by[r]
+                .iter()
+                .map(|&(v, n)| if n == 0 { 0.0 } else { v * n as f64 })
+                .sum::<f64>()
+        };
+        assert!((count(0..5) - below).abs() < 1e-9, "{s:?}");
+        let on_shoulder: usize = by[1..4].iter().map(|v| v.1).sum();
+        if on_shoulder > 0 {
+            let share = count(1..4) / on_shoulder as f64;
+            assert!((share - s.below_safe_shoulder).abs() < 1e-12, "{s:?}");
+        }
     }
 }

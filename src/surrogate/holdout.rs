@@ -384,3 +384,25 @@ impl HoldoutReport {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_fall_in_their_stretch() {
+        for (p, k) in [
+            (0.0, 0),
+            (0.59, 0),
+            (0.6, 1),
+            (0.79, 1),
+            (0.8, 2),
+            (0.9, 3),
+            (0.949, 3),
+            (0.95, 4),
+            (1.0, 4),
+        ] {
+            assert_eq!(detail(p), k, "position {p}");
+        }
+    }
+}
