@@ -71,7 +71,8 @@ pub struct PlanInputs {
 pub struct PlanArgs {
     #[command(flatten)]
     pub inputs: PlanInputs,
-    /// Output format: table or json.
+    /// Output format: table, json, or csv (one row per signal: alone, in the recommendation and
+    /// in the safe budget; the crossovers are in the table and the JSON).
     #[arg(long, default_value = "table", value_name = "FORMAT")]
     pub format: String,
     /// Where to write the tradeoff chart (.png or .svg).

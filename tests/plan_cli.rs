@@ -63,6 +63,64 @@ fn plan_json_has_the_documented_keys_and_is_deterministic() {
 }
 
 #[test]
+fn plan_and_predict_csv_agree_with_the_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = |args: &[&str]| {
+        let o = lb(dir.path()).args(args).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        o.stdout
+    };
+    let json: serde_json::Value =
+        serde_json::from_slice(&out(&["plan", "--format", "json", "--no-chart"])).unwrap();
+    let csv = out(&["plan", "--format", "csv", "--no-chart"]);
+    let mut rdr = csv::Reader::from_reader(csv.as_slice());
+    let head: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(head[0], "signal");
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 4);
+    let col = |name: &str| head.iter().position(|h| h == name).unwrap();
+    let rec = &json["recommendation"];
+    for (row, alone) in rows.iter().zip(json["per_signal"].as_array().unwrap()) {
+        let signal = alone["signal"].as_str().unwrap();
+        assert_eq!(&row[col("signal")], signal);
+        assert_eq!(
+            row[col("annotations")].parse::<u64>().ok(),
+            alone["annotations"].as_u64()
+        );
+        let count = |v: &serde_json::Value| v[signal].as_f64().unwrap_or(0.0);
+        let recommended: f64 = row[col("recommended")].parse().unwrap();
+        assert_eq!(recommended, count(&rec["allocation"]));
+        let safe: f64 = row[col("safe")].parse().unwrap();
+        assert_eq!(safe, count(&rec["safe"]["allocation"]));
+    }
+    // the embedded plan buys something, and its safe budget buys more of it
+    let total = |c: &str| -> f64 { rows.iter().map(|r| r[col(c)].parse::<f64>().unwrap()).sum() };
+    assert!(total("recommended") > 0.0 && total("safe") > total("recommended"));
+    // csv with --verify is refused with a reason, not half-written
+    lb(dir.path())
+        .args(["plan", "--format", "csv", "--no-chart", "--verify"])
+        .assert()
+        .failure()
+        .stdout("")
+        .stderr(predicate::str::contains("--format json"));
+    // predict: one CSV row per count, the same numbers as the JSON
+    let args = ["predict", "--signal", "soft", "--n", "100,2000"];
+    let j: serde_json::Value =
+        serde_json::from_slice(&out(&[&args[..], &["--format", "json"]].concat())).unwrap();
+    let c = out(&[&args[..], &["--format", "csv"]].concat());
+    let mut rdr = csv::Reader::from_reader(c.as_slice());
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 2);
+    for (row, v) in rows.iter().zip(j.as_array().unwrap()) {
+        assert_eq!(&row[0], "soft");
+        for (k, key) in [(1, "n"), (2, "mean"), (3, "lo"), (4, "hi"), (7, "ceiling")] {
+            let x: f64 = row[k].parse().unwrap();
+            assert_eq!(x, v[key].as_f64().unwrap(), "{key}");
+        }
+    }
+}
+
+#[test]
 fn every_example_plans() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let dir = tempfile::tempdir().unwrap();

@@ -114,6 +114,19 @@ fn fit_rejects_bad_runs_files() {
         })
         .collect();
     std::fs::write(&no_tau, lines.join("\n")).unwrap();
+    // csv is not a format of fit's diagnostics: refused, not printed as a table
+    bin()
+        .args([
+            "fit",
+            "--format",
+            "csv",
+            "--runs",
+            "tests/data/runs-small.csv",
+        ])
+        .assert()
+        .failure()
+        .stdout("")
+        .stderr(predicate::str::contains("table or json"));
     bin()
         .args(["fit", "--runs"])
         .arg(&no_tau)

@@ -85,6 +85,12 @@ struct Output<'a> {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    if args.format == Format::Csv {
+        anyhow::bail!(
+            "--format csv is not available for fit (its diagnostics are several tables); use \
+             table or json"
+        );
+    }
     if let Some(out) = &args.out {
         check_writable(out)?;
     }
@@ -131,7 +137,7 @@ pub fn run(args: Args) -> Result<()> {
                 holdout
             })?
         ),
-        _ => {
+        Format::Table | Format::Csv => {
             print!("{}", diagnostics_table(&model));
             if let Some(h) = &holdout {
                 println!();

@@ -10,8 +10,11 @@ use labelbudget::plan::verify::{Verification, verify};
 
 pub fn run(args: PlanArgs) -> Result<()> {
     let format: Format = args.format.parse()?;
-    if format == Format::Csv {
-        anyhow::bail!("invalid value for `format`: csv (table or json for a plan)");
+    if format == Format::Csv && args.verify {
+        anyhow::bail!(
+            "--verify with --format csv: the verification is not one row per signal; use \
+             --format json (or table) with --verify"
+        );
     }
     if !args.no_chart {
         labelbudget::chart::ImageFormat::of(&args.chart)?;
@@ -33,7 +36,8 @@ pub fn run(args: PlanArgs) -> Result<()> {
             }
             println!("{}", serde_json::to_string_pretty(&value)?);
         }
-        _ => {
+        Format::Csv => print!("{}", plan.to_csv()?),
+        Format::Table => {
             print!("{}", plan.to_table());
             if let Some(v) = &verification {
                 print!("\n{}", v.to_table());
@@ -42,7 +46,7 @@ pub fn run(args: PlanArgs) -> Result<()> {
     }
     if !args.no_chart {
         TradeoffChart::from_plan(&planner, &plan).save(&args.chart)?;
-        if format != Format::Json {
+        if format == Format::Table {
             println!("\nChart written to {}", args.chart.display());
         }
     }

@@ -51,7 +51,8 @@ pub struct Args {
     #[arg(long, default_value_t = 4.0)]
     pub nuisance: f64,
 
-    /// Output format: table or json.
+    /// Output format: table, json or csv (one row per count: signal, n, mean, lo, hi, level,
+    /// floor, ceiling).
     #[arg(long, default_value = "table", value_name = "FORMAT")]
     pub format: Format,
 }
@@ -129,7 +130,26 @@ pub fn run(args: Args) -> Result<()> {
     }
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
-        _ => {
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record([
+                "signal", "n", "mean", "lo", "hi", "level", "floor", "ceiling",
+            ])?;
+            for r in &rows {
+                w.write_record([
+                    r.signal.to_string(),
+                    format!("{}", r.n),
+                    format!("{}", r.mean),
+                    format!("{}", r.lo),
+                    format!("{}", r.hi),
+                    format!("{}", r.level),
+                    format!("{}", r.floor),
+                    format!("{}", r.ceiling),
+                ])?;
+            }
+            print!("{}", String::from_utf8(w.into_inner()?)?);
+        }
+        Format::Table => {
             let level = rows.first().map_or(0.9, |r| r.level);
             let lo = format!("lo ({:.0}%)", level * 100.0);
             let hi = format!("hi ({:.0}%)", level * 100.0);

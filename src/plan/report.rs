@@ -111,3 +111,52 @@ impl Plan {
         out
     }
 }
+
+impl Plan {
+    /// The plan as CSV, one row per signal: whether it is offered, what it needs (or buys) alone
+    /// with its cost and predicted quality (empty when it cannot reach the target), its ceiling
+    /// and best reachable quality, and its count in the recommendation and in the safe budget
+    /// (empty without a safe budget). The crossovers are in the table and the JSON.
+    ///
+    /// # Errors
+    /// Writing the CSV failed (it does not, into memory).
+    pub fn to_csv(&self) -> crate::Result<String> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let bad = |e: csv::Error| crate::Error::numerical("csv output", e);
+        w.write_record([
+            "signal",
+            "offered",
+            "annotations",
+            "cost",
+            "quality",
+            "ceiling",
+            "best_reachable",
+            "recommended",
+            "safe",
+        ])
+        .map_err(bad)?;
+        let opt = |v: Option<String>| v.unwrap_or_default();
+        let r = &self.recommendation;
+        for p in &self.per_signal {
+            w.write_record([
+                p.signal.to_string(),
+                p.offered.to_string(),
+                opt(p.annotations.map(|n| n.to_string())),
+                opt(p.cost.map(|c| c.to_string())),
+                opt(p.quality.map(|q| q.to_string())),
+                p.ceiling.to_string(),
+                p.best_reachable.to_string(),
+                r.allocation.get(p.signal).to_string(),
+                opt(r
+                    .safe
+                    .as_ref()
+                    .map(|s| s.allocation.get(p.signal).to_string())),
+            ])
+            .map_err(bad)?;
+        }
+        let bytes = w
+            .into_inner()
+            .map_err(|e| crate::Error::numerical("csv output", e.error()))?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+}
