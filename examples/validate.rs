@@ -12,7 +12,9 @@
 //!   same seeds on a log grid of counts (8 a decade) until the target is reached, refined by
 //!   bisection; signals whose class cap `sqrt(min(C-1, d)/d)` is below the target are skipped,
 //!   and a signal's search stops once it costs more than the best found so far;
-//! - prints a markdown table with the ratio recommended / true minimal budget, and the share of
+//! - prints a markdown table with the ratio recommended / true minimal budget and where the safe
+//!   budget lies on the model's curve (`position`: the share of the rise from floor to ceiling
+//!   the central prediction reaches there), and the share of
 //!   runs reaching the target with a 95% interval from a bootstrap over cases (the runs of one
 //!   case share its scenario and the model's error there, so they are not independent: the
 //!   cases, not the runs, are resampled; 10,000 draws, seed [`BOOTSTRAP_SEED`]).
@@ -38,6 +40,9 @@ use std::path::PathBuf;
 
 /// Seed of the `--random` draws.
 const RANDOM_SEED: u64 = 2026;
+/// Position on the curve (share of the rise from floor to ceiling) that splits the summary of
+/// safe budgets: targets near the ceiling against the rest.
+const POSITION_SPLIT: f64 = 0.9;
 /// Seed of the bootstrap over cases.
 const BOOTSTRAP_SEED: u64 = 5;
 /// Draws of the bootstrap over cases.
@@ -177,6 +182,11 @@ fn main() -> anyhow::Result<()> {
         files.sort();
     }
     let model = load_model(model_path.as_deref())?;
+    // the same model, for where on its curve a safe budget lies
+    let surrogate = match &model_path {
+        Some(p) => labelbudget::surrogate::Model::from_file(p)?,
+        None => labelbudget::surrogate::Model::embedded_default(),
+    };
     let cases_in: Vec<(String, PlanScenario)> = match random {
         Some(k) => random_cases(k)?,
         None => files
@@ -190,9 +200,11 @@ fn main() -> anyhow::Result<()> {
             .collect::<labelbudget::Result<_>>()?,
     };
     println!(
-        "| case | C | d | D | noise | target | recommended | cost | safe budget | reached at safe budget | true minimal (signal) | ratio |"
+        "| case | C | d | D | noise | target | recommended | cost | safe budget | position | reached at safe budget | true minimal (signal) | ratio |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|");
+    // (hits, runs) at safe budgets below and at or above POSITION_SPLIT
+    let mut by_position = [(0u64, 0u64); 2];
     let (mut runs, mut hits, mut within) = (0u64, 0u64, 0u64);
     let mut cases = 0u64;
     let mut ratios = Vec::new();
@@ -217,6 +229,17 @@ fn main() -> anyhow::Result<()> {
         runs += seeds;
         hits += hit;
         per_case.push((hit, seeds));
+        // the position of the safe allocation's main signal (the one it buys most of)
+        let main = Signal::ALL
+            .into_iter()
+            .max_by(|a, b| safe.get(*a).total_cmp(&safe.get(*b)))
+            .unwrap_or(Signal::Hard);
+        let position = surrogate
+            .position(&ds, main, safe.get(main))
+            .unwrap_or(f64::NAN);
+        let side = &mut by_position[usize::from(position >= POSITION_SPLIT)];
+        side.0 += hit;
+        side.1 += seeds;
         let cap = ((ds.classes as f64 - 1.0).min(ds.dims as f64) / ds.dims as f64).sqrt();
         let mut best: Option<(Signal, f64, f64)> = None;
         for s in Signal::ALL {
@@ -245,7 +268,7 @@ fn main() -> anyhow::Result<()> {
             None => ("not found".into(), "-".into()),
         };
         println!(
-            "| {name} | {} | {} | {} | {} | {target} | {alloc} | {:.2} | {} | {hit}/{seeds} | {truth} | {ratio} |",
+            "| {name} | {} | {} | {} | {} | {target} | {alloc} | {:.2} | {} | {position:.2} | {hit}/{seeds} | {truth} | {ratio} |",
             ds.classes,
             ds.dims,
             ds.features,
@@ -269,6 +292,16 @@ fn main() -> anyhow::Result<()> {
         100.0 * hits as f64 / runs.max(1) as f64,
         100.0 * lo,
         100.0 * hi
+    );
+    let pct = |(h, r): (u64, u64)| 100.0 * h as f64 / r.max(1) as f64;
+    println!(
+        "By position of the safe budget on the curve: below {POSITION_SPLIT}, {} of {} runs ({:.0}%); at {POSITION_SPLIT} or above, {} of {} ({:.0}%).",
+        by_position[0].0,
+        by_position[0].1,
+        pct(by_position[0]),
+        by_position[1].0,
+        by_position[1].1,
+        pct(by_position[1])
     );
     Ok(())
 }
