@@ -32,8 +32,9 @@
 
 use labelbudget::cost::Costs;
 use labelbudget::plan::verify::simulate;
-use labelbudget::plan::{Counts, Objective, PlanScenario, Planner, load_model};
+use labelbudget::plan::{Counts, Objective, PlanScenario, Planner};
 use labelbudget::signal::Signal;
+use labelbudget::surrogate::Model;
 use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -181,11 +182,11 @@ fn main() -> anyhow::Result<()> {
             .collect();
         files.sort();
     }
-    let model = load_model(model_path.as_deref())?;
-    // the same model, for where on its curve a safe budget lies
-    let surrogate = match &model_path {
-        Some(p) => labelbudget::surrogate::Model::from_file(p)?,
-        None => labelbudget::surrogate::Model::embedded_default(),
+    // a surrogate (fitted or calibrated) rather than any quality model: the table gives where
+    // on its curve each safe budget lies
+    let model = match &model_path {
+        Some(p) => Model::from_file(p)?,
+        None => Model::embedded_default(),
     };
     let cases_in: Vec<(String, PlanScenario)> = match random {
         Some(k) => random_cases(k)?,
@@ -216,7 +217,7 @@ fn main() -> anyhow::Result<()> {
         let stride = if shared { 0 } else { SEED_STRIDE };
         let case_seeds: Seeds = (stride * (k as u64 + 1), seeds);
         let ds = scenario.dataset.clone();
-        let planner = Planner::new(scenario, Costs::default(), model.as_ref())?;
+        let planner = Planner::new(scenario, Costs::default(), &model)?;
         let plan = planner.plan(None)?;
         let r = &plan.recommendation;
         let safe = r
@@ -234,7 +235,7 @@ fn main() -> anyhow::Result<()> {
             .into_iter()
             .max_by(|a, b| safe.get(*a).total_cmp(&safe.get(*b)))
             .unwrap_or(Signal::Hard);
-        let position = surrogate
+        let position = model
             .position(&ds, main, safe.get(main))
             .unwrap_or(f64::NAN);
         let side = &mut by_position[usize::from(position >= POSITION_SPLIT)];
