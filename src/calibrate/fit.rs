@@ -168,6 +168,13 @@ fn minimise(
     }
 }
 
+/// Sum of squared errors of the curve `params` (of `family`, above `floor`) at `pts`.
+pub fn sq_error(params: &Params, family: Family, pts: &[CurvePoint], floor: f64) -> f64 {
+    pts.iter()
+        .map(|pt| (params.predict(family, &inputs(pt.n, floor)) - pt.y).powi(2))
+        .sum()
+}
+
 /// The starts of a fit: the prior mean, and the scale and shape moved around it.
 fn starts_around(mu: [f64; N_PARAMS]) -> Vec<[f64; N_PARAMS]> {
     let mut starts = vec![mu];
@@ -360,11 +367,7 @@ pub fn fit_curve(
     let mut starts = starts_around(mu);
     let (theta, _, _) = minimise(&problem, &starts)?;
     // noise level, shrunk toward the prior value
-    let p0 = Params::from_theta(&theta);
-    let ssr: f64 = pts
-        .iter()
-        .map(|pt| (p0.predict(prior.family, &inputs(pt.n, floor)) - pt.y).powi(2))
-        .sum();
+    let ssr = sq_error(&Params::from_theta(&theta), prior.family, pts, floor);
     let k = free.iter().filter(|f| **f).count();
     let dof = pts.len().saturating_sub(k) as f64;
     let sigma = ((ssr + NU0 * prior.sigma0.powi(2)) / (dof + NU0)).sqrt();
@@ -372,12 +375,7 @@ pub fn fit_curve(
     starts.insert(0, theta);
     let (theta, _, termination) = minimise(&problem, &starts)?;
     let params = Params::from_theta(&theta);
-    let rmse = (pts
-        .iter()
-        .map(|pt| (params.predict(prior.family, &inputs(pt.n, floor)) - pt.y).powi(2))
-        .sum::<f64>()
-        / pts.len() as f64)
-        .sqrt();
+    let rmse = (sq_error(&params, prior.family, pts, floor) / pts.len() as f64).sqrt();
     let reps: Vec<Params> = (0..replicates)
         .into_par_iter()
         .map(|b| {

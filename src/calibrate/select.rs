@@ -69,7 +69,7 @@
 
 use super::fit::{
     CurveFit, CurvePoint, ProfilePoint, ceiling_profile, fit_at_ceiling, fit_curve, inputs,
-    plausible_ceilings,
+    plausible_ceilings, sq_error,
 };
 use super::prior::{BOUND_QMAX, BOUND_SD, Ceiling, FREE_ALPHA_SD, Prior};
 use crate::error::Result;
@@ -458,12 +458,7 @@ pub fn fit_scored(
         // profile's median ceiling
         let q = profile_ceiling(pts, floor, &chosen.prior, fit.sigma, ceiling_prior, centre)?;
         fit.params = fit_at_ceiling(pts, floor, &chosen.prior, fit.sigma, q)?;
-        fit.rmse = (pts
-            .iter()
-            .map(|p| (fit.params.predict(fit.family, &inputs(p.n, floor)) - p.y).powi(2))
-            .sum::<f64>()
-            / pts.len() as f64)
-            .sqrt();
+        fit.rmse = (sq_error(&fit.params, fit.family, pts, floor) / pts.len() as f64).sqrt();
     }
     let forward = growth(&chosen.residuals, fit.sigma);
     set_growth(pts, floor, &mut fit, forward)?;
