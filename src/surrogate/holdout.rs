@@ -9,7 +9,7 @@
 //! - Coverage: share of held-out single runs inside their prediction interval.
 
 use super::covariate::Covariate;
-use super::model::{Model, POSITION_EDGES};
+use super::model::{Model, POSITION_EDGES, stretch_of};
 use super::train::{BitsTable, FitOptions, bits_table, fit_model_with, observed, scenario_ids};
 use crate::error::Result;
 use crate::scenario::Scenario;
@@ -59,22 +59,17 @@ pub struct HoldoutReport {
 /// The probability of the one-sided check (the planner's default confidence).
 pub const SAFE_PROB: f64 = 0.9;
 
-/// Starts of the stretches of the curve over which the one-sided check is also reported, finer
-/// than the model's own ([`POSITION_EDGES`], whose shoulder is stretches 1 to 3 here): targets
-/// near the ceiling fall in the last two.
-pub const DETAIL_EDGES: [f64; N_DETAIL] = [0.0, 0.6, 0.8, 0.9, 0.95];
-/// Number of [`DETAIL_EDGES`].
+/// Edges between the stretches of the curve over which the one-sided check is also reported,
+/// finer than the model's own ([`POSITION_EDGES`], whose shoulder is stretches 1 to 3 here):
+/// targets near the ceiling fall in the last two.
+pub const DETAIL_EDGES: [f64; N_DETAIL - 1] = [0.6, 0.8, 0.9, 0.95];
+/// Number of stretches [`DETAIL_EDGES`] makes.
 pub const N_DETAIL: usize = 5;
-const _: () = assert!(DETAIL_EDGES[1] == POSITION_EDGES[0] && DETAIL_EDGES[4] == POSITION_EDGES[1]);
+const _: () = assert!(DETAIL_EDGES[0] == POSITION_EDGES[0] && DETAIL_EDGES[3] == POSITION_EDGES[1]);
 
 /// The stretch of [`DETAIL_EDGES`] a position falls in.
 fn detail(position: f64) -> usize {
-    DETAIL_EDGES
-        .iter()
-        .filter(|&&e| position >= e)
-        .count()
-        .max(1)
-        - 1
+    stretch_of(&DETAIL_EDGES, position)
 }
 
 /// Absolute errors, coverage hits and runs below the safe quantile of a model on held-out runs,
@@ -371,9 +366,12 @@ impl HoldoutReport {
             })
             .collect();
         let heads: Vec<String> = std::iter::once("signal".to_string())
-            .chain((0..N_DETAIL).map(|k| match DETAIL_EDGES.get(k + 1) {
-                Some(to) => format!("{}-{}", DETAIL_EDGES[k], to),
-                None => format!(">= {}", DETAIL_EDGES[k]),
+            .chain((0..N_DETAIL).map(|k| {
+                let from = if k == 0 { 0.0 } else { DETAIL_EDGES[k - 1] };
+                match DETAIL_EDGES.get(k) {
+                    Some(to) => format!("{from}-{to}"),
+                    None => format!(">= {from}"),
+                }
             }))
             .collect();
         let heads: Vec<&str> = heads.iter().map(String::as_str).collect();

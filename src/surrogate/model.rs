@@ -126,6 +126,13 @@ pub const N_POSITION_BINS: usize = 3;
 /// Half-width of the blend between two stretches' quantiles around their common edge.
 pub const POSITION_RAMP: f64 = 0.02;
 
+/// Which of the stretches of the curve separated by `edges` (increasing) a position falls in:
+/// 0 below the first edge, `edges.len()` at or above the last (0 for NaN).
+#[inline]
+pub fn stretch_of(edges: &[f64], position: f64) -> usize {
+    edges.iter().filter(|&&e| position >= e).count()
+}
+
 /// Number of stored residual quantiles.
 pub const N_QUANTILES: usize = 15;
 /// Probabilities of the stored residual quantiles.
@@ -174,6 +181,11 @@ impl Residual {
             None => zp,
         }
     }
+}
+
+/// Whether a quantile table is finite and in non-decreasing order.
+fn ordered(q: &[f64; N_QUANTILES]) -> bool {
+    q.iter().all(|v| v.is_finite()) && q.windows(2).all(|w| w[0] <= w[1])
 }
 
 /// The stored quantiles `q` read at the normal quantile `zp`: linear interpolation against the
@@ -371,7 +383,7 @@ impl Model {
                 )
             })?;
             if let Some(q) = &s.residual.quantiles
-                && !(q.iter().all(|v| v.is_finite()) && q.windows(2).all(|w| w[0] <= w[1]))
+                && !ordered(q)
             {
                 return Err(Error::invalid(
                     format!("signals.{}.residual.quantiles", s.signal),
@@ -380,9 +392,6 @@ impl Model {
                 ));
             }
             if let Some(tables) = &s.residual.by_position {
-                let ordered = |q: &[f64; N_QUANTILES]| {
-                    q.iter().all(|v| v.is_finite()) && q.windows(2).all(|w| w[0] <= w[1])
-                };
                 let edges_ok = tables[0].from == 0.0
                     && tables.iter().all(|t| (0.0..1.0).contains(&t.from))
                     && tables
@@ -810,7 +819,7 @@ mod tests {
         for n in [10.0, 100.0, 300.0, 1000.0, 3000.0, 30000.0, 1e6] {
             let (mean, sd) = m.mean_sd(&sc, Signal::Hard, n).unwrap();
             let pos = m.position(&sc, Signal::Hard, n).unwrap();
-            stretches[POSITION_EDGES.iter().filter(|&&e| pos >= e).count()] = true;
+            stretches[stretch_of(&POSITION_EDGES, pos)] = true;
             let p = m.predict(&sc, Signal::Hard, n);
             let at = |q: f64| (mean + r.z(q, pos) * sd).clamp(0.0, 1.0);
             assert!(close(p.lo, at(0.05)) && close(p.hi, at(0.95)), "n = {n}");

@@ -31,7 +31,7 @@
 
 use super::model::{
     N_POSITION_BINS, N_QUANTILES, POSITION_EDGES, PositionQuantiles, QUANTILE_PROBS, Residual,
-    normal_quantile,
+    normal_quantile, stretch_of,
 };
 use crate::optim::{self, JointObjective, Lbfgs};
 use ndarray::Array1;
@@ -181,18 +181,13 @@ pub fn fit(res: &[HeldOut], level: f64) -> Residual {
 /// least 2 residuals beyond it).
 const MIN_FOR_TABLE: usize = 200;
 
-/// The stretch of the curve ([`POSITION_EDGES`]) a position falls in.
-fn stretch(position: f64) -> usize {
-    POSITION_EDGES.iter().filter(|&&e| position >= e).count()
-}
-
 /// One quantile table per stretch of the curve from `(r / sd, position)` pairs (Mondrian
 /// conformal: each stretch's share below its own quantile is the nominal one); `None` unless
 /// every stretch has [`MIN_FOR_TABLE`] residuals.
 fn by_position(std: &[(f64, f64)]) -> Option<[PositionQuantiles; N_POSITION_BINS]> {
     let mut bins: [Vec<f64>; N_POSITION_BINS] = Default::default();
     for &(t, position) in std.iter().filter(|v| v.1.is_finite()) {
-        bins[stretch(position)].push(t);
+        bins[stretch_of(&POSITION_EDGES, position)].push(t);
     }
     let mut out = [PositionQuantiles {
         from: 0.0,
