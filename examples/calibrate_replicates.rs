@@ -96,6 +96,7 @@ fn one(
     fit_seeds: &[usize],
     truth_seeds: usize,
     targets: &[f64],
+    with_dump: bool,
 ) -> anyhow::Result<Vec<Replicate>> {
     let opts = CurveOptions {
         signals: vec![Signal::Hard],
@@ -154,32 +155,21 @@ fn one(
                 .map(|&t| power_law_n_for_target(&used, t))
                 .collect::<labelbudget::Result<_>>()?,
         );
-        let mut dump = format!(
-            "{{\"seed\":{seed},\"fit_seeds\":{k},\"truth\":{},\"power_law\":{},\"candidates\":[",
-            json_opt(&truth),
-            json_opt(&pred[RULES.len()])
-        );
-        for (j, s) in scored.iter().enumerate() {
-            let fit = fit_curve(&used, floor, &s.prior, 0, 0)?;
-            let ceiling = fit.params.predict(fit.family, &inputs(N_SEARCH_MAX, floor));
-            let res: Vec<String> = s
-                .residuals
-                .iter()
-                .map(|r| format!("[{:.6},{:.6}]", r.0, r.1))
-                .collect();
-            write!(
-                dump,
-                "{}{{\"label\":\"{}\",\"score\":{:.6},\"sigma\":{:.6},\"ceiling\":{:.6},\"res\":[{}],\"n\":{}}}",
-                if j > 0 { "," } else { "" },
-                select::label(&s.prior, &default),
-                s.score,
-                fit.sigma,
-                ceiling,
-                res.join(","),
-                json_opt(&curve_ns(&fit))
-            )?;
-        }
-        dump.push_str("]}");
+        let dump = if with_dump {
+            dump_line(
+                seed,
+                k,
+                &truth,
+                &pred[RULES.len()],
+                &used,
+                floor,
+                &scored,
+                &default,
+                &curve_ns,
+            )?
+        } else {
+            String::new()
+        };
         out.push(Replicate {
             fit_seeds: k,
             truth: truth.clone(),
@@ -189,6 +179,49 @@ fn one(
         });
     }
     Ok(out)
+}
+
+/// One `--dump` line: the truth, the power law and every candidate's forward residuals, noise,
+/// ceiling and own n per target (each candidate refitted on every point).
+#[allow(clippy::too_many_arguments)]
+fn dump_line(
+    seed: u64,
+    k: usize,
+    truth: &[Option<f64>],
+    power_law: &[Option<f64>],
+    used: &[CurvePoint],
+    floor: f64,
+    scored: &[select::Scored],
+    default: &Prior,
+    curve_ns: &dyn Fn(&labelbudget::calibrate::fit::CurveFit) -> Vec<Option<f64>>,
+) -> anyhow::Result<String> {
+    let mut dump = format!(
+        "{{\"seed\":{seed},\"fit_seeds\":{k},\"truth\":{},\"power_law\":{},\"candidates\":[",
+        json_opt(truth),
+        json_opt(power_law)
+    );
+    for (j, s) in scored.iter().enumerate() {
+        let fit = fit_curve(used, floor, &s.prior, 0, 0)?;
+        let ceiling = fit.params.predict(fit.family, &inputs(N_SEARCH_MAX, floor));
+        let res: Vec<String> = s
+            .residuals
+            .iter()
+            .map(|r| format!("[{:.6},{:.6}]", r.0, r.1))
+            .collect();
+        write!(
+            dump,
+            "{}{{\"label\":\"{}\",\"score\":{:.6},\"sigma\":{:.6},\"ceiling\":{:.6},\"res\":[{}],\"n\":{}}}",
+            if j > 0 { "," } else { "" },
+            select::label(&s.prior, default),
+            s.score,
+            fit.sigma,
+            ceiling,
+            res.join(","),
+            json_opt(&curve_ns(&fit))
+        )?;
+    }
+    dump.push_str("]}");
+    Ok(dump)
 }
 
 /// How often the mean measured curve at counts beyond the fitted ones lies inside `rule`'s 90%
@@ -306,7 +339,7 @@ fn main() -> anyhow::Result<()> {
     let ds = data::load(&src)?;
     let reps: Vec<Replicate> = (from..=to)
         .into_par_iter()
-        .map(|s| one(&ds, s, &fit_seeds, truth_seeds, &targets))
+        .map(|s| one(&ds, s, &fit_seeds, truth_seeds, &targets, dump.is_some()))
         .collect::<anyhow::Result<Vec<_>>>()?
         .into_iter()
         .flatten()
