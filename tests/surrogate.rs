@@ -80,6 +80,70 @@ fn fit_then_predict_round_trip() {
     assert!(a < b && rows[1]["lo"].as_f64().unwrap() <= b);
 }
 
+/// `fit --holdout --holdout-runs` writes every held-out run with its fold's prediction, and
+/// the share of them below the safe quantile is the report's `below_safe`, per signal; without
+/// `--holdout` the option is refused.
+#[test]
+fn fit_writes_the_held_out_runs_it_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    let held = dir.path().join("held.csv");
+    let out = bin()
+        .args([
+            "fit",
+            "--runs",
+            "tests/data/runs-small.csv",
+            "--bootstrap",
+            "5",
+            "--holdout",
+            "--format",
+            "json",
+            "--holdout-runs",
+        ])
+        .arg(&held)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let text = std::fs::read_to_string(&held).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let runs = std::fs::read_to_string("tests/data/runs-small.csv").unwrap();
+    assert_eq!(rows.len(), runs.lines().count() - 1);
+    for s in report["holdout"]["signals"].as_array().unwrap() {
+        let signal = s["signal"].as_str().unwrap();
+        let mine: Vec<&Vec<&str>> = rows.iter().filter(|r| r[col("signal")] == signal).collect();
+        let below = mine
+            .iter()
+            .filter(|r| {
+                r[col("observed")].parse::<f64>().unwrap()
+                    < r[col("exceeded")].parse::<f64>().unwrap()
+            })
+            .count();
+        let share = s["below_safe"].as_f64().unwrap();
+        assert!(
+            (below as f64 / mine.len() as f64 - share).abs() < 1e-12,
+            "{signal}: {below} of {} against {share}",
+            mine.len()
+        );
+    }
+    bin()
+        .args([
+            "fit",
+            "--runs",
+            "tests/data/runs-small.csv",
+            "--holdout-runs",
+        ])
+        .arg(dir.path().join("x.csv"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--holdout"));
+    assert!(!dir.path().join("x.csv").exists());
+}
+
 #[test]
 fn predict_warns_outside_the_fitted_range() {
     bin()
@@ -227,5 +291,29 @@ noise = [0.05, 0.3]
             let share = count(1..4) / on_shoulder as f64;
             assert!((share - s.below_safe_shoulder).abs() < 1e-12, "{s:?}");
         }
+        // the per-run dump holds the same 144 held-out runs of this signal, each inside its
+        // own interval as often and below its safe quantile as often as the report says
+        let held: Vec<_> = report
+            .held_runs
+            .iter()
+            .filter(|h| h.signal == s.signal)
+            .collect();
+        assert_eq!(held.len(), 144, "{}", s.signal);
+        let n_in = held
+            .iter()
+            .filter(|h| (h.lo..=h.hi).contains(&h.observed))
+            .count();
+        let n_below = held.iter().filter(|h| h.observed < h.exceeded).count();
+        assert!((n_in as f64 - inside).abs() < 1e-9, "{}", s.signal);
+        assert!((n_below as f64 - below).abs() < 1e-9, "{}", s.signal);
+        assert!(
+            held.iter().all(|h| h.lo <= h.exceeded
+                && h.exceeded <= h.hi
+                && h.lo <= h.mean
+                && h.mean <= h.hi),
+            "{}",
+            s.signal
+        );
     }
+    assert!(report.held_runs.windows(2).all(|w| w[0].run <= w[1].run));
 }

@@ -3,7 +3,7 @@
 use anyhow::{Context, Result};
 use clap::Parser;
 use labelbudget::Signal;
-use labelbudget::io::{Format, check_writable, render_table};
+use labelbudget::io::{Format, check_writable, render_table, write_atomic};
 use labelbudget::surrogate::curve::Terms;
 use labelbudget::surrogate::holdout::{self, HoldoutReport};
 use labelbudget::surrogate::runs::hash_bytes;
@@ -72,6 +72,12 @@ pub struct Args {
     #[arg(long)]
     pub holdout: bool,
 
+    /// With --holdout, also write every held-out run of the leave-scenario-out check as CSV:
+    /// its scenario, signal, n and quality, and what the model fitted without its scenario said
+    /// of it (mean, interval, the quality exceeded with probability 0.9, position on the curve).
+    #[arg(long, value_name = "PATH", requires = "holdout")]
+    pub holdout_runs: Option<PathBuf>,
+
     /// Output format of the diagnostics: table or json.
     #[arg(long, default_value = "table", value_name = "FORMAT")]
     pub format: Format,
@@ -91,7 +97,7 @@ pub fn run(args: Args) -> Result<()> {
              table or json"
         );
     }
-    if let Some(out) = &args.out {
+    for out in args.out.iter().chain(&args.holdout_runs) {
         check_writable(out)?;
     }
     let bytes =
@@ -128,6 +134,18 @@ pub fn run(args: Args) -> Result<()> {
     } else {
         None
     };
+    if let (Some(path), Some(h)) = (&args.holdout_runs, &holdout) {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for r in &h.held_runs {
+            w.serialize(r)?;
+        }
+        write_atomic(path, &w.into_inner()?)?;
+        eprintln!(
+            "wrote {} ({} held-out runs)",
+            path.display(),
+            h.held_runs.len()
+        );
+    }
     match args.format {
         Format::Json => println!(
             "{}",

@@ -8,8 +8,9 @@
 //! - Extrapolation: fit on runs with n <= n_max / 10 and compare at n_max, per scenario.
 //! - Coverage: share of held-out single runs inside their prediction interval.
 
+use super::Metric;
 use super::covariate::Covariate;
-use super::model::{Model, POSITION_EDGES, stretch_of};
+use super::model::{Assessment, Model, POSITION_EDGES, stretch_of};
 use super::train::{BitsTable, FitOptions, bits_table, fit_model_with, observed, scenario_ids};
 use crate::error::Result;
 use crate::scenario::Scenario;
@@ -54,6 +55,81 @@ pub struct HoldoutReport {
     pub n_cut: u64,
     pub level: f64,
     pub signals: Vec<SignalHoldout>,
+    /// Every held-out single run of the leave-scenario-out check with what its fold's model
+    /// said of it (`fit --holdout-runs`), in the order of the runs file.
+    #[serde(skip)]
+    pub held_runs: Vec<HeldRun>,
+}
+
+/// One held-out run of the leave-scenario-out check and the prediction of the model fitted
+/// without its scenario.
+#[derive(Debug, Clone, Serialize)]
+pub struct HeldRun {
+    /// The run's number in its sweep.
+    pub run: u64,
+    pub signal: Signal,
+    pub n: u64,
+    pub classes: usize,
+    pub dims: usize,
+    pub features: usize,
+    pub noise: f64,
+    pub seed: u64,
+    /// The run's quality in the fitted metric.
+    pub observed: f64,
+    /// Central prediction and its interval at the fit's level.
+    pub mean: f64,
+    pub lo: f64,
+    pub hi: f64,
+    /// The quality the model says is exceeded with probability [`SAFE_PROB`].
+    pub exceeded: f64,
+    /// The model's position on its curve at this n (share of the rise from floor to ceiling).
+    pub position: f64,
+}
+
+impl HeldRun {
+    /// Run `r` of quality `y` and what a model said of it.
+    fn new(r: &RunRecord, y: f64, a: &Assessment) -> HeldRun {
+        HeldRun {
+            run: r.run,
+            signal: r.signal,
+            n: r.n,
+            classes: r.classes,
+            dims: r.dims,
+            features: r.features,
+            noise: r.noise,
+            seed: r.seed,
+            observed: y,
+            mean: a.prediction.mean,
+            lo: a.prediction.lo,
+            hi: a.prediction.hi,
+            exceeded: a.exceeded,
+            position: a.position,
+        }
+    }
+}
+
+/// What `model` says of each run of `runs` it has a curve for, against the run's quality in
+/// `metric`: the one-sided check of [`SAFE_PROB`] on runs the model was not fitted on (e.g.
+/// fresh seeds or scenarios simulated after the fit).
+pub fn assess_runs(model: &Model, runs: &[RunRecord], metric: Metric) -> Vec<HeldRun> {
+    runs.iter()
+        .filter_map(|r| {
+            let a = model.assess(&r.scenario(), r.signal, r.n as f64, SAFE_PROB)?;
+            Some(HeldRun::new(r, observed(r, metric).0, &a))
+        })
+        .collect()
+}
+
+/// (below the quality exceeded with probability [`SAFE_PROB`], runs) of `signal` per stretch
+/// of the curve ([`DETAIL_EDGES`]).
+pub fn below_by_position(runs: &[HeldRun], signal: Signal) -> [(usize, usize); N_DETAIL] {
+    let mut by = [(0, 0); N_DETAIL];
+    for r in runs.iter().filter(|r| r.signal == signal) {
+        let s = &mut by[detail(r.position)];
+        s.0 += usize::from(r.observed < r.exceeded);
+        s.1 += 1;
+    }
+    by
 }
 
 /// The probability of the one-sided check (the planner's default confidence).
@@ -81,6 +157,8 @@ struct Acc {
     below: [usize; 4],
     /// (below the safe quantile, runs) per stretch of [`DETAIL_EDGES`].
     by_position: [[(usize, usize); N_DETAIL]; 4],
+    /// Every run scored, with its prediction.
+    runs: Vec<HeldRun>,
 }
 
 fn slot(s: Signal) -> usize {
@@ -110,9 +188,7 @@ fn score(model: &Model, held: &[RunRecord], opts: &FitOptions, at_n: Option<u64>
         if y < a.exceeded {
             acc.below[slot(r.signal)] += 1;
         }
-        let s = &mut acc.by_position[slot(r.signal)][detail(a.position)];
-        s.0 += usize::from(y < a.exceeded);
-        s.1 += 1;
+        acc.runs.push(HeldRun::new(r, y, &a));
         match groups
             .iter_mut()
             .find(|g| g.0 == r.signal && g.1 == r.n && g.2 == sc)
@@ -120,6 +196,9 @@ fn score(model: &Model, held: &[RunRecord], opts: &FitOptions, at_n: Option<u64>
             Some(g) => g.3.push(y),
             None => groups.push((r.signal, r.n, sc, vec![y], p.mean)),
         }
+    }
+    for s in Signal::ALL {
+        acc.by_position[slot(s)] = below_by_position(&acc.runs, s);
     }
     for (signal, _, _, ys, pred) in groups {
         let mean = ys.iter().sum::<f64>() / ys.len() as f64;
@@ -203,7 +282,8 @@ fn run_eval(runs: &[RunRecord], opts: &FitOptions) -> Result<(Eval, usize, usize
     let mut lso = Acc::default();
     let mut lso_interior = Acc::default();
     for (k, f) in folds.into_iter().enumerate() {
-        let f = f?;
+        let mut f = f?;
+        lso.runs.append(&mut f.runs);
         for s in 0..4 {
             lso.err[s].extend(&f.err[s]);
             lso.hits[s].0 += f.hits[s].0;
@@ -244,7 +324,9 @@ fn run_eval(runs: &[RunRecord], opts: &FitOptions) -> Result<(Eval, usize, usize
 /// # Errors
 /// A fold without enough runs for a signal, or a numerical failure.
 pub fn evaluate(runs: &[RunRecord], opts: &FitOptions) -> Result<HoldoutReport> {
-    let (main, scenarios, interior, n_max, n_cut) = run_eval(runs, opts)?;
+    let (mut main, scenarios, interior, n_max, n_cut) = run_eval(runs, opts)?;
+    let mut held_runs = std::mem::take(&mut main.lso.runs);
+    held_runs.sort_by_key(|h| h.run);
     let base_opts = FitOptions {
         metric: opts.metric,
         ..FitOptions::baseline()
@@ -283,6 +365,7 @@ pub fn evaluate(runs: &[RunRecord], opts: &FitOptions) -> Result<HoldoutReport> 
         n_cut,
         level: opts.level,
         signals,
+        held_runs,
     })
 }
 

@@ -1,0 +1,62 @@
+//! The one-sided check of the safe budget on runs a model was not fitted on: every run of a runs
+//! file (from `labelbudget simulate`) with what the model says of it, as the CSV of
+//! `fit --holdout-runs` (mean, interval, the quality exceeded with probability 0.9, position
+//! on the curve), and the share of runs below that quality by stretch of the curve.
+//!
+//! `cargo run --release --example score_runs -- RUNS.csv [MODEL.toml|-] [OUT.csv]`
+//!
+//! notes/plan.md ("The validation's scenarios at fixed counts") runs it on the validation
+//! cases' scenarios simulated on a grid of counts, to tell the surrogate's error at those
+//! scenarios from the choice of n the planner makes.
+
+use labelbudget::io::{render_table, write_atomic};
+use labelbudget::surrogate::holdout::{assess_runs, below_by_position};
+use labelbudget::surrogate::{Metric, Model, runs};
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let Some(path) = args.get(1) else {
+        anyhow::bail!("usage: score_runs RUNS.csv [MODEL.toml|-] [OUT.csv]");
+    };
+    let model = match args.get(2) {
+        Some(p) if p != "-" => Model::from_file(std::path::Path::new(p))?,
+        _ => Model::embedded_default(),
+    };
+    let path = std::path::Path::new(path);
+    let records = runs::parse_runs(&std::fs::read(path)?, path)?;
+    let scored = assess_runs(&model, &records, Metric::Cka);
+    if let Some(out) = args.get(3) {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for r in &scored {
+            w.serialize(r)?;
+        }
+        write_atomic(std::path::Path::new(out), &w.into_inner()?)?;
+    }
+    let mut rows = Vec::new();
+    for signal in labelbudget::Signal::ALL {
+        let by = below_by_position(&scored, signal);
+        if by.iter().all(|s| s.1 == 0) {
+            continue;
+        }
+        let mut row = vec![signal.to_string()];
+        row.extend(by.iter().map(|&(b, n)| {
+            if n == 0 {
+                "-".to_string()
+            } else {
+                format!("{:.1}% ({n})", 100.0 * b as f64 / n as f64)
+            }
+        }));
+        rows.push(row);
+    }
+    println!("runs below the quality exceeded with probability 0.9, by position on the curve");
+    print!(
+        "{}",
+        render_table(
+            &[
+                "signal", "0-0.6", "0.6-0.8", "0.8-0.9", "0.9-0.95", ">= 0.95"
+            ],
+            &rows
+        )
+    );
+    Ok(())
+}
