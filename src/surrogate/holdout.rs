@@ -84,6 +84,8 @@ pub struct HeldRun {
     pub exceeded: f64,
     /// The model's position on its curve at this n (share of the rise from floor to ceiling).
     pub position: f64,
+    /// The spread of a single run there, the unit of the residual quantiles.
+    pub sd: f64,
 }
 
 impl HeldRun {
@@ -104,6 +106,7 @@ impl HeldRun {
             hi: a.prediction.hi,
             exceeded: a.exceeded,
             position: a.position,
+            sd: a.sd,
         }
     }
 }

@@ -611,6 +611,9 @@ pub struct Assessment {
     pub exceeded: f64,
     /// As [`Model::position`].
     pub position: f64,
+    /// The spread of a single run there (residual and bootstrap terms): the unit of the
+    /// residual quantiles.
+    pub sd: f64,
 }
 
 impl Model {
@@ -622,6 +625,7 @@ impl Model {
             prediction: self.interval(&s),
             exceeded: self.exceeded(&s, prob),
             position: s.position,
+            sd: s.sd,
         })
     }
 
