@@ -24,7 +24,7 @@
 //!   simulated at 3 more counts of the grid above its crossing for this).
 //!
 //! `cargo run --release --example validate -- [--seeds 10] [--model FILE] [--random K]
-//! [--shared-seeds] [FILES...]`
+//! [--from J] [--shared-seeds] [FILES...]`
 //! (10 seeds by default: the true minimal budget is found on the mean of the seeds, and with 3
 //! that mean is uncertain by about 30% in n near the targets; notes/plan.md)
 //!
@@ -32,7 +32,9 @@
 //! C log-uniform in 3..30, d log-uniform in 4..32, D uniform in max(d, 32)..128, noise uniform in
 //! 0..0.35, and a target of a uniform 0.6..0.85 share of the class cap `sqrt(min(C-1, d)/d)`
 //! (rounded to 0.01), from a ChaCha8 stream with seed [`RANDOM_SEED`] (the draws are the same on
-//! every machine). Case k of `--random K` is the same scenario for every K >= k.
+//! every machine). Case k of `--random K` is the same scenario for every K >= k. `--from J`
+//! skips the cases before the J-th (1-based), keeping each case's own seeds, so that more cases
+//! can be added to a set already run (`--random 96 --from 49` runs cases 49-96 alone).
 
 use labelbudget::cost::Costs;
 use labelbudget::plan::verify::simulate;
@@ -242,6 +244,7 @@ fn main() -> anyhow::Result<()> {
     let mut model_path: Option<PathBuf> = None;
     let mut files: Vec<PathBuf> = Vec::new();
     let mut random: Option<usize> = None;
+    let mut from = 1usize;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         if a == "--shared-seeds" {
@@ -252,6 +255,8 @@ fn main() -> anyhow::Result<()> {
             model_path = Some(args.next().expect("--model FILE").into());
         } else if a == "--random" {
             random = Some(args.next().expect("--random K").parse()?);
+        } else if a == "--from" {
+            from = args.next().expect("--from J").parse()?;
         } else {
             files.push(a.into());
         }
@@ -294,7 +299,7 @@ fn main() -> anyhow::Result<()> {
     let mut clear_outside = 0u64;
     let mut ratios = Vec::new();
     let mut per_case: Vec<(u64, u64)> = Vec::new();
-    for (k, (name, scenario)) in cases_in.into_iter().enumerate() {
+    for (k, (name, scenario)) in cases_in.into_iter().enumerate().skip(from.max(1) - 1) {
         let Objective::Target(target) = scenario.objective else {
             continue;
         };
