@@ -9,7 +9,7 @@
 //! cases' scenarios simulated on a grid of counts, to tell the surrogate's error at those
 //! scenarios from the choice of n the planner makes.
 
-use labelbudget::io::{render_table, write_atomic};
+use labelbudget::io::{csv_bytes, render_table, write_atomic};
 use labelbudget::surrogate::holdout::{assess_runs, below_by_position};
 use labelbudget::surrogate::{Metric, Model, runs};
 
@@ -26,11 +26,7 @@ fn main() -> anyhow::Result<()> {
     let records = runs::parse_runs(&std::fs::read(path)?, path)?;
     let scored = assess_runs(&model, &records, Metric::Cka);
     if let Some(out) = args.get(3) {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        for r in &scored {
-            w.serialize(r)?;
-        }
-        write_atomic(std::path::Path::new(out), &w.into_inner()?)?;
+        write_atomic(std::path::Path::new(out), &csv_bytes(&scored)?)?;
     }
     let mut rows = Vec::new();
     for signal in labelbudget::Signal::ALL {

@@ -100,6 +100,22 @@ pub fn write_atomic_with(
     })
 }
 
+/// Records as CSV with a header taken from their fields (serde), in memory.
+///
+/// # Errors
+/// A record that does not serialise to one flat row (a nested list, for instance).
+pub fn csv_bytes<'a, T: serde::Serialize + 'a>(
+    records: impl IntoIterator<Item = &'a T>,
+) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in records {
+        w.serialize(r)
+            .map_err(|e| Error::numerical("csv output", e))?;
+    }
+    w.into_inner()
+        .map_err(|e| Error::numerical("csv output", e.error()))
+}
+
 /// Render rows as an aligned plain-text table. Numeric-looking cells are right-aligned.
 pub fn render_table(header: &[&str], rows: &[Vec<String>]) -> String {
     let cols = header.len();

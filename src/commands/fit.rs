@@ -3,7 +3,7 @@
 use anyhow::{Context, Result};
 use clap::Parser;
 use labelbudget::Signal;
-use labelbudget::io::{Format, check_writable, render_table, write_atomic};
+use labelbudget::io::{Format, check_writable, csv_bytes, render_table, write_atomic};
 use labelbudget::surrogate::curve::Terms;
 use labelbudget::surrogate::holdout::{self, HoldoutReport};
 use labelbudget::surrogate::runs::hash_bytes;
@@ -135,11 +135,7 @@ pub fn run(args: Args) -> Result<()> {
         None
     };
     if let (Some(path), Some(h)) = (&args.holdout_runs, &holdout) {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        for r in &h.held_runs {
-            w.serialize(r)?;
-        }
-        write_atomic(path, &w.into_inner()?)?;
+        write_atomic(path, &csv_bytes(&h.held_runs)?)?;
         eprintln!(
             "wrote {} ({} held-out runs)",
             path.display(),

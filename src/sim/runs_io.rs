@@ -11,15 +11,7 @@ pub fn to_bytes(records: &[RunRecord], format: Format) -> Result<Vec<u8>> {
         Format::Json => {
             serde_json::to_vec_pretty(records).map_err(|e| Error::numerical("json output", e))
         }
-        Format::Csv | Format::Table => {
-            let mut w = csv::Writer::from_writer(Vec::new());
-            for r in records {
-                w.serialize(r)
-                    .map_err(|e| Error::numerical("csv output", e))?;
-            }
-            w.into_inner()
-                .map_err(|e| Error::numerical("csv output", e.error()))
-        }
+        Format::Csv | Format::Table => crate::io::csv_bytes(records),
     }
 }
 
