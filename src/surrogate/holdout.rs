@@ -151,16 +151,11 @@ fn detail(position: f64) -> usize {
     stretch_of(&DETAIL_EDGES, position)
 }
 
-/// Absolute errors, coverage hits and runs below the safe quantile of a model on held-out runs,
-/// per signal.
+/// Absolute errors of a model's seed means per signal, and every run it scored with its
+/// prediction (coverage and the one-sided check are counted from these).
 #[derive(Default, Clone)]
 struct Acc {
     err: [Vec<f64>; 4],
-    hits: [(usize, usize); 4],
-    below: [usize; 4],
-    /// (below the safe quantile, runs) per stretch of [`DETAIL_EDGES`].
-    by_position: [[(usize, usize); N_DETAIL]; 4],
-    /// Every run scored, with its prediction.
     runs: Vec<HeldRun>,
 }
 
@@ -183,14 +178,6 @@ fn score(model: &Model, held: &[RunRecord], opts: &FitOptions, at_n: Option<u64>
         };
         let y = observed(r, opts.metric).0;
         let p = a.prediction;
-        let h = &mut acc.hits[slot(r.signal)];
-        h.1 += 1;
-        if (p.lo..=p.hi).contains(&y) {
-            h.0 += 1;
-        }
-        if y < a.exceeded {
-            acc.below[slot(r.signal)] += 1;
-        }
         acc.runs.push(HeldRun::new(r, y, &a));
         match groups
             .iter_mut()
@@ -199,9 +186,6 @@ fn score(model: &Model, held: &[RunRecord], opts: &FitOptions, at_n: Option<u64>
             Some(g) => g.3.push(y),
             None => groups.push((r.signal, r.n, sc, vec![y], p.mean)),
         }
-    }
-    for s in Signal::ALL {
-        acc.by_position[slot(s)] = below_by_position(&acc.runs, s);
     }
     for (signal, _, _, ys, pred) in groups {
         let mean = ys.iter().sum::<f64>() / ys.len() as f64;
@@ -289,13 +273,6 @@ fn run_eval(runs: &[RunRecord], opts: &FitOptions) -> Result<(Eval, usize, usize
         lso.runs.append(&mut f.runs);
         for s in 0..4 {
             lso.err[s].extend(&f.err[s]);
-            lso.hits[s].0 += f.hits[s].0;
-            lso.hits[s].1 += f.hits[s].1;
-            lso.below[s] += f.below[s];
-            for (a, b) in lso.by_position[s].iter_mut().zip(f.by_position[s]) {
-                a.0 += b.0;
-                a.1 += b.1;
-            }
             if interior[k] {
                 lso_interior.err[s].extend(&f.err[s]);
             }
@@ -340,21 +317,26 @@ pub fn evaluate(runs: &[RunRecord], opts: &FitOptions) -> Result<HoldoutReport> 
         .filter(|&&s| runs.iter().any(|r| r.signal == s))
         .map(|&signal| {
             let i = slot(signal);
-            let h = main.lso.hits[i];
+            let by_position = below_by_position(&held_runs, signal);
+            let runs = by_position.iter().map(|v| v.1).sum::<usize>().max(1) as f64;
+            let inside = held_runs
+                .iter()
+                .filter(|h| h.signal == signal && (h.lo..=h.hi).contains(&h.observed))
+                .count();
             SignalHoldout {
                 signal,
                 lso_mae: mean(&main.lso.err[i]),
                 lso_mae_interior: mean(&main.lso_interior.err[i]),
                 extrapolation: mean(&main.extra.err[i]),
-                coverage: h.0 as f64 / h.1.max(1) as f64,
-                below_safe: main.lso.below[i] as f64 / h.1.max(1) as f64,
+                coverage: inside as f64 / runs,
+                below_safe: by_position.iter().map(|v| v.0).sum::<usize>() as f64 / runs,
                 below_safe_shoulder: {
-                    let (b, n) = main.lso.by_position[i][1..4]
+                    let (b, n) = by_position[1..4]
                         .iter()
                         .fold((0, 0), |a, v| (a.0 + v.0, a.1 + v.1));
                     share(b, n)
                 },
-                below_safe_by_position: main.lso.by_position[i].map(|(b, n)| (share(b, n), n)),
+                below_safe_by_position: by_position.map(|(b, n)| (share(b, n), n)),
                 baseline_lso_mae: mean(&base.lso.err[i]),
                 baseline_lso_mae_interior: mean(&base.lso_interior.err[i]),
                 baseline_extrapolation: mean(&base.extra.err[i]),
