@@ -146,7 +146,7 @@ fn true_minimum(
     let mut k = 8; // 10^(8/8) = 10 annotations
     let found = loop {
         let n = 10f64.powf(k as f64 / 8.0).round();
-        if planner.cost(signal, n) > cap_cost || n > 60_000.0 {
+        if planner.cost(signal, n) > cap_cost || n > MAX_N {
             break None;
         }
         if reaches(n)? {
@@ -171,6 +171,9 @@ fn true_minimum(
     Ok((found, tried))
 }
 
+/// Largest count the search for the true minimum simulates.
+const MAX_N: f64 = 60_000.0;
+
 /// Counts tried by [`true_minimum`], ascending, each with its quality in every world.
 type Tried = Vec<(f64, Vec<f64>)>;
 
@@ -178,7 +181,8 @@ type Tried = Vec<(f64, Vec<f64>)>;
 /// [`truth_interval`]: up to 2.4 times that count.
 const STEPS_ABOVE: i32 = 3;
 
-/// Add [`STEPS_ABOVE`] counts of the scan's grid above the largest count tried (at most 60,000).
+/// Add [`STEPS_ABOVE`] counts of the scan's grid above the largest count tried (at most
+/// [`MAX_N`]).
 fn extend_above(
     planner: &Planner,
     signal: Signal,
@@ -190,7 +194,7 @@ fn extend_above(
     };
     for j in 1..=STEPS_ABOVE {
         let n = (top * 10f64.powf(f64::from(j) / 8.0)).round();
-        if n > 60_000.0 {
+        if n > MAX_N {
             break;
         }
         tried.push((n, mean_cka(planner, &Counts::single(signal, n), seeds)?));

@@ -110,9 +110,7 @@ impl Plan {
         }
         out
     }
-}
 
-impl Plan {
     /// The plan as CSV, one row per signal: whether it is offered, what it needs (or buys) alone
     /// with its cost and predicted quality (empty when it cannot reach the target), its ceiling
     /// and best reachable quality, and its count in the recommendation and in the safe budget
