@@ -67,6 +67,32 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     let file = SweepFile::from_file(&args.sweep)?;
     let sweep = file.expand().map_err(|e| e.in_file(&args.sweep))?;
+    for (a, b, count) in file.parts_sharing_draws() {
+        eprintln!(
+            "warning: {}: parts {a} and {b} both draw {count} scenarios; a random design's draws \
+             depend only on its count, so the two share their strata for every key they share \
+             (give each part a `sample` count of its own unless that is meant)",
+            args.sweep.display()
+        );
+    }
+    let dups = sweep.duplicate_groups();
+    if let Some(&(i, j)) = dups.first() {
+        let g = &sweep.groups[j];
+        eprintln!(
+            "warning: {}: {} (scenario, seed) groups repeat an earlier one exactly, so their runs \
+             would be identical and counted twice by `fit` (first: group {} = group {}, classes {}, \
+             dims {}, features {}, noise {}, seed {})",
+            args.sweep.display(),
+            dups.len(),
+            j + 1,
+            i + 1,
+            g.scenario.classes,
+            g.scenario.dims,
+            g.scenario.features,
+            g.scenario.noise,
+            g.seed
+        );
+    }
     let runs = match (args.shard, args.part) {
         (Some(shard), _) => sweep.shard(shard),
         (None, Some(k)) => sweep.part(k).map_err(|e| e.in_file(&args.sweep))?,

@@ -215,6 +215,27 @@ impl SweepFile {
         }
     }
 
+    /// Pairs of `[[part]]`s (1-based) that are random designs of the same `sample` count, with
+    /// that count. A design's draws depend only on its count, so such parts draw the same strata
+    /// for every key they share: the same classes, dims and noise if their ranges agree, values
+    /// in the same order if not. A deliberate paired design may want that; usually it is an
+    /// accident, worth a warning.
+    pub fn parts_sharing_draws(&self) -> Vec<(usize, usize, usize)> {
+        let counts: Vec<Option<usize>> =
+            self.part.iter().map(|p| p.sample.or(self.sample)).collect();
+        let mut out = Vec::new();
+        for (i, a) in counts.iter().enumerate() {
+            for (j, b) in counts.iter().enumerate().skip(i + 1) {
+                if let (Some(a), Some(b)) = (a, b)
+                    && a == b
+                {
+                    out.push((i + 1, j + 1, *a));
+                }
+            }
+        }
+        out
+    }
+
     /// Check the lists and expand into groups and runs (all parts, in order).
     pub fn expand(&self) -> Result<Sweep> {
         if self.part.is_empty() {
@@ -551,8 +572,24 @@ impl std::str::FromStr for Shard {
 }
 
 impl Sweep {
-    /// The runs of `shard`: whole (scenario, seed) groups, dealt round-robin, so no world is
-    /// built twice across shards.
+    /// Pairs `(earlier, later)` of groups with the same scenario and seed: their runs would be
+    /// identical, simulated twice and counted twice by a fit (a grid listing a value twice, or
+    /// two parts drawing the same scenario).
+    pub fn duplicate_groups(&self) -> Vec<(usize, usize)> {
+        let mut first: std::collections::HashMap<String, usize> = Default::default();
+        let mut out = Vec::new();
+        for (i, g) in self.groups.iter().enumerate() {
+            let key = format!("{:?}/{}", g.scenario, g.seed);
+            match first.get(&key) {
+                Some(&j) => out.push((j, i)),
+                None => {
+                    first.insert(key, i);
+                }
+            }
+        }
+        out
+    }
+
     /// The runs of the `k`-th `[[part]]` (1-based), numbered as in the whole sweep, so that
     /// simulating a part added to a sweep and merging it with the earlier runs gives the same
     /// file as simulating the whole sweep.
@@ -572,6 +609,8 @@ impl Sweep {
         Ok(self.runs[self.part_starts[k - 1]..end].to_vec())
     }
 
+    /// The runs of `shard`: whole (scenario, seed) groups, dealt round-robin, so no world is
+    /// built twice across shards.
     pub fn shard(&self, shard: Shard) -> Vec<RunSpec> {
         self.runs
             .iter()
@@ -723,6 +762,61 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("part[1].n"), "{err}");
+    }
+
+    #[test]
+    fn parts_of_one_count_share_their_draws_and_the_sweep_says_so() {
+        let part = |features: &str| {
+            format!(
+                "[[part]]\nsample = 12\n[part.ranges]\nclasses = [3, 30]\nnoise = [0.0, 0.4]\nfeatures = {features}\n"
+            )
+        };
+        let text = format!(
+            "signals = [\"hard\"]\nn = [10]\nseeds = 2\n{}{}[[part]]\nsample = 13\n[part.ranges]\nclasses = [3, 30]\n",
+            part("[32, 128]"),
+            part("[80, 128]")
+        );
+        let file = SweepFile::from_toml(&text).unwrap();
+        assert_eq!(file.parts_sharing_draws(), vec![(1, 2, 12)]);
+        let sweep = file.expand().unwrap();
+        // the two parts of 12 draw the same classes and noise, scenario by scenario
+        for k in 0..12 {
+            let (a, b) = (
+                &sweep.groups[2 * k].scenario,
+                &sweep.groups[24 + 2 * k].scenario,
+            );
+            assert_eq!((a.classes, a.noise), (b.classes, b.noise));
+            assert!(b.features >= 80 && a.features <= b.features, "{a:?} {b:?}");
+        }
+        // the part of 13 does not
+        let third: Vec<usize> = sweep.groups[48..]
+            .iter()
+            .map(|g| g.scenario.classes)
+            .collect();
+        let first: Vec<usize> = sweep.groups[..24]
+            .iter()
+            .map(|g| g.scenario.classes)
+            .collect();
+        assert_ne!(third[..24], first[..24]);
+        // every reported pair is a true repeat; between the two parts of 12 a repeat can only
+        // be part 1's scenario drawn again by part 2 (same classes and noise, and a feature
+        // count at the top of both ranges); the part of 13 (classes alone ranged) repeats itself
+        let dups = sweep.duplicate_groups();
+        assert!(!dups.is_empty());
+        for &(i, j) in &dups {
+            assert!(i < j);
+            assert_eq!(sweep.groups[i], sweep.groups[j]);
+            if j < 48 {
+                assert!(i < 24 && (24..48).contains(&j), "{i} {j}");
+            } else {
+                assert!(i >= 48, "{i} {j}");
+            }
+        }
+        let grid = "signals = [\"hard\"]\nn = [10]\nseeds = 2\nclasses = [3, 5, 3]\n";
+        let sweep = SweepFile::from_toml(grid).unwrap().expand().unwrap();
+        assert_eq!(sweep.duplicate_groups(), vec![(0, 4), (1, 5)]);
+        let single = SweepFile::from_toml(grid).unwrap();
+        assert!(single.parts_sharing_draws().is_empty());
     }
 
     #[test]
