@@ -49,6 +49,12 @@ use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
 use std::path::PathBuf;
 
+const USAGE: &str = "usage: validate [--seeds R] [--model FILE] [--random K] [--from J] \
+     [--confidence P] [--no-truth] [--shared-seeds] [FILES...]\n\
+     Plans each scenario file (default: examples/validation/*.toml), checks the safe budget in the \
+     simulator over R worlds and finds the true minimal budget by dense simulation (the module \
+     documentation of examples/validate.rs says more).";
+
 /// Seed of the `--random` draws.
 const RANDOM_SEED: u64 = 2026;
 /// Position on the curve (share of the rise from floor to ceiling) that splits the summary of
@@ -276,6 +282,11 @@ fn main() -> anyhow::Result<()> {
             truth = false;
         } else if a == "--from" {
             from = args.next().expect("--from J").parse()?;
+        } else if a == "--help" || a == "-h" {
+            println!("{USAGE}");
+            return Ok(());
+        } else if a.starts_with('-') {
+            anyhow::bail!("unknown option {a}\n{USAGE}");
         } else {
             files.push(a.into());
         }
