@@ -240,33 +240,30 @@ fn help_explains_the_columns() {
         .stdout(predicate::str::contains("cka_floor").and(predicate::str::contains("--shard")));
 }
 
+/// `simulate --dry-run` of the sweep file `sweep`, which must succeed.
+fn dry_run(sweep: &std::path::Path) -> assert_cmd::assert::Assert {
+    lb().args(["simulate", "--dry-run", "--sweep"])
+        .arg(sweep)
+        .assert()
+        .success()
+}
+
 /// Two random-design parts of the same count, or a grid listing a value twice, are warned
 /// about (the runs would repeat each other); the shipped sweep is not.
 #[test]
 fn repeated_draws_and_duplicate_groups_are_warned_about() {
     let dir = tempfile::tempdir().unwrap();
     let twins = "signals = [\"hard\"]\nn = [10]\n[[part]]\nsample = 6\n[part.ranges]\nclasses = [3, 30]\n[[part]]\nsample = 6\n[part.ranges]\nclasses = [3, 30]\nnoise = [0.0, 0.4]\n";
-    lb().args(["simulate", "--dry-run", "--sweep"])
-        .arg(write(dir.path(), "twins.toml", twins))
-        .assert()
-        .success()
-        .stderr(predicate::str::contains(
-            "twins.toml: parts 1 and 2 both draw 6 scenarios",
-        ));
+    dry_run(&write(dir.path(), "twins.toml", twins)).stderr(predicate::str::contains(
+        "twins.toml: parts 1 and 2 both draw 6 scenarios",
+    ));
     let grid = "signals = [\"hard\"]\nn = [10]\nclasses = [3, 5, 3]\n";
-    lb().args(["simulate", "--dry-run", "--sweep"])
-        .arg(write(dir.path(), "grid.toml", grid))
-        .assert()
-        .success()
+    dry_run(&write(dir.path(), "grid.toml", grid))
         .stderr(predicate::str::contains(
             "1 (scenario, seed) groups repeat an earlier one exactly",
         ))
         .stderr(predicate::str::contains("group 3 = group 1, classes 3"));
     let shipped =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sweeps/default.toml");
-    lb().args(["simulate", "--dry-run", "--sweep"])
-        .arg(shipped)
-        .assert()
-        .success()
-        .stderr(predicate::str::contains("warning").not());
+    dry_run(&shipped).stderr(predicate::str::contains("warning").not());
 }
