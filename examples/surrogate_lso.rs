@@ -68,7 +68,8 @@ fn main() -> anyhow::Result<()> {
             continue;
         }
         let pts = train::points(&runs, &ids, signal, &opts, None, &floor);
-        let terms = opts.terms_for(signal);
+        // each refit leaves one scenario out
+        let terms = opts.terms_for(signal, scs.len().saturating_sub(1));
         // leave-scenario-out
         let per: Vec<Vec<(usize, u64, f64, f64)>> = (0..scs.len())
             .into_par_iter()

@@ -63,7 +63,11 @@ fn fit_then_predict_round_trip() {
         .success()
         .stdout(predicate::str::contains("rmse").and(predicate::str::contains("triplet")));
     let text = std::fs::read_to_string(&model).unwrap();
-    assert!(text.contains("format_version = 2") && text.contains("sweep_hash = \"fnv1a64:"));
+    let version = format!(
+        "format_version = {}",
+        labelbudget::surrogate::FORMAT_VERSION
+    );
+    assert!(text.contains(&version) && text.contains("sweep_hash = \"fnv1a64:"));
     let out = bin()
         .args([
             "predict", "--signal", "soft", "--n", "100,1000", "--format", "json", "--model",
@@ -218,11 +222,11 @@ fn fit_rejects_bad_runs_files() {
 fn predict_rejects_unknown_model_versions() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("m.toml");
-    let text = labelbudget::surrogate::EMBEDDED_DEFAULT.replacen(
-        "format_version = 2",
-        "format_version = 9",
-        1,
+    let version = format!(
+        "format_version = {}",
+        labelbudget::surrogate::FORMAT_VERSION
     );
+    let text = labelbudget::surrogate::EMBEDDED_DEFAULT.replacen(&version, "format_version = 9", 1);
     std::fs::write(&p, text).unwrap();
     bin()
         .args(["predict", "--signal", "hard", "--n", "10", "--model"])

@@ -87,14 +87,14 @@ struct Problem<'a> {
     floor: f64,
     pts: &'a [CurvePoint],
     ys: &'a [f64],
-    // literal 29 (= N_PARAMS): a named constant here trips a rustc 1.95 ICE in the closure below
-    mu: [f64; 29],
-    sd: [f64; 29],
-    free: [bool; 29],
+    // literal 31 (= N_PARAMS): a named constant here trips a rustc 1.95 ICE in the closure below
+    mu: [f64; 31],
+    sd: [f64; 31],
+    free: [bool; 31],
     sigma: f64,
 }
 
-const _: () = assert!(N_PARAMS == 29);
+const _: () = assert!(N_PARAMS == 31);
 
 impl Problem<'_> {
     fn cost_grad(&self, theta: &[f64]) -> (f64, [f64; N_PARAMS]) {

@@ -50,8 +50,9 @@ pub struct Args {
     pub fixed_ceiling: bool,
 
     /// Scenario terms of the curves, replacing the shipped set: a comma list of scale terms
-    /// (C,d,D,e,Cd,CC,dd,eC,DD,s), shape terms a:NAME and ceiling terms w:NAME (q,e,d,s,C),
-    /// for every signal, or per signal as `hard=...;pair=...` (see notes/surrogate.md).
+    /// (C,d,D,e,Cd,CC,dd,eC,DD,s,CD,dD), shape terms a:NAME (the first ten) and ceiling terms
+    /// w:NAME (q,e,d,s,C), for every signal, or per signal as `hard=...;pair=...` (see
+    /// notes/surrogate.md). The shipped set adds CD,dD only for runs of 100 scenarios or more.
     #[arg(long, value_name = "TERMS")]
     pub terms: Option<String>,
 

@@ -255,8 +255,9 @@ pub fn ceiling_features(sc: &Scenario) -> [f64; NW] {
 
 /// Scenario features z of the scale, zero at the default scenario. With
 /// `c = ln(C/10), l = ln(d/16), f = ln(D/64), e = noise - 0.2`:
-/// `[c, l, f, e, c*l, c^2, l^2, e*c, f^2, s]` (names `C, d, D, e, Cd, CC, dd, eC, DD, s`),
-/// s the feature signal share of [`signal_share`].
+/// `[c, l, f, e, c*l, c^2, l^2, e*c, f^2, s, c*f, l*f]` (names `C, d, D, e, Cd, CC, dd, eC,
+/// DD, s, CD, dD`), s the feature signal share of [`signal_share`]. The shape uses the first
+/// `curve::NA` (10) of them.
 #[inline]
 pub fn features(sc: &Scenario) -> [f64; NZ] {
     let c = (sc.classes as f64 / 10.0).ln();
@@ -274,6 +275,8 @@ pub fn features(sc: &Scenario) -> [f64; NZ] {
         e * c,
         f * f,
         signal_share(sc),
+        c * f,
+        l * f,
     ]
 }
 

@@ -26,9 +26,10 @@ use super::families::Family;
 use serde::{Deserialize, Serialize};
 
 /// Number of scale features z.
-pub const NZ: usize = 10;
-/// Number of shape features (the same features as the scale).
-pub const NA: usize = NZ;
+pub const NZ: usize = 12;
+/// Number of shape features: the first NA scale features (the last two, the interactions of
+/// C and d with D added in model format 3, move the scale only).
+pub const NA: usize = 10;
 /// Number of ceiling features w.
 pub const NW: usize = 5;
 /// Number of fitted parameters per signal.
@@ -44,7 +45,9 @@ pub const ALPHA_LO: f64 = 0.05;
 pub const ALPHA_HI: f64 = 5.0;
 
 /// Short names of the scale features z (see `covariate::features`).
-pub const SCALE_TERMS: [&str; NZ] = ["C", "d", "D", "e", "Cd", "CC", "dd", "eC", "DD", "s"];
+pub const SCALE_TERMS: [&str; NZ] = [
+    "C", "d", "D", "e", "Cd", "CC", "dd", "eC", "DD", "s", "CD", "dD",
+];
 /// Short names of the ceiling features w (see `covariate::ceiling_features`).
 pub const CEILING_TERMS: [&str; NW] = ["q", "e", "d", "s", "C"];
 
@@ -436,7 +439,7 @@ mod tests {
         fn gradient_matches_finite_differences(
             theta in proptest::collection::vec(-1.0f64..1.0, N_PARAMS),
             ln_x in 2.0f64..10.0,
-            z in proptest::array::uniform10(-0.7f64..0.7),
+            z in proptest::array::uniform12(-0.7f64..0.7),
             floor in 0.0f64..0.2,
             k in 0usize..4,
         ) {
@@ -460,7 +463,9 @@ mod tests {
     #[test]
     fn theta_round_trips() {
         let mut p = Params::plain(5.0, 0.7, 0.9, 0.3);
-        p.beta = [0.1, -0.2, 0.3, 1.0, 0.05, -0.1, 0.2, 0.3, -0.4, 0.5];
+        p.beta = [
+            0.1, -0.2, 0.3, 1.0, 0.05, -0.1, 0.2, 0.3, -0.4, 0.5, -0.25, 0.15,
+        ];
         p.delta = [0.2, -0.1, 0.3, 0.0, 0.1, 0.0, 0.0, -0.2, 0.0, 0.3];
         p.gamma = [0.5, -1.0, 0.2, 0.1, -0.3];
         let q = Params::from_theta(&p.to_theta());

@@ -6,7 +6,7 @@
 //! inputs but the covariate) form a group whose scale shift, shape and bounds are computed once
 //! ([`Params::at_scenario`]), and whose gradient goes through the chain rule once, from four
 //! sums over its points ([`Params::add_gradient`], shared with the one-point `curve::grad_at`). A point then costs one curve evaluation and four sums (10x faster than evaluating
-//! all 29 partial derivatives per point; same cost and gradient up to rounding, tested).
+//! all 31 partial derivatives per point; same cost and gradient up to rounding, tested).
 //!
 //! | setting        | value | purpose                                                       |
 //! |----------------|-------|---------------------------------------------------------------|

@@ -12,11 +12,58 @@ use crate::signal::Signal;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-/// The model-file format this build reads and writes. Format 2 (labelbudget 0.1 after the
-/// surrogate2 change) stores the curve's scenario coefficients as arrays `beta`, `delta`
-/// (shape) and `gamma` (29 parameters per signal); format 1 had 11 named parameters and is
-/// refused with a message naming its version: refit it with `labelbudget fit`.
-pub const FORMAT_VERSION: u32 = 2;
+/// The model-file format this build writes. Format 3 stores the curve's scenario coefficients
+/// as arrays `beta` (12 scale terms, `curve::SCALE_TERMS`), `delta` (shape) and `gamma`
+/// (ceiling): 31 parameters per signal. Format 2 had the first 10 scale terms (29 parameters)
+/// and is still read, its two missing terms (`CD`, `dD`) set to 0, which predicts exactly as
+/// before. Format 1 had 11 named parameters and is refused with a message naming its version:
+/// refit it with `labelbudget fit`.
+pub const FORMAT_VERSION: u32 = 3;
+
+/// The oldest model-file format this build reads (see [`FORMAT_VERSION`]).
+pub const OLDEST_READABLE_FORMAT: u32 = 2;
+
+/// Scale terms in a format-2 file: the first 10 of `curve::SCALE_TERMS`.
+const FORMAT2_NZ: usize = 10;
+
+/// Rewrite a format-2 model table as format 3: `beta` of `params` and `spread` and every
+/// bootstrap replicate get the two scale terms format 3 added, at 0. Arrays of another length
+/// are left alone, for the typed parse to name.
+fn upgrade_format2(table: &mut toml::Table) {
+    use super::curve::{BETA0, NZ};
+    const _: () = assert!(
+        FORMAT_VERSION == 3,
+        "upgrade format 3 to the new format too"
+    );
+    table.insert(
+        "format_version".into(),
+        toml::Value::Integer(i64::from(FORMAT_VERSION)),
+    );
+    let Some(toml::Value::Array(signals)) = table.get_mut("signals") else {
+        return;
+    };
+    let zeros = || std::iter::repeat_n(toml::Value::Float(0.0), NZ - FORMAT2_NZ);
+    for signal in signals.iter_mut().filter_map(toml::Value::as_table_mut) {
+        for key in ["params", "spread"] {
+            if let Some(toml::Value::Array(beta)) = signal
+                .get_mut(key)
+                .and_then(toml::Value::as_table_mut)
+                .and_then(|t| t.get_mut("beta"))
+                && beta.len() == FORMAT2_NZ
+            {
+                beta.extend(zeros());
+            }
+        }
+        if let Some(toml::Value::Array(reps)) = signal.get_mut("bootstrap") {
+            for rep in reps.iter_mut().filter_map(toml::Value::as_array_mut) {
+                if rep.len() == N_PARAMS - (NZ - FORMAT2_NZ) {
+                    let at = BETA0 + FORMAT2_NZ;
+                    rep.splice(at..at, zeros());
+                }
+            }
+        }
+    }
+}
 
 /// The model compiled into the binary (`models/default.toml`).
 pub const EMBEDDED_DEFAULT: &str = include_str!("../../models/default.toml");
@@ -451,14 +498,35 @@ impl Model {
                         format!("{FORMAT_VERSION}"),
                     ));
                 }
-                Some(toml::Value::Integer(k)) if k != i64::from(FORMAT_VERSION) => {
+                Some(toml::Value::Integer(k))
+                    if !(i64::from(OLDEST_READABLE_FORMAT)..=i64::from(FORMAT_VERSION))
+                        .contains(&k) =>
+                {
                     return Err(Error::invalid(
                         "format_version",
                         k,
                         format!(
-                            "{FORMAT_VERSION} (this labelbudget reads model format {FORMAT_VERSION}; refit with `labelbudget fit`)"
+                            "{FORMAT_VERSION} (this labelbudget reads model formats {OLDEST_READABLE_FORMAT}-{FORMAT_VERSION}; refit with `labelbudget fit`)"
                         ),
                     ));
+                }
+                Some(toml::Value::Integer(2)) => {
+                    let mut table: toml::Table = toml::from_str(text).map_err(|e| {
+                        Error::invalid("model", e.message().trim(), "a model in TOML")
+                    })?;
+                    upgrade_format2(&mut table);
+                    let mut m: Model =
+                        toml::Value::Table(table)
+                            .try_into()
+                            .map_err(|e: toml::de::Error| {
+                                Error::invalid(
+                                    "model",
+                                    e.message().trim(),
+                                    "a model written by `labelbudget fit`",
+                                )
+                            })?;
+                    m.prepare()?;
+                    return Ok(m);
                 }
                 _ => {}
             }
@@ -730,11 +798,12 @@ mod tests {
 
     #[test]
     fn unknown_version_and_family_are_named() {
-        let text = EMBEDDED_DEFAULT.replacen("format_version = 2", "format_version = 7", 1);
+        let current = format!("format_version = {FORMAT_VERSION}");
+        let text = EMBEDDED_DEFAULT.replacen(&current, "format_version = 7", 1);
         let msg = Model::from_toml_str(&text).unwrap_err().to_string();
         assert!(msg.contains("format_version") && msg.contains('7'), "{msg}");
         // a format-1 file (11 named parameters) is refused by its version, not by a field
-        let text = EMBEDDED_DEFAULT.replacen("format_version = 2", "format_version = 1", 1);
+        let text = EMBEDDED_DEFAULT.replacen(&current, "format_version = 1", 1);
         let msg = Model::from_toml_str(&text).unwrap_err().to_string();
         assert!(
             msg.contains("format_version") && msg.contains('1') && msg.contains("refit"),
@@ -745,6 +814,57 @@ mod tests {
             EMBEDDED_DEFAULT.replacen(&format!("family = \"{fam}\""), "family = \"gompertz\"", 1);
         let msg = Model::from_toml_str(&text).unwrap_err().to_string();
         assert!(msg.contains("gompertz") && msg.contains("mmf"), "{msg}");
+    }
+
+    /// A format-2 file (10 scale terms, 29 parameters) reads as the same model with the two
+    /// scale terms format 3 added at 0: built here by writing the embedded model, with those
+    /// terms zeroed, in the old layout.
+    #[test]
+    fn format2_files_read_with_the_new_terms_at_zero() {
+        use crate::surrogate::curve::{BETA0, NZ};
+        let mut m = Model::embedded_default();
+        for s in &mut m.signals {
+            for p in [&mut s.params, &mut s.spread] {
+                p.beta[FORMAT2_NZ..].fill(0.0);
+            }
+            for rep in &mut s.bootstrap {
+                rep[BETA0 + FORMAT2_NZ..BETA0 + NZ].fill(0.0);
+            }
+        }
+        let mut table: toml::Table = toml::from_str(&m.to_toml_string().unwrap()).unwrap();
+        table.insert("format_version".into(), toml::Value::Integer(2));
+        let signals = table.get_mut("signals").unwrap().as_array_mut().unwrap();
+        for s in signals.iter_mut().map(|s| s.as_table_mut().unwrap()) {
+            for key in ["params", "spread"] {
+                let p = s.get_mut(key).unwrap().as_table_mut().unwrap();
+                p.get_mut("beta")
+                    .unwrap()
+                    .as_array_mut()
+                    .unwrap()
+                    .truncate(FORMAT2_NZ);
+            }
+            for rep in s["bootstrap"]
+                .clone()
+                .as_array()
+                .unwrap()
+                .iter()
+                .enumerate()
+            {
+                let mut row = rep.1.as_array().unwrap().clone();
+                row.drain(BETA0 + FORMAT2_NZ..BETA0 + NZ);
+                s.get_mut("bootstrap").unwrap().as_array_mut().unwrap()[rep.0] =
+                    toml::Value::Array(row);
+            }
+        }
+        let old = toml::to_string(&table).unwrap();
+        assert!(old.contains("format_version = 2"));
+        let back = Model::from_toml_str(&old).unwrap();
+        assert_eq!(back.format_version, FORMAT_VERSION);
+        assert_eq!(back.signals, m.signals);
+        // a format-2 array of another length is named, not padded
+        let bad = old.replacen("beta = [", "beta = [0.5, ", 1);
+        let msg = Model::from_toml_str(&bad).unwrap_err().to_string();
+        assert!(msg.contains("model"), "{msg}");
     }
 
     fn m_family(text: &str) -> String {
