@@ -326,7 +326,7 @@ fn main() -> anyhow::Result<()> {
     let (mut runs, mut hits, mut within) = (0u64, 0u64, 0u64);
     let mut cases = 0u64;
     // cases whose ratio is outside 1.25x over the whole of its interval over worlds
-    let mut clear_outside = 0u64;
+    let mut clear_outside: Vec<String> = Vec::new();
     let mut ratios = Vec::new();
     let mut per_case: Vec<(u64, u64)> = Vec::new();
     for (k, (name, mut scenario)) in cases_in.into_iter().enumerate().skip(from.max(1) - 1) {
@@ -392,7 +392,7 @@ fn main() -> anyhow::Result<()> {
                         );
                         let clear = hi < 1.0 / 1.25 || (lo > 1.25 && !open);
                         if clear {
-                            clear_outside += 1;
+                            clear_outside.push(name.clone());
                         }
                         format!("{}{lo:.2}-{hi:.2}", if open { "<" } else { "" })
                     }
@@ -445,7 +445,13 @@ fn main() -> anyhow::Result<()> {
         pct(by_position[1])
     );
     println!(
-        "Outside 1.25x over the whole 90% interval of the ratio from a bootstrap over the worlds (the true minimum's own uncertainty): {clear_outside} of {cases} cases."
+        "Outside 1.25x over the whole 90% interval of the ratio from a bootstrap over the worlds (the true minimum's own uncertainty): {} of {cases} cases{}.",
+        clear_outside.len(),
+        if clear_outside.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", clear_outside.join(", "))
+        }
     );
     Ok(())
 }
