@@ -26,6 +26,15 @@ pub const OLDEST_READABLE_FORMAT: u32 = 2;
 /// Scale terms in a format-2 file: the first 10 of `curve::SCALE_TERMS`.
 const FORMAT2_NZ: usize = 10;
 
+/// The error of a model file that does not parse as one.
+fn not_a_model(e: toml::de::Error) -> Error {
+    Error::invalid(
+        "model",
+        e.message().trim(),
+        "a model written by `labelbudget fit`",
+    )
+}
+
 /// Rewrite a format-2 model table as format 3: `beta` of `params` and `spread` and every
 /// bootstrap replicate get the two scale terms format 3 added, at 0. Arrays of another length
 /// are left alone, for the typed parse to name.
@@ -511,33 +520,16 @@ impl Model {
                     ));
                 }
                 Some(toml::Value::Integer(2)) => {
-                    let mut table: toml::Table = toml::from_str(text).map_err(|e| {
-                        Error::invalid("model", e.message().trim(), "a model in TOML")
-                    })?;
+                    let mut table: toml::Table = toml::from_str(text).map_err(not_a_model)?;
                     upgrade_format2(&mut table);
-                    let mut m: Model =
-                        toml::Value::Table(table)
-                            .try_into()
-                            .map_err(|e: toml::de::Error| {
-                                Error::invalid(
-                                    "model",
-                                    e.message().trim(),
-                                    "a model written by `labelbudget fit`",
-                                )
-                            })?;
+                    let mut m: Model = toml::Value::Table(table).try_into().map_err(not_a_model)?;
                     m.prepare()?;
                     return Ok(m);
                 }
                 _ => {}
             }
         }
-        let mut m: Model = toml::from_str(text).map_err(|e| {
-            Error::invalid(
-                "model",
-                e.message().trim(),
-                "a model written by `labelbudget fit`",
-            )
-        })?;
+        let mut m: Model = toml::from_str(text).map_err(not_a_model)?;
         m.prepare()?;
         Ok(m)
     }
