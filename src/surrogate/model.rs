@@ -835,17 +835,9 @@ mod tests {
                     .unwrap()
                     .truncate(FORMAT2_NZ);
             }
-            for rep in s["bootstrap"]
-                .clone()
-                .as_array()
-                .unwrap()
-                .iter()
-                .enumerate()
-            {
-                let mut row = rep.1.as_array().unwrap().clone();
+            let reps = s.get_mut("bootstrap").unwrap().as_array_mut().unwrap();
+            for row in reps.iter_mut().map(|r| r.as_array_mut().unwrap()) {
                 row.drain(BETA0 + FORMAT2_NZ..BETA0 + NZ);
-                s.get_mut("bootstrap").unwrap().as_array_mut().unwrap()[rep.0] =
-                    toml::Value::Array(row);
             }
         }
         let old = toml::to_string(&table).unwrap();
