@@ -1,7 +1,8 @@
 //! The one-sided check of the safe budget on runs a model was not fitted on: every run of a runs
 //! file (from `labelbudget simulate`) with what the model says of it, as the CSV of
 //! `fit --holdout-runs` (mean, interval, the quality exceeded with probability 0.9, position
-//! on the curve), and the share of runs below that quality by stretch of the curve.
+//! on the curve), and the share of runs below that quality by stretch of the curve and by class
+//! count.
 //!
 //! `cargo run --release --example score_runs -- RUNS.csv [MODEL.toml|-] [OUT.csv]`
 //!
@@ -10,7 +11,9 @@
 //! scenarios from the choice of n the planner makes.
 
 use labelbudget::io::{csv_bytes, render_table, write_atomic};
-use labelbudget::surrogate::holdout::{assess_runs, below_by_position};
+use labelbudget::surrogate::holdout::{
+    assess_runs, below_by_classes, below_by_position, class_band_heads, share_cells,
+};
 use labelbudget::surrogate::{Metric, Model, runs};
 
 fn main() -> anyhow::Result<()> {
@@ -28,21 +31,15 @@ fn main() -> anyhow::Result<()> {
     if let Some(out) = args.get(3) {
         write_atomic(std::path::Path::new(out), &csv_bytes(&scored)?)?;
     }
-    let mut rows = Vec::new();
+    let (mut rows, mut by_classes) = (Vec::new(), Vec::new());
     for signal in labelbudget::Signal::ALL {
         let by = below_by_position(&scored, signal);
         if by.iter().all(|s| s.1 == 0) {
             continue;
         }
-        let mut row = vec![signal.to_string()];
-        row.extend(by.iter().map(|&(b, n)| {
-            if n == 0 {
-                "-".to_string()
-            } else {
-                format!("{:.1}% ({n})", 100.0 * b as f64 / n as f64)
-            }
-        }));
-        rows.push(row);
+        rows.push([vec![signal.to_string()], share_cells(&by)].concat());
+        let by = below_by_classes(&scored, signal);
+        by_classes.push([vec![signal.to_string()], share_cells(&by)].concat());
     }
     println!("runs below the quality exceeded with probability 0.9, by position on the curve");
     print!(
@@ -54,5 +51,11 @@ fn main() -> anyhow::Result<()> {
             &rows
         )
     );
+    println!("\nthe same by class count, runs at position 0.6 or above");
+    let heads = class_band_heads();
+    let heads: Vec<&str> = std::iter::once("signal")
+        .chain(heads.iter().map(String::as_str))
+        .collect();
+    print!("{}", render_table(&heads, &by_classes));
     Ok(())
 }

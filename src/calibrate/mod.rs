@@ -66,6 +66,7 @@ pub fn build_model(
                 slope: 0.0,
                 quantiles: None,
                 by_position: None,
+                by_classes: None,
                 ln_x: [
                     f.top_n.max(1.0).ln(),
                     N_SEARCH_MAX

@@ -10,7 +10,9 @@
 
 use super::Metric;
 use super::covariate::Covariate;
-use super::model::{Assessment, Model, POSITION_EDGES, stretch_of};
+use super::model::{
+    Assessment, CLASS_EDGES, Model, N_CLASS_BANDS, POSITION_EDGES, band_of_classes, stretch_of,
+};
 use super::train::{BitsTable, FitOptions, bits_table, fit_model_with, observed, scenario_ids};
 use crate::error::Result;
 use crate::scenario::Scenario;
@@ -41,6 +43,9 @@ pub struct SignalHoldout {
     /// The share below the safe quantile per stretch of the curve ([`DETAIL_EDGES`]):
     /// (share, runs).
     pub below_safe_by_position: [(f64, usize); N_DETAIL],
+    /// The share below the safe quantile of the runs from the shoulder on (position 0.6 and
+    /// above) per band of class counts (`model::CLASS_EDGES`): (share, runs).
+    pub below_safe_by_classes: [(f64, usize); N_CLASS_BANDS],
     pub baseline_lso_mae: f64,
     pub baseline_lso_mae_interior: f64,
     pub baseline_extrapolation: f64,
@@ -133,6 +138,53 @@ pub fn below_by_position(runs: &[HeldRun], signal: Signal) -> [(usize, usize); N
         s.1 += 1;
     }
     by
+}
+
+/// (below the quality exceeded with probability [`SAFE_PROB`], runs) of `signal` per band of
+/// class counts (`model::CLASS_EDGES`), over the runs from the shoulder of the curve on
+/// (position at least `POSITION_EDGES[0]`), where quality targets lie.
+pub fn below_by_classes(runs: &[HeldRun], signal: Signal) -> [(usize, usize); N_CLASS_BANDS] {
+    let mut by = [(0, 0); N_CLASS_BANDS];
+    for r in runs
+        .iter()
+        .filter(|r| r.signal == signal && r.position >= POSITION_EDGES[0])
+    {
+        let s = &mut by[band_of_classes(r.classes)];
+        s.0 += usize::from(r.observed < r.exceeded);
+        s.1 += 1;
+    }
+    by
+}
+
+/// Column heads of the class bands: "C 2-5", "C 6-10", "C >= 11" for edges 5.5 and 10.5.
+pub fn class_band_heads() -> [String; N_CLASS_BANDS] {
+    std::array::from_fn(|k| {
+        let from = if k == 0 {
+            2
+        } else {
+            CLASS_EDGES[k - 1].ceil() as usize
+        };
+        match CLASS_EDGES.get(k) {
+            Some(to) => format!("C {from}-{}", to.floor()),
+            None => format!("C >= {from}"),
+        }
+    })
+}
+
+/// "share (runs)" cells of (below, runs) counts, "-" for an empty bin.
+pub fn share_cells(by: &[(usize, usize)]) -> Vec<String> {
+    by.iter()
+        .map(|&(b, n)| share_cell(share(b, n), n))
+        .collect()
+}
+
+/// A "share (runs)" cell, "-" for a share that is not finite (no runs).
+fn share_cell(v: f64, n: usize) -> String {
+    if v.is_finite() {
+        format!("{:.1}% ({n})", v * 100.0)
+    } else {
+        "-".into()
+    }
 }
 
 /// The probability of the one-sided check (the planner's default confidence).
@@ -337,6 +389,8 @@ pub fn evaluate(runs: &[RunRecord], opts: &FitOptions) -> Result<HoldoutReport> 
                     share(b, n)
                 },
                 below_safe_by_position: by_position.map(|(b, n)| (share(b, n), n)),
+                below_safe_by_classes: below_by_classes(&held_runs, signal)
+                    .map(|(b, n)| (share(b, n), n)),
                 baseline_lso_mae: mean(&base.lso.err[i]),
                 baseline_lso_mae_interior: mean(&base.lso_interior.err[i]),
                 baseline_extrapolation: mean(&base.extra.err[i]),
@@ -414,6 +468,34 @@ impl HoldoutReport {
                 &rows
             )
         ) + &self.position_table()
+            + &self.class_table()
+    }
+
+    /// The one-sided check from the shoulder on, per band of class counts.
+    fn class_table(&self) -> String {
+        let rows: Vec<Vec<String>> = self
+            .signals
+            .iter()
+            .map(|s| {
+                std::iter::once(s.signal.to_string())
+                    .chain(
+                        s.below_safe_by_classes
+                            .iter()
+                            .map(|&(v, n)| share_cell(v, n)),
+                    )
+                    .collect()
+            })
+            .collect();
+        let heads = class_band_heads();
+        let heads: Vec<&str> = std::iter::once("signal")
+            .chain(heads.iter().map(String::as_str))
+            .collect();
+        format!(
+            "\nbelow q{:.0} by class count, runs at position {} or above (held-out runs in brackets)\n{}",
+            (1.0 - SAFE_PROB) * 100.0,
+            POSITION_EDGES[0],
+            crate::io::render_table(&heads, &rows)
+        )
     }
 
     /// The one-sided check per stretch of the curve ([`DETAIL_EDGES`]).
@@ -423,13 +505,11 @@ impl HoldoutReport {
             .iter()
             .map(|s| {
                 std::iter::once(s.signal.to_string())
-                    .chain(s.below_safe_by_position.iter().map(|&(v, n)| {
-                        if v.is_finite() {
-                            format!("{:.1}% ({n})", v * 100.0)
-                        } else {
-                            "-".into()
-                        }
-                    }))
+                    .chain(
+                        s.below_safe_by_position
+                            .iter()
+                            .map(|&(v, n)| share_cell(v, n)),
+                    )
                     .collect()
             })
             .collect();
@@ -470,5 +550,43 @@ mod tests {
         ] {
             assert_eq!(detail(p), k, "position {p}");
         }
+    }
+
+    #[test]
+    fn class_bands_count_runs_from_the_shoulder_on() {
+        assert_eq!(class_band_heads(), ["C 2-5", "C 6-10", "C >= 11"]);
+        let run = |classes: usize, position: f64, observed: f64| HeldRun {
+            run: 0,
+            signal: Signal::Hard,
+            n: 100,
+            classes,
+            dims: 8,
+            features: 32,
+            noise: 0.1,
+            seed: 0,
+            observed,
+            mean: 0.5,
+            lo: 0.3,
+            hi: 0.7,
+            exceeded: 0.4,
+            position,
+            sd: 0.05,
+        };
+        let runs = [
+            run(4, 0.7, 0.3),  // band 0, below
+            run(5, 0.99, 0.5), // band 0, above
+            run(4, 0.3, 0.3),  // on the rise: not counted
+            run(6, 0.6, 0.3),  // band 1, below
+            run(40, 0.8, 0.5), // band 2, above
+        ];
+        assert_eq!(
+            below_by_classes(&runs, Signal::Hard),
+            [(1, 2), (1, 1), (0, 1)]
+        );
+        assert_eq!(below_by_classes(&runs, Signal::Soft), [(0, 0); 3]);
+        assert_eq!(
+            share_cells(&[(1, 2), (0, 0)]),
+            ["50.0% (2)".to_string(), "-".to_string()]
+        );
     }
 }

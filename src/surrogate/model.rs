@@ -159,6 +159,13 @@ pub struct Residual {
     /// everywhere).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by_position: Option<[PositionQuantiles; N_POSITION_BINS]>,
+    /// The same tables by position, once per band of class counts ([`CLASS_EDGES`]): on the
+    /// default sweep, runs with few classes stray further below their curve, relative to their
+    /// spread, than runs with many (worlds with few classes differ most in where they level
+    /// off). A band with too few residuals in a stretch keeps `by_position`'s table there
+    /// (absent: `by_position` for every class count).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_classes: Option<[[PositionQuantiles; N_POSITION_BINS]; N_CLASS_BANDS]>,
 }
 
 /// Quantiles of r / sd over one stretch of the curve.
@@ -181,6 +188,30 @@ pub const POSITION_EDGES: [f64; N_POSITION_BINS - 1] = [0.6, 0.95];
 pub const N_POSITION_BINS: usize = 3;
 /// Half-width of the blend between two stretches' quantiles around their common edge.
 pub const POSITION_RAMP: f64 = 0.02;
+
+/// Class counts at which a band of residual tables ends ([`Residual::by_classes`]): 2 to 5
+/// classes, 6 to 10, and more than 10. On the default sweep the held-out hard-label runs on the
+/// shoulder of the curve fell below the quality said to be exceeded with probability 0.9 in
+/// 15% of cases with 3 to 5 classes, 10% with 6 to 10 and 6% with 11 to 30 (notes/surrogate.md).
+pub const CLASS_EDGES: [f64; N_CLASS_BANDS - 1] = [5.5, 10.5];
+/// Number of class bands.
+pub const N_CLASS_BANDS: usize = 3;
+
+/// The band of [`CLASS_EDGES`] a scenario of `classes` classes falls in.
+#[inline]
+pub fn band_of_classes(classes: usize) -> usize {
+    class_band((classes as f64 / 10.0).ln())
+}
+
+/// The band of [`CLASS_EDGES`] a scenario with scale feature `ln_c` = ln(C / 10) falls in (the
+/// middle band when the feature is 0, as in a model without scenario terms; 0 for NaN).
+#[inline]
+pub fn class_band(ln_c: f64) -> usize {
+    CLASS_EDGES
+        .iter()
+        .filter(|&&e| ln_c >= (e / 10.0).ln())
+        .count()
+}
 
 /// Which of the stretches of the curve separated by `edges` (increasing) a position falls in:
 /// 0 below the first edge, `edges.len()` at or above the last (0 for NaN).
@@ -216,15 +247,21 @@ impl Residual {
     /// end quantile scaled as the normal's); the normal quantile without a table.
     ///
     /// `position` is where on the curve the run lies (share of the rise from floor to ceiling,
-    /// see [`PositionQuantiles`]); it matters only for a model with tables by position.
-    pub fn z(&self, p: f64, position: f64) -> f64 {
-        self.z_normal(normal_quantile(p), position)
+    /// see [`PositionQuantiles`]); it matters only for a model with tables by position. `ln_c`
+    /// is the scenario's class feature ln(C / 10) (`Inputs::z[0]`); it matters only for a model
+    /// with tables by class band.
+    pub fn z(&self, p: f64, position: f64, ln_c: f64) -> f64 {
+        self.z_normal(normal_quantile(p), position, ln_c)
     }
 
     /// [`Residual::z`] given the normal quantile `zp` of the probability.
     #[inline]
-    pub fn z_normal(&self, zp: f64, position: f64) -> f64 {
-        if let Some(tables) = &self.by_position {
+    pub fn z_normal(&self, zp: f64, position: f64, ln_c: f64) -> f64 {
+        let tables = match &self.by_classes {
+            Some(bands) => Some(&bands[class_band(ln_c)]),
+            None => self.by_position.as_ref(),
+        };
+        if let Some(tables) = tables {
             let (k, t) = bracket(&tables.map(|t| t.from), position);
             let lo = table_z(&tables[k].quantiles, zp);
             if t == 0.0 {
@@ -447,15 +484,21 @@ impl Model {
                     "finite quantiles in non-decreasing order",
                 ));
             }
-            if let Some(tables) = &s.residual.by_position {
+            let bands = s.residual.by_classes.iter().flatten().enumerate();
+            let tables = s.residual.by_position.iter().map(|t| (None, t));
+            for (band, tables) in tables.chain(bands.map(|(k, t)| (Some(k), t))) {
                 let edges_ok = tables[0].from == 0.0
                     && tables.iter().all(|t| (0.0..1.0).contains(&t.from))
                     && tables
                         .windows(2)
                         .all(|w| w[1].from - w[0].from > 2.0 * POSITION_RAMP);
                 if !(edges_ok && tables.iter().all(|t| ordered(&t.quantiles))) {
+                    let field = match band {
+                        None => "by_position".to_string(),
+                        Some(k) => format!("by_classes[{k}]"),
+                    };
                     return Err(Error::invalid(
-                        format!("signals.{}.residual.by_position", s.signal),
+                        format!("signals.{}.residual.{field}", s.signal),
                         format!("{tables:?}"),
                         format!(
                             "{N_POSITION_BINS} tables whose stretches start at 0 and then at \
@@ -650,6 +693,7 @@ impl Model {
             mean: place.q,
             sd: (var_boot + sd_res * sd_res).sqrt(),
             position: place.position,
+            ln_c: inp.z[0],
         })
     }
 }
@@ -660,6 +704,8 @@ struct Spot {
     mean: f64,
     sd: f64,
     position: f64,
+    /// The scenario's class feature ln(C / 10), which picks the residual tables' class band.
+    ln_c: f64,
 }
 
 /// What [`Model::assess`] says of one (scenario, signal, n).
@@ -693,8 +739,8 @@ impl Model {
     fn interval(&self, s: &Spot) -> Prediction {
         let r = &self.signals[s.index].residual;
         let (z_lo, z_hi) = (
-            r.z_normal(self.cache.z_level.0, s.position),
-            r.z_normal(self.cache.z_level.1, s.position),
+            r.z_normal(self.cache.z_level.0, s.position, s.ln_c),
+            r.z_normal(self.cache.z_level.1, s.position, s.ln_c),
         );
         Prediction {
             mean: s.mean,
@@ -706,7 +752,9 @@ impl Model {
 
     /// The quality exceeded with probability `prob` at a spot.
     fn exceeded(&self, s: &Spot, prob: f64) -> f64 {
-        let z = self.signals[s.index].residual.z(1.0 - prob, s.position);
+        let z = self.signals[s.index]
+            .residual
+            .z(1.0 - prob, s.position, s.ln_c);
         (s.mean + z * s.sd).clamp(0.0, 1.0)
     }
 }
@@ -866,9 +914,10 @@ mod tests {
             ln_x: [0.0, 10.0],
             quantiles: None,
             by_position: None,
+            by_classes: None,
         };
         for p in [0.001, 0.05, 0.1, 0.5, 0.83, 0.999] {
-            assert_eq!(r.z(p, 0.5), normal_quantile(p));
+            assert_eq!(r.z(p, 0.5, 0.0), normal_quantile(p));
         }
         // a table of twice the normal quantiles gives twice the normal quantile everywhere,
         // between the stored probabilities (interpolation is linear in the normal quantile) and
@@ -877,9 +926,9 @@ mod tests {
         for p in [0.001, 0.01, 0.07, 0.1, 0.33, 0.5, 0.9, 0.97, 0.999] {
             let z = normal_quantile(p);
             assert!(
-                (r.z(p, 0.5) - 2.0 * z).abs() <= 1e-9 * (1.0 + z.abs()),
+                (r.z(p, 0.5, 0.0) - 2.0 * z).abs() <= 1e-9 * (1.0 + z.abs()),
                 "{p}: {}",
-                r.z(p, 0.5)
+                r.z(p, 0.5, 0.0)
             );
         }
     }
@@ -895,6 +944,7 @@ mod tests {
             ln_x: [0.0, 10.0],
             quantiles: Some(table(1.0)),
             by_position: None,
+            by_classes: None,
         };
         let from = [0.0, POSITION_EDGES[0], POSITION_EDGES[1]];
         r.by_position = Some([0, 1, 2].map(|k| PositionQuantiles {
@@ -904,16 +954,16 @@ mod tests {
         let z = normal_quantile(0.1);
         let close = |a: f64, b: f64| (a - b).abs() <= 1e-9;
         // inside each stretch (away from the edges) its own table
-        assert!(close(r.z(0.1, 0.0), z));
-        assert!(close(r.z(0.1, 0.4), z));
-        assert!(close(r.z(0.1, 0.75), 2.0 * z));
-        assert!(close(r.z(0.1, 0.99), 3.0 * z));
+        assert!(close(r.z(0.1, 0.0, 0.0), z));
+        assert!(close(r.z(0.1, 0.4, 0.0), z));
+        assert!(close(r.z(0.1, 0.75, 0.0), 2.0 * z));
+        assert!(close(r.z(0.1, 0.99, 0.0), 3.0 * z));
         // halfway at an edge, and continuous across it
-        assert!(close(r.z(0.1, POSITION_EDGES[0]), 1.5 * z));
-        assert!(close(r.z(0.1, POSITION_EDGES[1]), 2.5 * z));
-        let mut last = r.z(0.1, 0.0);
+        assert!(close(r.z(0.1, POSITION_EDGES[0], 0.0), 1.5 * z));
+        assert!(close(r.z(0.1, POSITION_EDGES[1], 0.0), 2.5 * z));
+        let mut last = r.z(0.1, 0.0, 0.0);
         for i in 1..=1000 {
-            let v = r.z(0.1, i as f64 / 1000.0);
+            let v = r.z(0.1, i as f64 / 1000.0, 0.0);
             assert!(v <= last && last - v < 0.05, "jump at {}: {last} -> {v}", i);
             last = v;
         }
@@ -929,7 +979,7 @@ mod tests {
             let pos = m.position(&sc, Signal::Hard, n).unwrap();
             stretches[stretch_of(&POSITION_EDGES, pos)] = true;
             let p = m.predict(&sc, Signal::Hard, n);
-            let at = |q: f64| (mean + r.z(q, pos) * sd).clamp(0.0, 1.0);
+            let at = |q: f64| (mean + r.z(q, pos, 0.0) * sd).clamp(0.0, 1.0);
             assert!(close(p.lo, at(0.05)) && close(p.hi, at(0.95)), "n = {n}");
             assert!(
                 close(m.quantile(&sc, Signal::Hard, n, 0.9), at(0.1)),
@@ -980,6 +1030,77 @@ mod tests {
                 msg.contains("signals.hard.residual.by_position") && msg.contains("start at 0"),
                 "{msg}"
             );
+        }
+    }
+
+    #[test]
+    fn bad_quantiles_by_class_band_are_named() {
+        let good = Model::embedded_default();
+        let bands = good.signals[0]
+            .residual
+            .by_classes
+            .expect("the default has tables by class band");
+        let mut bad = bands;
+        bad[2][0].quantiles.swap(0, 5);
+        let mut m = good.clone();
+        m.signals[0].residual.by_classes = Some(bad);
+        let msg = Model::from_toml_str(&m.to_toml_string().unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("signals.hard.residual.by_classes[2]") && msg.contains("non-decreasing"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn class_bands_split_at_5_and_10_classes() {
+        let band = |c: u32| class_band((f64::from(c) / 10.0).ln());
+        assert_eq!([2, 5, 6, 10, 11, 100].map(band), [0, 0, 1, 1, 2, 2]);
+        // a model without scenario terms has ln_c = 0: the middle band
+        assert_eq!(class_band(0.0), 1);
+        assert_eq!([3, 8, 30].map(band_of_classes), [0, 1, 2]);
+    }
+
+    #[test]
+    fn quantiles_by_class_band_follow_the_scenarios_classes() {
+        // band k: tables of k + 1 times the normal quantiles in every stretch; the pooled
+        // tables by position, 5 times, must not be read
+        let table = |k: f64| QUANTILE_PROBS.map(|p| k * normal_quantile(p));
+        let from = [0.0, POSITION_EDGES[0], POSITION_EDGES[1]];
+        let tables = |k: f64| {
+            [0, 1, 2].map(|i| PositionQuantiles {
+                from: from[i],
+                quantiles: table(k),
+            })
+        };
+        let r = Residual {
+            c0: -4.0,
+            c1: 0.0,
+            slope: 0.0,
+            ln_x: [0.0, 10.0],
+            quantiles: Some(table(5.0)),
+            by_position: Some(tables(5.0)),
+            by_classes: Some([tables(1.0), tables(2.0), tables(3.0)]),
+        };
+        let mut m = Model::embedded_default();
+        m.signals[0].residual = r;
+        let m = Model::from_toml_str(&m.to_toml_string().unwrap()).unwrap();
+        let z = normal_quantile(0.1);
+        for (classes, k) in [(4, 1.0), (10, 2.0), (20, 3.0)] {
+            let sc = Scenario {
+                classes,
+                ..Scenario::default()
+            };
+            for n in [30.0, 1000.0, 30000.0] {
+                let (mean, sd) = m.mean_sd(&sc, Signal::Hard, n).unwrap();
+                let want = (mean + k * z * sd).clamp(0.0, 1.0);
+                let got = m.quantile(&sc, Signal::Hard, n, 0.9);
+                assert!(
+                    (got - want).abs() <= 1e-9,
+                    "C {classes}, n {n}: {got} {want}"
+                );
+            }
         }
     }
 

@@ -30,8 +30,8 @@
 //! across the edges so that a quantile moves continuously with n.
 
 use super::model::{
-    N_POSITION_BINS, N_QUANTILES, POSITION_EDGES, PositionQuantiles, QUANTILE_PROBS, Residual,
-    normal_quantile, stretch_of,
+    N_CLASS_BANDS, N_POSITION_BINS, N_QUANTILES, POSITION_EDGES, PositionQuantiles, QUANTILE_PROBS,
+    Residual, class_band, normal_quantile, stretch_of,
 };
 use crate::optim::{self, JointObjective, Lbfgs};
 use ndarray::Array1;
@@ -47,6 +47,8 @@ pub struct HeldOut {
     pub slope: f64,
     /// Share of the rise from floor to ceiling the prediction reaches, in [0, 1].
     pub position: f64,
+    /// The scenario's class feature ln(C / 10) (`Inputs::z[0]`; 0 without scenario terms).
+    pub ln_c: f64,
 }
 
 /// E ln|Z| for a standard normal Z is -0.635: exp(mean ln|r| + 0.635) estimates the sd.
@@ -127,6 +129,7 @@ pub fn fit(res: &[HeldOut], level: f64) -> Residual {
         ln_x: range,
         quantiles: None,
         by_position: None,
+        by_classes: None,
     };
     // enough residuals and some spread in the slopes: fit both terms, from a small and a
     // large horizontal error
@@ -166,15 +169,46 @@ pub fn fit(res: &[HeldOut], level: f64) -> Residual {
         model.c0 += m.ln();
         model.slope *= m;
     }
-    // each residual in units of its sd, with its position
-    let std: Vec<(f64, f64)> = res
+    // each residual in units of its sd, with its position and class band
+    let std: Vec<(f64, f64, usize)> = res
         .iter()
-        .map(|h| (h.r / model.sd(h.ln_x, h.slope), h.position))
+        .map(|h| {
+            let t = h.r / model.sd(h.ln_x, h.slope);
+            (t, h.position, class_band(h.ln_c))
+        })
         .filter(|v| v.0.is_finite())
         .collect();
     model.quantiles = quantile_table(std.iter().map(|v| v.0).collect());
-    model.by_position = by_position(&std);
+    model.by_position = by_position(std.iter().map(|v| (v.0, v.1)));
+    model.by_classes = model
+        .by_position
+        .and_then(|pooled| by_classes(&std, &pooled));
     model
+}
+
+/// The tables by position of each class band ([`Residual::by_classes`]), a band's stretch with
+/// fewer than [`MIN_FOR_TABLE`] residuals keeping the `pooled` table; `None` when no band has
+/// a table of its own.
+fn by_classes(
+    std: &[(f64, f64, usize)],
+    pooled: &[PositionQuantiles; N_POSITION_BINS],
+) -> Option<[[PositionQuantiles; N_POSITION_BINS]; N_CLASS_BANDS]> {
+    let mut own = false;
+    let bands = std::array::from_fn(|band| {
+        let mut bins: [Vec<f64>; N_POSITION_BINS] = Default::default();
+        for &(t, position, _) in std.iter().filter(|v| v.2 == band && v.1.is_finite()) {
+            bins[stretch_of(&POSITION_EDGES, position)].push(t);
+        }
+        let mut tables = *pooled;
+        for (table, bin) in tables.iter_mut().zip(bins) {
+            if let Some(q) = quantile_table(bin) {
+                table.quantiles = q;
+                own = true;
+            }
+        }
+        tables
+    });
+    own.then_some(bands)
 }
 
 /// Fewest residuals from which a quantile table is taken (the 1% quantile then rests on at
@@ -184,9 +218,11 @@ const MIN_FOR_TABLE: usize = 200;
 /// One quantile table per stretch of the curve from `(r / sd, position)` pairs (Mondrian
 /// conformal: each stretch's share below its own quantile is the nominal one); `None` unless
 /// every stretch has [`MIN_FOR_TABLE`] residuals.
-fn by_position(std: &[(f64, f64)]) -> Option<[PositionQuantiles; N_POSITION_BINS]> {
+fn by_position(
+    std: impl Iterator<Item = (f64, f64)>,
+) -> Option<[PositionQuantiles; N_POSITION_BINS]> {
     let mut bins: [Vec<f64>; N_POSITION_BINS] = Default::default();
-    for &(t, position) in std.iter().filter(|v| v.1.is_finite()) {
+    for (t, position) in std.filter(|v| v.1.is_finite()) {
         bins[stretch_of(&POSITION_EDGES, position)].push(t);
     }
     let mut out = [PositionQuantiles {
@@ -241,6 +277,7 @@ mod tests {
                     r: sd * z.sample(&mut rng),
                     slope,
                     position: 1.0 / (1.0 + (6.0 - ln_x).exp()),
+                    ln_c: 0.0,
                 }
             })
             .collect()
@@ -286,12 +323,12 @@ mod tests {
         assert!(q.windows(2).all(|w| w[0] <= w[1]));
         // the 10% quantile lies about twice as far from 0 as the 90% one (on the rise, 2,200
         // residuals)
-        let (lo, hi) = (m.z(0.1, 0.3), m.z(0.9, 0.3));
+        let (lo, hi) = (m.z(0.1, 0.3, 0.0), m.z(0.9, 0.3, 0.0));
         assert!((-lo / hi - 2.0).abs() < 0.2, "{lo} {hi}");
         // the stored share below the 10% quantile is 10% (within a binomial 3 sd over 4,000)
         let below = res
             .iter()
-            .filter(|h| h.r < m.z(0.1, h.position) * m.sd(h.ln_x, h.slope))
+            .filter(|h| h.r < m.z(0.1, h.position, h.ln_c) * m.sd(h.ln_x, h.slope))
             .count() as f64
             / res.len() as f64;
         assert!((below - 0.1).abs() < 0.015, "{below}");
@@ -308,7 +345,7 @@ mod tests {
         let m = fit(&res, 0.9);
         assert!(m.by_position.is_some());
         // the shoulder's 10% quantile lies further out than the rise's and the plateau's
-        let (rise, mid, top) = (m.z(0.1, 0.3), m.z(0.1, 0.8), m.z(0.1, 0.98));
+        let (rise, mid, top) = (m.z(0.1, 0.3, 0.0), m.z(0.1, 0.8, 0.0), m.z(0.1, 0.98, 0.0));
         assert!(mid < 1.5 * rise && mid < 1.5 * top, "{rise} {mid} {top}");
         // in each stretch, the share below its 10% quantile is 10%, within a binomial 3 sd
         for (lo, hi) in [(0.0, 0.6), (0.6, 0.95), (0.95, 1.0)] {
@@ -318,7 +355,7 @@ mod tests {
                 .collect();
             let below = sel
                 .iter()
-                .filter(|h| h.r < m.z(0.1, h.position) * m.sd(h.ln_x, h.slope))
+                .filter(|h| h.r < m.z(0.1, h.position, h.ln_c) * m.sd(h.ln_x, h.slope))
                 .count() as f64
                 / sel.len() as f64;
             let sd = (0.09 / sel.len() as f64).sqrt();
@@ -328,6 +365,60 @@ mod tests {
                 sel.len()
             );
         }
+    }
+
+    #[test]
+    fn few_classes_with_a_longer_tail_get_their_own_band() {
+        // three class counts in turn; with 4 classes the lower tail is twice as long
+        let lnc = [0.4f64, 0.8, 2.0].map(|c| c.ln());
+        let mut res = draw(0.4, 9000);
+        for (i, h) in res.iter_mut().enumerate() {
+            h.ln_c = lnc[i % 3];
+            if i % 3 == 0 && h.r < 0.0 {
+                h.r *= 2.0;
+            }
+        }
+        let m = fit(&res, 0.9);
+        assert!(m.by_classes.is_some());
+        // the band of 2-5 classes has its 10% quantile further out than the others, in every
+        // stretch
+        for position in [0.3, 0.8, 0.98] {
+            let z = lnc.map(|c| m.z(0.1, position, c));
+            assert!(z[0] < 1.4 * z[1] && z[0] < 1.4 * z[2], "{position}: {z:?}");
+        }
+        // in each band, the share below its own 10% quantile is 10%, within a binomial 3 sd
+        for c in lnc {
+            let sel: Vec<&HeldOut> = res.iter().filter(|h| h.ln_c == c).collect();
+            let below = sel
+                .iter()
+                .filter(|h| h.r < m.z(0.1, h.position, c) * m.sd(h.ln_x, h.slope))
+                .count() as f64
+                / sel.len() as f64;
+            let sd = (0.09 / sel.len() as f64).sqrt();
+            assert!((below - 0.1).abs() < 3.0 * sd, "{below} with ln C/10 = {c}");
+        }
+    }
+
+    #[test]
+    fn a_band_with_few_residuals_keeps_the_pooled_tables() {
+        // 3,000 residuals at 8 classes, 150 at 20 (fewer than a table needs): the band above
+        // 10 classes reads the tables of all residuals by position
+        let mut res = draw(0.4, 3150);
+        for (i, h) in res.iter_mut().enumerate() {
+            h.ln_c = if i % 21 == 0 {
+                2.0f64.ln()
+            } else {
+                0.8f64.ln()
+            };
+        }
+        let m = fit(&res, 0.9);
+        let (pooled, bands) = (m.by_position.unwrap(), m.by_classes.unwrap());
+        assert_eq!(bands[2], pooled);
+        assert_eq!(bands[0], pooled);
+        assert_ne!(bands[1], pooled);
+        // and a fit with no band of its own stores no bands at all
+        let few = draw(0.4, 150);
+        assert_eq!(fit(&few, 0.9).by_classes, None);
     }
 
     #[test]

@@ -391,6 +391,7 @@ fn held_out(family: Family, params: &Params, p: &Point) -> HeldOut {
         r: p.y - place.q,
         slope: place.slope,
         position: place.position,
+        ln_c: p.inp.z[0],
     }
 }
 
