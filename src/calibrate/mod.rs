@@ -80,6 +80,7 @@ pub fn build_model(
                 rmse: f.rmse,
                 family_cv_mae: Vec::new(),
                 termination: f.termination.clone(),
+                terms: None,
             },
             bootstrap: f.replicates.iter().map(|p| p.to_array()).collect(),
         })

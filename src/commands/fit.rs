@@ -19,8 +19,10 @@ use std::time::Instant;
 /// The model file (TOML) records the family and parameters of each signal, their bootstrap
 /// spread and replicates, the metric, the scenario range fitted on, the runs file's hash and
 /// the labelbudget version. Diagnostics (residual RMSE, cross-validated error of each family,
-/// the optimiser's termination reason) are printed; --holdout adds leave-scenario-out and
-/// extrapolation errors against a plain power law in raw n.
+/// the optimiser's termination reason, and the scenario terms each curve was fitted with, also
+/// kept in the file as `diagnostics.terms`) are printed; --holdout adds leave-scenario-out and
+/// extrapolation errors against a plain power law in raw n, and the share of held-out runs below
+/// the quality exceeded with probability 0.9 by position on the curve and by class count.
 #[derive(Debug, Parser)]
 #[command(
     after_help = "Examples:\n  labelbudget fit --runs runs.csv --out models/mine.toml\n  labelbudget fit --runs runs.csv --out models/mine.toml --metric transfer --holdout\n  models/regenerate.sh   # refits models/default.toml from examples/sweeps/default.toml"
@@ -154,6 +156,7 @@ pub fn run(args: Args) -> Result<()> {
         ),
         Format::Table | Format::Csv => {
             print!("{}", diagnostics_table(&model));
+            print!("{}", terms_lines(&model));
             if let Some(h) = &holdout {
                 println!();
                 print!("{}", h.table());
@@ -176,6 +179,24 @@ fn parse_terms(spec: &str) -> Result<Vec<(Signal, Terms)>> {
         }
     }
     Ok(out)
+}
+
+/// The scenario terms each signal's curve was fitted with, one line per distinct set.
+fn terms_lines(model: &Model) -> String {
+    let mut sets: Vec<(Vec<String>, &str)> = Vec::new();
+    for s in &model.signals {
+        let terms = s.diagnostics.terms.as_deref().unwrap_or("");
+        match sets.iter_mut().find(|x| x.1 == terms) {
+            Some(x) => x.0.push(s.signal.to_string()),
+            None => sets.push((vec![s.signal.to_string()], terms)),
+        }
+    }
+    sets.iter()
+        .map(|(signals, terms)| {
+            let terms = if terms.is_empty() { "none" } else { terms };
+            format!("scenario terms ({}): {terms}\n", signals.join(", "))
+        })
+        .collect()
 }
 
 fn diagnostics_table(model: &Model) -> String {

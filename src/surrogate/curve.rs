@@ -143,6 +143,20 @@ impl Terms {
         v.join(",")
     }
 
+    /// The terms whose coefficients are free in a parameter mask (the inverse of
+    /// [`Terms::mask`]).
+    pub fn from_mask(mask: &[bool; N_PARAMS]) -> Terms {
+        let mut t = Terms {
+            scale: [false; NZ],
+            shape: [false; NA],
+            ceiling: [false; NW],
+        };
+        t.scale.copy_from_slice(&mask[BETA0..DELTA0]);
+        t.shape.copy_from_slice(&mask[DELTA0..GAMMA0]);
+        t.ceiling.copy_from_slice(&mask[GAMMA0..]);
+        t
+    }
+
     /// Free-parameter mask of the scenario coefficients (indices BETA0..).
     pub fn mask(&self) -> [bool; N_PARAMS] {
         let mut m = [false; N_PARAMS];
@@ -479,6 +493,7 @@ mod tests {
         let t = Terms::parse("C,d,D,e,Cd,a:C,w:q,w:s").unwrap();
         assert!(t.scale[4] && t.shape[0] && t.ceiling[3] && !t.ceiling[1]);
         assert_eq!(Terms::parse(&t.render()).unwrap(), t);
+        assert_eq!(Terms::from_mask(&t.mask()), t);
         let msg = Terms::parse("C,zz").unwrap_err().to_string();
         assert!(msg.contains("zz") && msg.contains("Cd"), "{msg}");
     }

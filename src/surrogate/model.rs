@@ -326,6 +326,12 @@ pub struct Diagnostics {
     pub family_cv_mae: Vec<(Family, f64)>,
     /// Why the optimiser stopped on the full data.
     pub termination: String,
+    /// The scenario terms the curve was fitted with, in `fit --terms` syntax: those asked for
+    /// (or the defaults for the fit's number of scenarios) that vary over its runs. Absent in
+    /// files written before it was recorded and in calibrated models, whose curves ignore the
+    /// scenario.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terms: Option<String>,
 }
 
 /// One signal's fitted curve.

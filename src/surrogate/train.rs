@@ -524,6 +524,7 @@ pub fn fit_model_with(
                     .map(|c| (c.family, c.mae))
                     .collect(),
                 termination: best.termination,
+                terms: Some(Terms::from_mask(&free).render()),
             },
             bootstrap: reps.iter().map(Params::to_array).collect(),
         });
@@ -595,6 +596,31 @@ mod tests {
         let (a, b) = (fit(1), fit(2));
         assert_eq!(a, b);
         assert!(a.signals.iter().all(|s| s.bootstrap.len() == 8));
+    }
+
+    #[test]
+    fn the_model_records_the_terms_each_curve_was_fitted_with() {
+        let opts = FitOptions {
+            bootstrap: 2,
+            families: vec![Family::Mmf],
+            ..FitOptions::default()
+        };
+        // three scenarios: the default terms without the interactions with D
+        let m = fit_model(&small(), "h", &opts).unwrap();
+        for s in &m.signals {
+            let want = default_terms(s.signal, 3).render();
+            assert_eq!(s.diagnostics.terms.as_deref(), Some(want.as_str()));
+            assert!(!want.contains("CD"), "{want}");
+        }
+        // terms asked for are recorded as such, and survive the file
+        let opts = FitOptions {
+            terms: vec![(Signal::Hard, Terms::parse("C,D,a:C").unwrap())],
+            ..opts
+        };
+        let m = fit_model(&small(), "h", &opts).unwrap();
+        let back = Model::from_toml_str(&m.to_toml_string().unwrap()).unwrap();
+        let hard = back.signal(Signal::Hard).unwrap();
+        assert_eq!(hard.diagnostics.terms.as_deref(), Some("C,D,a:C"));
     }
 
     #[test]
