@@ -14,7 +14,8 @@
 //!   and a signal's search stops once it costs more than the best found so far;
 //! - prints a markdown table with the ratio recommended / true minimal budget and where the safe
 //!   budget lies on the model's curve (`position`: the share of the rise from floor to ceiling
-//!   the central prediction reaches there), and the share of
+//!   the central prediction reaches there; the safe budget's signal is named when it is not the
+//!   recommendation's), and the share of
 //!   runs reaching the target with a 95% interval from a bootstrap over cases (the runs of one
 //!   case share its scenario and the model's error there, so they are not independent: the
 //!   cases, not the runs, are resampled; 10,000 draws, seed [`BOOTSTRAP_SEED`]);
@@ -353,10 +354,19 @@ fn main() -> anyhow::Result<()> {
         hits += hit;
         per_case.push((hit, seeds));
         // the position of the safe allocation's main signal (the one it buys most of)
-        let main = Signal::ALL
-            .into_iter()
-            .max_by(|a, b| safe.get(*a).total_cmp(&safe.get(*b)))
-            .unwrap_or(Signal::Hard);
+        let main_of = |c: &labelbudget::plan::Counts| {
+            Signal::ALL
+                .into_iter()
+                .max_by(|a, b| c.get(*a).total_cmp(&c.get(*b)))
+                .unwrap_or(Signal::Hard)
+        };
+        let main = main_of(&safe);
+        // the safe budget's signal when it is not the recommendation's
+        let other = if main == main_of(&r.allocation) {
+            String::new()
+        } else {
+            format!(" ({main})")
+        };
         let position = model
             .position(&ds, main, safe.get(main))
             .unwrap_or(f64::NAN);
@@ -417,7 +427,7 @@ fn main() -> anyhow::Result<()> {
             r.cost,
             r.safe
                 .as_ref()
-                .map(|s| format!("{:.2}", s.budget))
+                .map(|s| format!("{:.2}{other}", s.budget))
                 .unwrap_or_else(|| "-".into()),
         );
     }

@@ -29,8 +29,9 @@ pub struct Recommendation {
     pub level: f64,
     /// Whether the plan mixes signals.
     pub mixed: bool,
-    /// For a target: the allocation scaled up until its pessimistic quality (exceeded with
-    /// probability `confidence`) reaches the target; `None` if no scale does.
+    /// For a target: the cheapest allocation whose pessimistic quality (exceeded with
+    /// probability `confidence`) reaches the target, among the recommendation scaled up and each
+    /// offered signal alone scaled up; `None` if none does.
     pub safe: Option<SafeBudget>,
     /// The quality exceeded with probability `confidence` at the recommendation.
     pub safe_quality: f64,
@@ -263,6 +264,21 @@ impl Planner {
         })
     }
 
+    /// The cheapest safe budget: the recommendation scaled up, or any offered signal alone
+    /// scaled up from where its central curve reaches the target, whichever costs least (a
+    /// signal near its ceiling may never be safe while another, dearer at the centre, is).
+    fn cheapest_safe(&self, counts: &Counts, target: f64) -> Option<SafeBudget> {
+        let singles = Signal::ALL
+            .into_iter()
+            .filter(|&s| self.scenario.limit(s).offered)
+            .filter_map(|s| self.single_for_target(s, target))
+            .filter_map(|e| self.safe_budget(&e.counts, target));
+        std::iter::once(self.safe_budget(counts, target))
+            .flatten()
+            .chain(singles)
+            .min_by(|a, b| a.budget.total_cmp(&b.budget))
+    }
+
     fn recommendation(&self, e: &Evaluated, target: Option<f64>) -> Recommendation {
         Recommendation {
             allocation: e.counts,
@@ -272,7 +288,7 @@ impl Planner {
             hi: self.quality(Kind::Hi, &e.counts),
             level: 0.0,
             mixed: e.counts.used().len() > 1,
-            safe: target.and_then(|t| self.safe_budget(&e.counts, t)),
+            safe: target.and_then(|t| self.cheapest_safe(&e.counts, t)),
             safe_quality: self.quality(Kind::Safe, &e.counts),
             confidence: self.scenario.confidence,
         }

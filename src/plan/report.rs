@@ -58,7 +58,7 @@ impl Plan {
                 100.0 * s.confidence
             )),
             (Objective::Target(_), None) => out.push_str(&format!(
-                "  no safe budget: the pessimistic curve at {:.0}% never reaches the target\n",
+                "  no safe budget: no offered signal's pessimistic curve at {:.0}% reaches the target\n",
                 100.0 * r.confidence
             )),
             (Objective::Budget(_), _) => out.push_str(&format!(

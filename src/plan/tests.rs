@@ -95,6 +95,27 @@ proptest! {
     }
 
     #[test]
+    fn the_safe_budget_is_safe_and_no_dearer_than_the_recommendation_scaled_up(
+        p in arb_planner(),
+        a in 0.0f64..1.0,
+    ) {
+        let top = Signal::ALL.iter().map(|&s| p.best_reachable(s)).fold(0.0, f64::max);
+        let floor = p.curves.floor;
+        let q = floor + 0.02 + (top - floor - 0.04).max(0.0) * a;
+        if let Ok(plan) = p.plan(Some(Objective::Target(q))) {
+            let r = &plan.recommendation;
+            if let Some(s) = &r.safe {
+                let safe_q = p.quality(curves::Kind::Safe, &s.allocation);
+                prop_assert!(safe_q >= q - 1e-9, "safe quality {safe_q} < {q}");
+                prop_assert!(s.budget >= r.cost * (1.0 - 1e-9), "{} < {}", s.budget, r.cost);
+                if let Some(up) = p.safe_budget(&r.allocation, q) {
+                    prop_assert!(s.budget <= up.budget * (1.0 + 1e-9), "{} > {}", s.budget, up.budget);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn plans_are_identical_run_to_run(p in arb_planner(), log_b in 0.0f64..4.0) {
         let obj = Some(Objective::Budget(10f64.powf(log_b)));
         let again = p.clone();
@@ -147,6 +168,24 @@ fn unreachable_within_limits_says_which_signal_could() {
         e.contains("triplet could reach it if it were on offer"),
         "{e}"
     );
+}
+
+/// With the shipped model, validation case 21 at 95% (C 10, target 0.65, hard labels'
+/// ceiling 0.69): hard labels are the cheapest buy but never safe at 95%; triplets are.
+#[test]
+fn a_signal_that_is_never_safe_leaves_the_safe_budget_to_another() {
+    let text = include_str!("../../examples/validation/v21.toml")
+        .replace("confidence = 0.9", "confidence = 0.95");
+    let scenario = PlanScenario::from_toml(&text).unwrap();
+    let model = crate::surrogate::Model::embedded_default();
+    let p = Planner::new(scenario, Costs::default(), &model).unwrap();
+    let plan = p.plan(None).unwrap();
+    let r = &plan.recommendation;
+    assert!(r.allocation.get(Signal::Hard) > 0.0);
+    assert_eq!(p.safe_budget(&r.allocation, 0.65), None);
+    let s = r.safe.as_ref().expect("another signal is safe at 95%");
+    assert_eq!(s.allocation.get(Signal::Hard), 0.0);
+    assert!(p.quality(curves::Kind::Safe, &s.allocation) >= 0.65);
 }
 
 #[test]
