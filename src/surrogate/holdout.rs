@@ -473,61 +473,52 @@ impl HoldoutReport {
 
     /// The one-sided check from the shoulder on, per band of class counts.
     fn class_table(&self) -> String {
-        let rows: Vec<Vec<String>> = self
-            .signals
-            .iter()
-            .map(|s| {
-                std::iter::once(s.signal.to_string())
-                    .chain(
-                        s.below_safe_by_classes
-                            .iter()
-                            .map(|&(v, n)| share_cell(v, n)),
-                    )
-                    .collect()
-            })
-            .collect();
-        let heads = class_band_heads();
-        let heads: Vec<&str> = std::iter::once("signal")
-            .chain(heads.iter().map(String::as_str))
-            .collect();
+        let heads: Vec<String> = class_band_heads().into();
         format!(
             "\nbelow q{:.0} by class count, runs at position {} or above (held-out runs in brackets)\n{}",
             (1.0 - SAFE_PROB) * 100.0,
             POSITION_EDGES[0],
-            crate::io::render_table(&heads, &rows)
+            self.shares_table(&heads, |s| &s.below_safe_by_classes)
         )
     }
 
     /// The one-sided check per stretch of the curve ([`DETAIL_EDGES`]).
     fn position_table(&self) -> String {
-        let rows: Vec<Vec<String>> = self
-            .signals
-            .iter()
-            .map(|s| {
-                std::iter::once(s.signal.to_string())
-                    .chain(
-                        s.below_safe_by_position
-                            .iter()
-                            .map(|&(v, n)| share_cell(v, n)),
-                    )
-                    .collect()
-            })
-            .collect();
-        let heads: Vec<String> = std::iter::once("signal".to_string())
-            .chain((0..N_DETAIL).map(|k| {
+        let heads: Vec<String> = (0..N_DETAIL)
+            .map(|k| {
                 let from = if k == 0 { 0.0 } else { DETAIL_EDGES[k - 1] };
                 match DETAIL_EDGES.get(k) {
                     Some(to) => format!("{from}-{to}"),
                     None => format!(">= {from}"),
                 }
-            }))
+            })
             .collect();
-        let heads: Vec<&str> = heads.iter().map(String::as_str).collect();
         format!(
             "\nbelow q{:.0} by position on the curve (share of the rise from floor to ceiling the prediction reaches; held-out runs in brackets)\n{}",
             (1.0 - SAFE_PROB) * 100.0,
-            crate::io::render_table(&heads, &rows)
+            self.shares_table(&heads, |s| &s.below_safe_by_position)
         )
+    }
+
+    /// A table of "share (runs)" cells, one row per signal, under a "signal" column and `heads`.
+    fn shares_table(
+        &self,
+        heads: &[String],
+        cells: fn(&SignalHoldout) -> &[(f64, usize)],
+    ) -> String {
+        let rows: Vec<Vec<String>> = self
+            .signals
+            .iter()
+            .map(|s| {
+                std::iter::once(s.signal.to_string())
+                    .chain(cells(s).iter().map(|&(v, n)| share_cell(v, n)))
+                    .collect()
+            })
+            .collect();
+        let heads: Vec<&str> = std::iter::once("signal")
+            .chain(heads.iter().map(String::as_str))
+            .collect();
+        crate::io::render_table(&heads, &rows)
     }
 }
 
