@@ -12,8 +12,9 @@
 //! 4. solvers, all through argmin ([`roots`]): Nelder-Mead over budget shares for the best mix
 //!    within a budget; the frontier at a log grid of budgets; BrentRoot for the budget where a
 //!    frontier mix reaches a target, for crossover budgets (the root of the difference between two
-//!    signals' qualities at equal money), and for the safe budget (the recommended allocation
-//!    scaled until the quality exceeded with probability `confidence` reaches the target).
+//!    signals' qualities at equal money), and for the safe budget (the recommended allocation,
+//!    or each offered signal alone, scaled until the quality exceeded with probability
+//!    `confidence` reaches the target; the cheapest of these).
 //!    Single-signal targets invert the tabulated curve exactly.
 //!
 //! Guarantees (property-tested): a budget plan never costs more than its budget; the frontier
