@@ -268,15 +268,25 @@ impl Planner {
     /// scaled up from where its central curve reaches the target, whichever costs least (a
     /// signal near its ceiling may never be safe while another, dearer at the centre, is).
     fn cheapest_safe(&self, counts: &Counts, target: f64) -> Option<SafeBudget> {
-        let singles = Signal::ALL
+        let mut best = self.safe_budget(counts, target);
+        let mut singles: Vec<Evaluated> = Signal::ALL
             .into_iter()
             .filter(|&s| self.scenario.limit(s).offered)
             .filter_map(|s| self.single_for_target(s, target))
-            .filter_map(|e| self.safe_budget(&e.counts, target));
-        std::iter::once(self.safe_budget(counts, target))
-            .flatten()
-            .chain(singles)
-            .min_by(|a, b| a.budget.total_cmp(&b.budget))
+            .collect();
+        singles.sort_by(|a, b| a.cost.total_cmp(&b.cost));
+        for e in singles {
+            // a scale-up never costs less than where it starts
+            if best.as_ref().is_some_and(|b| e.cost >= b.budget) {
+                break;
+            }
+            if let Some(s) = self.safe_budget(&e.counts, target)
+                && best.as_ref().is_none_or(|b| s.budget < b.budget)
+            {
+                best = Some(s);
+            }
+        }
+        best
     }
 
     fn recommendation(&self, e: &Evaluated, target: Option<f64>) -> Recommendation {
