@@ -1,4 +1,5 @@
-//! Quality against cost: each signal alone, the frontier, the recommendation, the crossovers.
+//! Quality against cost: each signal alone, the frontier, the recommendation, its safe budget,
+//! the crossovers.
 
 use super::{Chart, FONT, colour, to_error};
 use crate::error::Result;
@@ -16,6 +17,8 @@ pub struct TradeoffChart {
     pub frontier: Vec<FrontierPoint>,
     /// (cost, quality, label) of the recommended plan.
     pub recommended: Option<(f64, f64, String)>,
+    /// (cost, central quality, label) of the safe budget, for a target.
+    pub safe: Option<(f64, f64, String)>,
     pub crossovers: Vec<Crossover>,
     pub target: Option<f64>,
     /// What the quality axis measures (e.g. "linear CKA").
@@ -47,6 +50,17 @@ impl TradeoffChart {
                 plan.recommendation.quality,
                 format!("recommended: {alloc}"),
             )),
+            safe: plan.recommendation.safe.as_ref().map(|s| {
+                (
+                    s.budget,
+                    planner.quality(crate::plan::curves::Kind::Mean, &s.allocation),
+                    format!(
+                        "safe budget ({:.0}%): {}",
+                        100.0 * s.confidence,
+                        s.allocation
+                    ),
+                )
+            }),
             crossovers: plan.crossovers.clone(),
             target: match plan.objective {
                 crate::plan::Objective::Target(t) => Some(t),
@@ -75,6 +89,7 @@ impl TradeoffChart {
             .iter()
             .map(|c| c.cost)
             .chain(self.frontier.iter().map(|p| p.cost))
+            .chain(self.safe.iter().map(|s| s.0))
             .fold(0.0f64, f64::max);
         if !lo.is_finite() || hi <= lo {
             return (0.01, 100.0);
@@ -202,6 +217,18 @@ impl Chart for TradeoffChart {
                 .map_err(to_error)?
                 .label(label.as_str())
                 .legend(move |(x, y)| Circle::new((x + 10, y), 6, red.filled()));
+        }
+        if let Some((cost, q, label)) = &self.safe {
+            let red = RGBColor(200, 30, 30);
+            chart
+                .draw_series(std::iter::once(Circle::new(
+                    (*cost, *q),
+                    8,
+                    red.stroke_width(3),
+                )))
+                .map_err(to_error)?
+                .label(label.as_str())
+                .legend(move |(x, y)| Circle::new((x + 10, y), 6, red.stroke_width(3)));
         }
         chart
             .configure_series_labels()
