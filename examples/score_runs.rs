@@ -10,9 +10,9 @@
 //! cases' scenarios simulated on a grid of counts, to tell the surrogate's error at those
 //! scenarios from the choice of n the planner makes.
 
-use labelbudget::io::{csv_bytes, render_table, write_atomic};
+use labelbudget::io::{csv_bytes, write_atomic};
 use labelbudget::surrogate::holdout::{
-    assess_runs, below_by_classes, below_by_position, class_band_heads, share_cells,
+    assess_runs, below_by_classes, below_by_position, class_band_heads, share_cells, signal_table,
 };
 use labelbudget::surrogate::{Metric, Model, runs};
 
@@ -42,20 +42,9 @@ fn main() -> anyhow::Result<()> {
         by_classes.push([vec![signal.to_string()], share_cells(&by)].concat());
     }
     println!("runs below the quality exceeded with probability 0.9, by position on the curve");
-    print!(
-        "{}",
-        render_table(
-            &[
-                "signal", "0-0.6", "0.6-0.8", "0.8-0.9", "0.9-0.95", ">= 0.95"
-            ],
-            &rows
-        )
-    );
+    let heads = ["0-0.6", "0.6-0.8", "0.8-0.9", "0.9-0.95", ">= 0.95"].map(String::from);
+    print!("{}", signal_table(&heads, &rows));
     println!("\nthe same by class count, runs at position 0.6 or above");
-    let heads = class_band_heads();
-    let heads: Vec<&str> = std::iter::once("signal")
-        .chain(heads.iter().map(String::as_str))
-        .collect();
-    print!("{}", render_table(&heads, &by_classes));
+    print!("{}", signal_table(&class_band_heads(), &by_classes));
     Ok(())
 }

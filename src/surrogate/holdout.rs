@@ -131,11 +131,22 @@ pub fn assess_runs(model: &Model, runs: &[RunRecord], metric: Metric) -> Vec<Hel
 /// (below the quality exceeded with probability [`SAFE_PROB`], runs) of `signal` per stretch
 /// of the curve ([`DETAIL_EDGES`]).
 pub fn below_by_position(runs: &[HeldRun], signal: Signal) -> [(usize, usize); N_DETAIL] {
-    let mut by = [(0, 0); N_DETAIL];
+    below_by(runs, signal, |r| Some(detail(r.position)))
+}
+
+/// (below the quality exceeded with probability [`SAFE_PROB`], runs) of `signal` per bin, each
+/// run in the bin `bin` gives it (none: left out).
+fn below_by<const K: usize>(
+    runs: &[HeldRun],
+    signal: Signal,
+    bin: impl Fn(&HeldRun) -> Option<usize>,
+) -> [(usize, usize); K] {
+    let mut by = [(0, 0); K];
     for r in runs.iter().filter(|r| r.signal == signal) {
-        let s = &mut by[detail(r.position)];
-        s.0 += usize::from(r.observed < r.exceeded);
-        s.1 += 1;
+        if let Some(k) = bin(r) {
+            by[k].0 += usize::from(r.observed < r.exceeded);
+            by[k].1 += 1;
+        }
     }
     by
 }
@@ -144,16 +155,9 @@ pub fn below_by_position(runs: &[HeldRun], signal: Signal) -> [(usize, usize); N
 /// class counts (`model::CLASS_EDGES`), over the runs from the shoulder of the curve on
 /// (position at least `POSITION_EDGES[0]`), where quality targets lie.
 pub fn below_by_classes(runs: &[HeldRun], signal: Signal) -> [(usize, usize); N_CLASS_BANDS] {
-    let mut by = [(0, 0); N_CLASS_BANDS];
-    for r in runs
-        .iter()
-        .filter(|r| r.signal == signal && r.position >= POSITION_EDGES[0])
-    {
-        let s = &mut by[band_of_classes(r.classes)];
-        s.0 += usize::from(r.observed < r.exceeded);
-        s.1 += 1;
-    }
-    by
+    below_by(runs, signal, |r| {
+        (r.position >= POSITION_EDGES[0]).then(|| band_of_classes(r.classes))
+    })
 }
 
 /// Column heads of the class bands: "C 2-5", "C 6-10", "C >= 11" for edges 5.5 and 10.5.
@@ -169,6 +173,14 @@ pub fn class_band_heads() -> [String; N_CLASS_BANDS] {
             None => format!("C >= {from}"),
         }
     })
+}
+
+/// A table with a "signal" column before `heads`; each row starts with its signal.
+pub fn signal_table(heads: &[String], rows: &[Vec<String>]) -> String {
+    let heads: Vec<&str> = std::iter::once("signal")
+        .chain(heads.iter().map(String::as_str))
+        .collect();
+    crate::io::render_table(&heads, rows)
 }
 
 /// "share (runs)" cells of (below, runs) counts, "-" for an empty bin.
@@ -473,12 +485,11 @@ impl HoldoutReport {
 
     /// The one-sided check from the shoulder on, per band of class counts.
     fn class_table(&self) -> String {
-        let heads: Vec<String> = class_band_heads().into();
         format!(
             "\nbelow q{:.0} by class count, runs at position {} or above (held-out runs in brackets)\n{}",
             (1.0 - SAFE_PROB) * 100.0,
             POSITION_EDGES[0],
-            self.shares_table(&heads, |s| &s.below_safe_by_classes)
+            self.shares_table(&class_band_heads(), |s| &s.below_safe_by_classes)
         )
     }
 
@@ -515,10 +526,7 @@ impl HoldoutReport {
                     .collect()
             })
             .collect();
-        let heads: Vec<&str> = std::iter::once("signal")
-            .chain(heads.iter().map(String::as_str))
-            .collect();
-        crate::io::render_table(&heads, &rows)
+        signal_table(heads, &rows)
     }
 }
 

@@ -207,11 +207,13 @@ pub fn band_of_classes(classes: usize) -> usize {
 /// middle band when the feature is 0, as in a model without scenario terms; 0 for NaN).
 #[inline]
 pub fn class_band(ln_c: f64) -> usize {
-    CLASS_EDGES
-        .iter()
-        .filter(|&&e| ln_c >= (e / 10.0).ln())
-        .count()
+    CLASS_EDGES_LN.iter().filter(|&&e| ln_c >= e).count()
 }
+
+/// [`CLASS_EDGES`] as the class feature ln(C / 10), computed once (a prediction reads the band
+/// for each end of its interval and for each quantile).
+static CLASS_EDGES_LN: std::sync::LazyLock<[f64; N_CLASS_BANDS - 1]> =
+    std::sync::LazyLock::new(|| CLASS_EDGES.map(|e| (e / 10.0).ln()));
 
 /// Which of the stretches of the curve separated by `edges` (increasing) a position falls in:
 /// 0 below the first edge, `edges.len()` at or above the last (0 for NaN).
@@ -995,6 +997,13 @@ mod tests {
         assert_eq!(stretches, [true; N_POSITION_BINS]);
     }
 
+    /// The error of reading `m` back from its own file text.
+    fn reload_error(m: &Model) -> String {
+        Model::from_toml_str(&m.to_toml_string().unwrap())
+            .unwrap_err()
+            .to_string()
+    }
+
     #[test]
     fn bad_residual_quantiles_are_named() {
         let mut m = Model::embedded_default();
@@ -1004,9 +1013,7 @@ mod tests {
             .expect("the default has a table");
         q.swap(0, 5);
         m.signals[0].residual.quantiles = Some(q);
-        let msg = Model::from_toml_str(&m.to_toml_string().unwrap())
-            .unwrap_err()
-            .to_string();
+        let msg = reload_error(&m);
         assert!(
             msg.contains("residual.quantiles") && msg.contains("non-decreasing"),
             "{msg}"
@@ -1029,9 +1036,7 @@ mod tests {
         for bad in [unordered, misplaced, not_from_zero] {
             let mut m = good.clone();
             m.signals[0].residual.by_position = Some(bad);
-            let msg = Model::from_toml_str(&m.to_toml_string().unwrap())
-                .unwrap_err()
-                .to_string();
+            let msg = reload_error(&m);
             assert!(
                 msg.contains("signals.hard.residual.by_position") && msg.contains("start at 0"),
                 "{msg}"
@@ -1050,9 +1055,7 @@ mod tests {
         bad[2][0].quantiles.swap(0, 5);
         let mut m = good.clone();
         m.signals[0].residual.by_classes = Some(bad);
-        let msg = Model::from_toml_str(&m.to_toml_string().unwrap())
-            .unwrap_err()
-            .to_string();
+        let msg = reload_error(&m);
         assert!(
             msg.contains("signals.hard.residual.by_classes[2]") && msg.contains("non-decreasing"),
             "{msg}"

@@ -195,10 +195,7 @@ fn by_classes(
 ) -> Option<[[PositionQuantiles; N_POSITION_BINS]; N_CLASS_BANDS]> {
     let mut own = false;
     let bands = std::array::from_fn(|band| {
-        let mut bins: [Vec<f64>; N_POSITION_BINS] = Default::default();
-        for &(t, position, _) in std.iter().filter(|v| v.2 == band && v.1.is_finite()) {
-            bins[stretch_of(&POSITION_EDGES, position)].push(t);
-        }
+        let bins = stretch_bins(std.iter().filter(|v| v.2 == band).map(|v| (v.0, v.1)));
         let mut tables = *pooled;
         for (table, bin) in tables.iter_mut().zip(bins) {
             if let Some(q) = quantile_table(bin) {
@@ -221,10 +218,7 @@ const MIN_FOR_TABLE: usize = 200;
 fn by_position(
     std: impl Iterator<Item = (f64, f64)>,
 ) -> Option<[PositionQuantiles; N_POSITION_BINS]> {
-    let mut bins: [Vec<f64>; N_POSITION_BINS] = Default::default();
-    for (t, position) in std.filter(|v| v.1.is_finite()) {
-        bins[stretch_of(&POSITION_EDGES, position)].push(t);
-    }
+    let bins = stretch_bins(std);
     let mut out = [PositionQuantiles {
         from: 0.0,
         quantiles: [0.0; N_QUANTILES],
@@ -234,6 +228,16 @@ fn by_position(
         o.quantiles = quantile_table(bin)?;
     }
     Some(out)
+}
+
+/// The standardised residuals of `(r / sd, position)` pairs, split by stretch of the curve
+/// ([`POSITION_EDGES`]); pairs without a finite position are left out.
+fn stretch_bins(std: impl Iterator<Item = (f64, f64)>) -> [Vec<f64>; N_POSITION_BINS] {
+    let mut bins: [Vec<f64>; N_POSITION_BINS] = Default::default();
+    for (t, position) in std.filter(|v| v.1.is_finite()) {
+        bins[stretch_of(&POSITION_EDGES, position)].push(t);
+    }
+    bins
 }
 
 /// Quantiles of standardised residuals `t` at [`QUANTILE_PROBS`] (linear interpolation between
