@@ -8,7 +8,14 @@ use std::path::PathBuf;
 
 /// Merge the CSV outputs of `simulate --shard I/K` into one file, in the unsplit run's order.
 ///
-/// Rows are ordered by their `run` column; a run that appears twice is an error.
+/// Rows are ordered by their `run` column; a run that appears twice is an error. Every row is
+/// checked as `fit` checks it (line, column, value and accepted range named).
+///
+/// The merged runs must be numbered 0, 1, 2, ... without a gap: a gap, or a first run other
+/// than 0, means a shard or part is missing (use --partial to merge such a set anyway). The
+/// files do not record how many runs their sweep has, nor which sweep they came from, so a
+/// missing last shard whose runs all come after the others', or shards of two sweeps whose
+/// run numbers do not overlap, cannot be told: merge the shards of one `simulate` command.
 #[derive(Debug, Parser)]
 pub struct Args {
     /// Shard outputs (CSV) to merge.
@@ -18,6 +25,10 @@ pub struct Args {
     /// Merged output (CSV, or JSON by extension).
     #[arg(long, value_name = "PATH")]
     pub out: PathBuf,
+
+    /// Accept runs missing before or between the inputs' runs (an incomplete set of shards).
+    #[arg(long)]
+    pub partial: bool,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -25,12 +36,39 @@ pub fn run(args: Args) -> Result<()> {
     for path in &args.inputs {
         all.extend(runs_io::read_csv(path)?);
     }
+    if all.is_empty() {
+        bail!(
+            "no runs in {}: every input has a header but no rows; nothing to merge",
+            names(&args.inputs)
+        );
+    }
     all.sort_by_key(|r| r.run);
     if let Some(w) = all.windows(2).find(|w| w[0].run == w[1].run) {
         bail!(
             "run {} appears in more than one input; merge each shard once",
             w[0].run
         );
+    }
+    if !args.partial {
+        let first = all[0].run;
+        let gap = all
+            .windows(2)
+            .find(|w| w[1].run != w[0].run + 1)
+            .map(|w| (w[0].run + 1, w[1].run - 1));
+        let missing = if first > 0 { Some((0, first - 1)) } else { gap };
+        if let Some((a, b)) = missing {
+            let runs = if a == b {
+                format!("run {a} is")
+            } else {
+                format!("runs {a} to {b} are")
+            };
+            bail!(
+                "{runs} missing from {}: a shard or part of the sweep is missing (merge all \
+                 the shards of `simulate --shard I/K`, I = 1 to K; --partial merges an \
+                 incomplete set anyway)",
+                names(&args.inputs)
+            );
+        }
     }
     let format = Format::from_extension(&args.out).unwrap_or(Format::Csv);
     write_atomic(&args.out, &runs_io::to_bytes(&all, format)?)?;
@@ -41,4 +79,13 @@ pub fn run(args: Args) -> Result<()> {
         args.out.display()
     );
     Ok(())
+}
+
+/// The input files, comma-separated.
+fn names(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
