@@ -100,13 +100,6 @@ pub fn run(args: Args) -> Result<()> {
              table or json"
         );
     }
-    for out in args.out.iter().chain(&args.holdout_runs) {
-        check_writable(out)?;
-    }
-    let bytes =
-        std::fs::read(&args.runs).with_context(|| format!("reading {}", args.runs.display()))?;
-    let records = runs::parse_runs(&bytes, &args.runs)?;
-    anyhow::ensure!(!records.is_empty(), "{}: no runs", args.runs.display());
     let terms = match &args.terms {
         Some(spec) => parse_terms(spec)?,
         None => Vec::new(),
@@ -121,9 +114,29 @@ pub fn run(args: Args) -> Result<()> {
         seed: args.seed,
         ..FitOptions::default()
     };
+    // every check that can fail runs before anything is written: the options, the outputs,
+    // the runs, the fit and the held-out check
+    opts.check()?;
+    for out in args.out.iter().chain(&args.holdout_runs) {
+        check_writable(out)?;
+    }
+    let bytes =
+        std::fs::read(&args.runs).with_context(|| format!("reading {}", args.runs.display()))?;
+    let records = runs::parse_runs(&bytes, &args.runs)?;
+    anyhow::ensure!(
+        !records.is_empty(),
+        "{}: no runs: the file has a header but no rows",
+        args.runs.display()
+    );
     let start = Instant::now();
-    let model = fit_model(&records, &hash_bytes(&bytes), &opts)?;
+    let model =
+        fit_model(&records, &hash_bytes(&bytes), &opts).map_err(|e| e.in_file(&args.runs))?;
     let seconds = start.elapsed().as_secs_f64();
+    let holdout = if args.holdout {
+        Some(holdout::evaluate(&records, &opts).map_err(|e| e.in_file(&args.runs))?)
+    } else {
+        None
+    };
     if let Some(out) = &args.out {
         model.save(out)?;
         eprintln!(
@@ -132,11 +145,6 @@ pub fn run(args: Args) -> Result<()> {
             records.len()
         );
     }
-    let holdout = if args.holdout {
-        Some(holdout::evaluate(&records, &opts)?)
-    } else {
-        None
-    };
     if let (Some(path), Some(h)) = (&args.holdout_runs, &holdout) {
         write_atomic(path, &csv_bytes(&h.held_runs)?)?;
         eprintln!(
