@@ -28,7 +28,9 @@ use std::time::Instant;
     after_help = "Examples:\n  labelbudget fit --runs runs.csv --out models/mine.toml\n  labelbudget fit --runs runs.csv --out models/mine.toml --metric transfer --holdout\n  models/regenerate.sh   # refits models/default.toml from examples/sweeps/default.toml"
 )]
 pub struct Args {
-    /// Runs file written by `labelbudget simulate` (CSV).
+    /// Runs file written by `labelbudget simulate` (CSV). Every row is checked against what a
+    /// simulation can write (the scenario as a scenario file accepts it, n >= 1, cka and
+    /// cka_floor in [0, 1], transfer, tau and seconds >= 0): an error names line, column and value.
     #[arg(long, value_name = "FILE")]
     pub runs: PathBuf,
 
@@ -62,7 +64,7 @@ pub struct Args {
     #[arg(long, default_value_t = 50, value_name = "B")]
     pub bootstrap: usize,
 
-    /// Nominal coverage of the prediction intervals.
+    /// Nominal coverage of the prediction intervals, strictly between 0 and 1.
     #[arg(long, default_value_t = 0.9, value_name = "LEVEL")]
     pub level: f64,
 
