@@ -220,7 +220,7 @@ fn merge_rejects_duplicates_and_bad_rows() {
         .arg(dir.path().join("m.csv"))
         .assert()
         .failure()
-        .stderr(predicate::str::contains("appears in more than one input"));
+        .stderr(predicate::str::contains("appears in both"));
     let bad = write(
         dir.path(),
         "bad.csv",
@@ -314,6 +314,14 @@ fn merge_refuses_empty_bad_and_incomplete_inputs() {
     let s = |i: usize| d.join(format!("s{i}.csv"));
     merge_fails(d, &[s(2), s(3)], &["runs 0 to", "missing", "shard"]);
     merge_fails(d, &[s(1), s(3)], &["missing", "shard"]);
+    // shard 1 of another sweep (other class counts): same run numbers, different runs
+    let other = write(d, "other.toml", &SWEEP.replace("[3, 6]", "[4, 7]"));
+    simulate_file(d, &other, "o1.csv", "2", &["--shard", "1/3"]);
+    merge_fails(
+        d,
+        &[d.join("o1.csv"), s(1), s(2), s(3)],
+        &["run 0 differs", "o1.csv", "s1.csv", "different sweeps"],
+    );
     lb().arg("merge")
         .args([s(2), s(3)])
         .arg("--partial")

@@ -3,7 +3,7 @@
 use anyhow::{Result, bail};
 use clap::Parser;
 use labelbudget::io::{Format, write_atomic};
-use labelbudget::sim::runs_io;
+use labelbudget::sim::{RunRecord, runs_io};
 use std::path::PathBuf;
 
 /// Merge the CSV outputs of `simulate --shard I/K` into one file, in the unsplit run's order.
@@ -32,21 +32,38 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let mut all = Vec::new();
-    for path in &args.inputs {
-        all.extend(runs_io::read_csv(path)?);
+    // each run with the index of its input, to name the files of a duplicate
+    let mut tagged = Vec::new();
+    for (i, path) in args.inputs.iter().enumerate() {
+        tagged.extend(runs_io::read_csv(path)?.into_iter().map(|r| (i, r)));
     }
+    tagged.sort_by_key(|(_, r)| r.run);
+    if let Some(w) = tagged.windows(2).find(|w| w[0].1.run == w[1].1.run) {
+        let ((i, a), (j, b)) = (&w[0], &w[1]);
+        let (fa, fb) = (args.inputs[*i].display(), args.inputs[*j].display());
+        let same = RunRecord {
+            seconds: b.seconds,
+            ..a.clone()
+        } == *b;
+        if same {
+            bail!(
+                "run {} appears in both {fa} and {fb}; merge each shard once",
+                a.run
+            );
+        }
+        bail!(
+            "run {} differs between {fa} ({}) and {fb} ({}): the inputs come from different \
+             sweeps (or one was edited); merge the shards of one sweep",
+            a.run,
+            describe(a),
+            describe(b)
+        );
+    }
+    let all: Vec<RunRecord> = tagged.into_iter().map(|(_, r)| r).collect();
     if all.is_empty() {
         bail!(
             "no runs in {}: every input has a header but no rows; nothing to merge",
             names(&args.inputs)
-        );
-    }
-    all.sort_by_key(|r| r.run);
-    if let Some(w) = all.windows(2).find(|w| w[0].run == w[1].run) {
-        bail!(
-            "run {} appears in more than one input; merge each shard once",
-            w[0].run
         );
     }
     if !args.partial {
@@ -88,4 +105,12 @@ fn names(paths: &[PathBuf]) -> String {
         .map(|p| p.display().to_string())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A run's signal, n, scenario and seed, for messages.
+fn describe(r: &RunRecord) -> String {
+    format!(
+        "{} n = {}, classes {}, dims {}, features {}, noise {}, seed {}",
+        r.signal, r.n, r.classes, r.dims, r.features, r.noise, r.seed
+    )
 }
