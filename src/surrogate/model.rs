@@ -422,12 +422,22 @@ fn signal_slot(s: Signal) -> usize {
     }
 }
 
+/// A number for a message: exponent notation when very large or very small, so that 1e300
+/// does not print as 301 digits.
+fn num(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-6..1e15).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
 /// An error unless `v` is finite.
 fn finite(key: impl Into<String>, v: f64) -> Result<()> {
     if v.is_finite() {
         Ok(())
     } else {
-        Err(Error::invalid(key, v, "a finite number"))
+        Err(Error::invalid(key, num(v), "a finite number"))
     }
 }
 
@@ -443,7 +453,7 @@ fn within(key: impl Into<String>, v: f64, lo: f64, hi: f64) -> Result<()> {
         } else {
             format!("a finite number in [{lo}, {hi}]")
         };
-        Err(Error::invalid(key, v, expected))
+        Err(Error::invalid(key, num(v), expected))
     }
 }
 
@@ -463,7 +473,7 @@ fn check_signal_numbers(s: &SignalModel) -> Result<()> {
     if let Err((name, v, expected)) = s.params.check() {
         return Err(Error::invalid(
             format!("signals.{sig}.params.{}", field_of(&name)),
-            v,
+            num(v),
             expected,
         ));
     }
@@ -472,7 +482,7 @@ fn check_signal_numbers(s: &SignalModel) -> Result<()> {
         if !(v.is_finite() && v >= 0.0) {
             return Err(Error::invalid(
                 format!("signals.{sig}.spread.{}", field_of(&name)),
-                v,
+                num(v),
                 "a finite standard deviation >= 0",
             ));
         }
@@ -486,7 +496,7 @@ fn check_signal_numbers(s: &SignalModel) -> Result<()> {
     if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
         return Err(Error::invalid(
             key("ln_x"),
-            format!("[{lo}, {hi}]"),
+            format!("[{}, {}]", num(lo), num(hi)),
             "[lower, upper]: two finite logs of the covariate, lower <= upper",
         ));
     }
@@ -495,7 +505,12 @@ fn check_signal_numbers(s: &SignalModel) -> Result<()> {
         if sd.is_nan() || sd > MAX_RESIDUAL_SD {
             return Err(Error::invalid(
                 format!("signals.{sig}.residual (c0, c1)"),
-                format!("({}, {}): spread exp(c0 + c1 * {end}) = {sd}", r.c0, r.c1),
+                format!(
+                    "({}, {}): spread exp(c0 + c1 * {end}) = {}",
+                    num(r.c0),
+                    num(r.c1),
+                    num(sd)
+                ),
                 format!("a spread of at most {MAX_RESIDUAL_SD:e} over ln_x"),
             ));
         }
@@ -526,13 +541,13 @@ fn check_signal_numbers(s: &SignalModel) -> Result<()> {
                 }),
         );
     for (key, q) in tables {
-        if let Some(v) = q
+        if let Some(&v) = q
             .iter()
             .find(|v| v.is_nan() || v.abs() > MAX_RESIDUAL_QUANTILE)
         {
             return Err(Error::invalid(
                 key,
-                v,
+                num(v),
                 format!(
                     "finite quantiles in [-{MAX_RESIDUAL_QUANTILE}, {MAX_RESIDUAL_QUANTILE}], \
                      in non-decreasing order"
@@ -703,9 +718,15 @@ impl Model {
                         None => "by_position".to_string(),
                         Some(k) => format!("by_classes[{k}]"),
                     };
+                    let value = match tables.iter().position(|t| !ordered(&t.quantiles)) {
+                        Some(i) if edges_ok => {
+                            format!("table {i} has quantiles {:?}", tables[i].quantiles)
+                        }
+                        _ => format!("stretches from {:?}", tables.map(|t| t.from)),
+                    };
                     return Err(Error::invalid(
                         format!("signals.{}.residual.{field}", s.signal),
-                        format!("{tables:?}"),
+                        value,
                         format!(
                             "{N_POSITION_BINS} tables whose stretches start at 0 and then at \
                              increasing positions below 1, more than {} apart, with finite \
@@ -720,7 +741,7 @@ impl Model {
                 if let Err((name, v, expected)) = r.check() {
                     return Err(Error::invalid(
                         format!("signals.{}.bootstrap[{k}] ({name})", s.signal),
-                        v,
+                        num(v),
                         expected,
                     ));
                 }
