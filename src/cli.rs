@@ -48,7 +48,8 @@ pub struct PlanInputs {
     /// 12 USD an hour.
     #[arg(long, value_name = "FILE")]
     pub costs: Option<PathBuf>,
-    /// Fitted quality model (TOML). Default: the embedded default model.
+    /// Fitted quality model (TOML, written by `fit` or `calibrate`; its numbers are checked on
+    /// loading, notes/surrogate.md "Model file checks"). Default: the embedded default model.
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
     /// Quality to reach (linear CKA in (0, 1)); overrides the scenario's objective.

@@ -15,7 +15,22 @@ fn main() {
     }
     let args = cli::Cli::parse();
     if let Err(e) = commands::run(args) {
-        eprintln!("Error: {e:#}");
+        eprintln!("Error: {}", message(&e));
         std::process::exit(1);
     }
+}
+
+/// The error with its chain of causes, each printed once: a library error such as an I/O
+/// failure already shows its cause in its own text (`file: No such file or directory`), which
+/// anyhow's alternate form would repeat.
+fn message(e: &anyhow::Error) -> String {
+    let mut msg = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !msg.contains(&c) {
+            msg.push_str(": ");
+            msg.push_str(&c);
+        }
+    }
+    msg
 }

@@ -220,8 +220,12 @@ fn merge_rejects_duplicates_and_bad_rows() {
         .arg(dir.path().join("m.csv"))
         .assert()
         .failure()
-        .stderr(predicate::str::contains("appears in more than one input"));
-    let bad = write(dir.path(), "bad.csv", "run,signal,n\n0,hard,ten\n");
+        .stderr(predicate::str::contains("appears in both"));
+    let bad = write(
+        dir.path(),
+        "bad.csv",
+        &format!("{HEADER}\n{}\n", ROW.replace(",hard,20,", ",hard,ten,")),
+    );
     lb().arg("merge")
         .arg(&bad)
         .arg("--out")
@@ -230,6 +234,120 @@ fn merge_rejects_duplicates_and_bad_rows() {
         .failure()
         .stderr(predicate::str::contains("bad.csv").and(predicate::str::contains("line 2")));
     assert!(!dir.path().join("m.csv").exists());
+}
+
+/// The header of a runs file and a valid row of it (run 0).
+const HEADER: &str = "run,signal,n,classes,dims,features,rep_dims,nuisance,noise,latent,soft_annotators,pool,seed,cka,transfer,cka_floor,transfer_floor,tau,evals,seconds";
+const ROW: &str = "0,hard,20,4,4,8,4,4.0,0.2,gaussian,0,0,0,0.25,0.52,0.077,0.46,0.89,47,0.0";
+
+/// `merge` of `inputs` that must fail with every word of `words` in its message, a non-zero
+/// exit and no output.
+fn merge_fails(dir: &std::path::Path, inputs: &[std::path::PathBuf], words: &[&str]) {
+    let out = dir.join("m.csv");
+    let err = lb()
+        .arg("merge")
+        .args(inputs)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .failure()
+        .code(1)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8_lossy(&err);
+    for w in words {
+        assert!(err.contains(w), "{w:?} not in {err}");
+    }
+    assert!(!out.exists());
+}
+
+/// Empty and header-only inputs, rows a simulation cannot write, a bad `run` value and an
+/// incomplete set of shards are refused (each wrote a file before, empty or partial).
+#[test]
+fn merge_refuses_empty_bad_and_incomplete_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let empty = write(d, "empty.csv", "");
+    merge_fails(d, &[empty], &["empty.csv", "empty file", "header"]);
+    let header = write(d, "header.csv", &format!("{HEADER}\n"));
+    merge_fails(d, &[header], &["header.csv", "no rows"]);
+    for (name, from, to, words) in [
+        (
+            "classes.csv",
+            ",hard,20,4,",
+            ",hard,20,1,",
+            &["`classes`: 1", "from 2"][..],
+        ),
+        ("cka.csv", ",0.25,", ",7.5,", &["`cka`: 7.5", "[0, 1]"][..]),
+        (
+            "run.csv",
+            "0,hard",
+            "-1,hard",
+            &["`run`: \"-1\"", "whole number"][..],
+        ),
+    ] {
+        let p = write(
+            d,
+            name,
+            &format!("{HEADER}\n{}\n", ROW.replacen(from, to, 1)),
+        );
+        let mut words = words.to_vec();
+        words.extend([name, "line 2"]);
+        merge_fails(d, &[p], &words);
+    }
+    let no_run = write(
+        d,
+        "norun.csv",
+        &format!("{}\n{}\n", &HEADER[4..], &ROW[2..]),
+    );
+    merge_fails(d, &[no_run], &["norun.csv", "line 1", "`run`"]);
+    // shards 2 and 3 of 3 without 1, and 1 and 3 without 2
+    for i in 1..=3 {
+        simulate(
+            d,
+            &format!("s{i}.csv"),
+            "2",
+            &["--shard", &format!("{i}/3")],
+        );
+    }
+    let s = |i: usize| d.join(format!("s{i}.csv"));
+    merge_fails(d, &[s(2), s(3)], &["runs 0 to", "missing", "shard"]);
+    merge_fails(d, &[s(1), s(3)], &["missing", "shard"]);
+    // shard 1 of another sweep (other class counts): same run numbers, different runs
+    let other = write(d, "other.toml", &SWEEP.replace("[3, 6]", "[4, 7]"));
+    simulate_file(d, &other, "o1.csv", "2", &["--shard", "1/3"]);
+    merge_fails(
+        d,
+        &[d.join("o1.csv"), s(1), s(2), s(3)],
+        &["run 0 differs", "o1.csv", "s1.csv", "different sweeps"],
+    );
+    lb().arg("merge")
+        .args([s(2), s(3)])
+        .arg("--partial")
+        .arg("--out")
+        .arg(d.join("p.csv"))
+        .assert()
+        .success();
+}
+
+/// A shard without runs writes the header alone: a valid empty shard, and merging it with the
+/// others still gives the unsplit run's bytes.
+#[test]
+fn a_shard_without_runs_writes_the_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let whole = simulate(d, "whole.csv", "2", &[]);
+    // SWEEP has 2 scenarios x 3 seeds = 6 groups: shard 7 of 7 has none
+    let mut parts = Vec::new();
+    for i in 1..=7 {
+        let name = format!("p{i}.csv");
+        simulate(d, &name, "2", &["--shard", &format!("{i}/7")]);
+        parts.push(d.join(name));
+    }
+    let last = std::fs::read_to_string(&parts[6]).unwrap();
+    assert_eq!(last, format!("{HEADER}\n"));
+    assert_eq!(merge(d, &parts), whole);
 }
 
 #[test]

@@ -321,3 +321,196 @@ noise = [0.05, 0.3]
     }
     assert!(report.held_runs.windows(2).all(|w| w[0].run <= w[1].run));
 }
+
+/// The embedded model with its first line starting with `key =` replaced by `line`.
+fn model_with(key: &str, line: &str) -> String {
+    let mut done = false;
+    let lines: Vec<&str> = labelbudget::surrogate::EMBEDDED_DEFAULT
+        .lines()
+        .map(|l| {
+            if !done && l.starts_with(&format!("{key} =")) {
+                done = true;
+                line
+            } else {
+                l
+            }
+        })
+        .collect();
+    assert!(done, "no {key} in the model");
+    lines.join("\n")
+}
+
+/// Model files with a NaN, a reversed range or non-finite parameters are refused on loading
+/// by every command that reads one, naming the file, the field and the value (they panicked
+/// in `f64::clamp` or printed NaN); a scenario file given as a model is called what it is.
+#[test]
+fn bad_model_files_are_named_with_their_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "lnx_nan.toml",
+            model_with("ln_x", "ln_x = [nan, 11.5]"),
+            vec!["signals.hard.residual.ln_x", "NaN"],
+        ),
+        (
+            "lnx_reversed.toml",
+            model_with("ln_x", "ln_x = [11.5, 2.3]"),
+            vec![
+                "signals.hard.residual.ln_x",
+                "[11.5, 2.3]",
+                "lower <= upper",
+            ],
+        ),
+        (
+            "slope_nan.toml",
+            model_with("slope", "slope = nan"),
+            vec!["floor.slope", "NaN"],
+        ),
+        (
+            "scenario.toml",
+            "classes = 4\nnoise = 0.1\n".to_string(),
+            vec!["not a labelbudget model file", "format_version"],
+        ),
+    ];
+    for (name, text, words) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        for args in [
+            &["predict", "--signal", "hard", "--n", "1000"][..],
+            &["plan", "--budget", "20", "--no-chart"][..],
+        ] {
+            let out = bin()
+                .args(args)
+                .arg("--model")
+                .arg(&path)
+                .assert()
+                .failure()
+                .code(1)
+                .get_output()
+                .clone();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(err.contains(path.to_str().unwrap()), "{err}");
+            for w in &words {
+                assert!(err.contains(w), "{name} {args:?}: {w:?} not in {err}");
+            }
+        }
+    }
+}
+
+/// An I/O error prints its cause once.
+#[test]
+fn io_errors_name_their_cause_once() {
+    let out = bin()
+        .args(["predict", "--signal", "hard", "--n", "10", "--model"])
+        .arg("/nonexistent/m.toml")
+        .assert()
+        .failure()
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("/nonexistent/m.toml"), "{err}");
+    assert_eq!(err.matches("os error").count(), 1, "{err}");
+}
+
+/// `tests/data/runs-small.csv` with column `col` of its first row set to `value`.
+fn runs_with(dir: &std::path::Path, col: &str, value: &str) -> std::path::PathBuf {
+    let runs = std::fs::read_to_string("tests/data/runs-small.csv").unwrap();
+    let mut lines: Vec<String> = runs.lines().map(String::from).collect();
+    let i = lines[0].split(',').position(|h| h == col).unwrap();
+    let mut c: Vec<String> = lines[1].split(',').map(String::from).collect();
+    c[i] = value.into();
+    lines[1] = c.join(",");
+    let p = dir.join(format!("{col}_{value}.csv"));
+    std::fs::write(&p, lines.join("\n")).unwrap();
+    p
+}
+
+/// Rows a simulation cannot write are refused with file, line, column, value and the accepted
+/// range (they were fitted, widening the model's range).
+#[test]
+fn fit_rejects_rows_outside_the_simulators_ranges() {
+    let dir = tempfile::tempdir().unwrap();
+    for (col, value, expected) in [
+        ("cka", "7.5", "[0, 1]"),
+        ("cka", "-3", "[0, 1]"),
+        ("classes", "1", "from 2"),
+        ("noise", "1.5", "error rate"),
+        ("n", "0", ">= 1"),
+    ] {
+        let p = runs_with(dir.path(), col, value);
+        bin()
+            .args(["fit", "--bootstrap", "0", "--runs"])
+            .arg(&p)
+            .assert()
+            .failure()
+            .stderr(
+                predicate::str::contains(p.to_str().unwrap())
+                    .and(predicate::str::contains("line 2"))
+                    .and(predicate::str::contains(format!("`{col}`: {value}")))
+                    .and(predicate::str::contains(expected)),
+            );
+    }
+}
+
+/// Options `fit` cannot use are refused before any work, and nothing is written when a check
+/// fails: a NaN level (a panic in statrs before), a metric runs files lack, a held-out check
+/// on one scenario, an output path that is a folder.
+#[test]
+fn fit_refuses_bad_options_before_writing_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.toml");
+    let fit = |extra: &[&str], runs: &std::path::Path| {
+        let out = bin()
+            .args(["fit", "--bootstrap", "0", "--out"])
+            .arg(&model)
+            .arg("--runs")
+            .arg(runs)
+            .args(extra)
+            .assert()
+            .failure()
+            .code(1)
+            .get_output()
+            .clone();
+        assert!(!model.exists());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let small = std::path::Path::new("tests/data/runs-small.csv");
+    for level in ["nan", "inf", "1", "0"] {
+        let err = fit(&["--level", level], small);
+        assert!(
+            err.contains("`level`") && err.contains("between 0 and 1"),
+            "{err}"
+        );
+    }
+    for metric in ["accuracy", "user"] {
+        let err = fit(&["--metric", metric], small);
+        assert!(
+            err.contains(metric) && err.contains("cka or transfer") && err.contains("calibrate"),
+            "{err}"
+        );
+    }
+    // one scenario's runs: the first 60 rows of the small sweep
+    let runs = std::fs::read_to_string(small).unwrap();
+    let head = runs.lines().next().unwrap();
+    let first: Vec<&str> = runs.lines().skip(1).take(1).collect();
+    let key = |l: &str| l.split(',').skip(2).take(9).collect::<Vec<_>>().join(",");
+    let one: Vec<&str> = runs
+        .lines()
+        .skip(1)
+        .filter(|l| key(l) == key(first[0]))
+        .collect();
+    let one_path = dir.path().join("one.csv");
+    std::fs::write(&one_path, format!("{head}\n{}\n", one.join("\n"))).unwrap();
+    let err = fit(&["--holdout"], &one_path);
+    assert!(
+        err.contains("one.csv") && err.contains("1 scenario") && err.contains("at least 2"),
+        "{err}"
+    );
+    let folder = dir.path().join("held");
+    std::fs::create_dir(&folder).unwrap();
+    let err = fit(
+        &["--holdout", "--holdout-runs", folder.to_str().unwrap()],
+        small,
+    );
+    assert!(err.contains("held") && err.contains("is a folder"), "{err}");
+}

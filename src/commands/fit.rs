@@ -28,7 +28,9 @@ use std::time::Instant;
     after_help = "Examples:\n  labelbudget fit --runs runs.csv --out models/mine.toml\n  labelbudget fit --runs runs.csv --out models/mine.toml --metric transfer --holdout\n  models/regenerate.sh   # refits models/default.toml from examples/sweeps/default.toml"
 )]
 pub struct Args {
-    /// Runs file written by `labelbudget simulate` (CSV).
+    /// Runs file written by `labelbudget simulate` (CSV). Every row is checked against what a
+    /// simulation can write (the scenario as a scenario file accepts it, n >= 1, cka and
+    /// cka_floor in [0, 1], transfer, tau and seconds >= 0): an error names line, column and value.
     #[arg(long, value_name = "FILE")]
     pub runs: PathBuf,
 
@@ -62,7 +64,7 @@ pub struct Args {
     #[arg(long, default_value_t = 50, value_name = "B")]
     pub bootstrap: usize,
 
-    /// Nominal coverage of the prediction intervals.
+    /// Nominal coverage of the prediction intervals, strictly between 0 and 1.
     #[arg(long, default_value_t = 0.9, value_name = "LEVEL")]
     pub level: f64,
 
@@ -100,13 +102,6 @@ pub fn run(args: Args) -> Result<()> {
              table or json"
         );
     }
-    for out in args.out.iter().chain(&args.holdout_runs) {
-        check_writable(out)?;
-    }
-    let bytes =
-        std::fs::read(&args.runs).with_context(|| format!("reading {}", args.runs.display()))?;
-    let records = runs::parse_runs(&bytes, &args.runs)?;
-    anyhow::ensure!(!records.is_empty(), "{}: no runs", args.runs.display());
     let terms = match &args.terms {
         Some(spec) => parse_terms(spec)?,
         None => Vec::new(),
@@ -121,9 +116,29 @@ pub fn run(args: Args) -> Result<()> {
         seed: args.seed,
         ..FitOptions::default()
     };
+    // every check that can fail runs before anything is written: the options, the outputs,
+    // the runs, the fit and the held-out check
+    opts.check()?;
+    for out in args.out.iter().chain(&args.holdout_runs) {
+        check_writable(out)?;
+    }
+    let bytes =
+        std::fs::read(&args.runs).with_context(|| format!("reading {}", args.runs.display()))?;
+    let records = runs::parse_runs(&bytes, &args.runs)?;
+    anyhow::ensure!(
+        !records.is_empty(),
+        "{}: no runs: the file has a header but no rows",
+        args.runs.display()
+    );
     let start = Instant::now();
-    let model = fit_model(&records, &hash_bytes(&bytes), &opts)?;
+    let model =
+        fit_model(&records, &hash_bytes(&bytes), &opts).map_err(|e| e.in_file(&args.runs))?;
     let seconds = start.elapsed().as_secs_f64();
+    let holdout = if args.holdout {
+        Some(holdout::evaluate(&records, &opts).map_err(|e| e.in_file(&args.runs))?)
+    } else {
+        None
+    };
     if let Some(out) = &args.out {
         model.save(out)?;
         eprintln!(
@@ -132,11 +147,6 @@ pub fn run(args: Args) -> Result<()> {
             records.len()
         );
     }
-    let holdout = if args.holdout {
-        Some(holdout::evaluate(&records, &opts)?)
-    } else {
-        None
-    };
     if let (Some(path), Some(h)) = (&args.holdout_runs, &holdout) {
         write_atomic(path, &csv_bytes(&h.held_runs)?)?;
         eprintln!(

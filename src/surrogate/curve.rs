@@ -40,6 +40,10 @@ pub const BETA0: usize = 4;
 pub const DELTA0: usize = BETA0 + NZ;
 /// Index of the first ceiling coefficient gamma.
 pub const GAMMA0: usize = DELTA0 + NA;
+/// Largest magnitude accepted for `log_x0` and the scenario coefficients in a model file: a
+/// fitted curve's are of order 10 (ln of annotation counts, and their changes per unit of the
+/// log-scale scenario features).
+pub const MAX_COEF: f64 = 1000.0;
 /// Bounds of the shape exponent alpha.
 pub const ALPHA_LO: f64 = 0.05;
 pub const ALPHA_HI: f64 = 5.0;
@@ -285,23 +289,20 @@ impl Params {
         Params::from_array(&a)
     }
 
-    /// Check ranges after reading a model file; names the offending parameter.
-    pub fn check(&self) -> Result<(), String> {
+    /// Check ranges after reading a model file: the first offending parameter as (name, value,
+    /// accepted range). Coefficients are bounded by [`MAX_COEF`] so that a prediction never
+    /// overflows to infinity (and a curve to NaN) inside any scenario a plan accepts.
+    pub fn check(&self) -> Result<(), (String, f64, String)> {
         let a = self.to_array();
-        if let Some(i) = a.iter().position(|v| !v.is_finite()) {
-            return Err(format!("parameter {} is not finite", param_name(i)));
-        }
-        if !(ALPHA_LO..=ALPHA_HI).contains(&self.alpha) {
-            return Err(format!(
-                "alpha = {} outside [{ALPHA_LO}, {ALPHA_HI}]",
-                self.alpha
-            ));
-        }
-        if !(0.0..=1.0).contains(&self.qmax) || !(0.0..=1.0).contains(&self.base_frac) {
-            return Err(format!(
-                "qmax = {} and base_frac = {} must lie in [0, 1]",
-                self.qmax, self.base_frac
-            ));
+        for (i, &v) in a.iter().enumerate() {
+            let (lo, hi) = match i {
+                1 => (ALPHA_LO, ALPHA_HI),
+                2 | 3 => (0.0, 1.0),
+                _ => (-MAX_COEF, MAX_COEF),
+            };
+            if !(v.is_finite() && (lo..=hi).contains(&v)) {
+                return Err((param_name(i), v, format!("a finite number in [{lo}, {hi}]")));
+            }
         }
         Ok(())
     }

@@ -14,7 +14,7 @@ use super::model::{
     Assessment, CLASS_EDGES, Model, N_CLASS_BANDS, POSITION_EDGES, band_of_classes, stretch_of,
 };
 use super::train::{BitsTable, FitOptions, bits_table, fit_model_with, observed, scenario_ids};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::scenario::Scenario;
 use crate::signal::Signal;
 use crate::sim::RunRecord;
@@ -368,6 +368,16 @@ fn run_eval(runs: &[RunRecord], opts: &FitOptions) -> Result<(Eval, usize, usize
 /// # Errors
 /// A fold without enough runs for a signal, or a numerical failure.
 pub fn evaluate(runs: &[RunRecord], opts: &FitOptions) -> Result<HoldoutReport> {
+    opts.check()?;
+    let scenarios = scenario_ids(runs).1.len();
+    if scenarios < 2 {
+        return Err(Error::invalid(
+            "holdout",
+            format!("the runs cover {scenarios} scenario"),
+            "leave-scenario-out needs runs of at least 2 distinct scenarios: it fits each \
+             scenario's runs without it",
+        ));
+    }
     let (mut main, scenarios, interior, n_max, n_cut) = run_eval(runs, opts)?;
     let mut held_runs = std::mem::take(&mut main.lso.runs);
     held_runs.sort_by_key(|h| h.run);

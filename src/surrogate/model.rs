@@ -3,7 +3,7 @@
 //! it was fitted on and where it came from.
 
 use super::covariate::{self, BitsModel, Covariate, FloorModel, Metric};
-use super::curve::{Inputs, N_PARAMS, Params};
+use super::curve::{Inputs, MAX_COEF, N_PARAMS, Params};
 use super::families::Family;
 use super::{Prediction, QualityModel};
 use crate::error::{Error, Result};
@@ -113,6 +113,32 @@ impl Range {
         })
         .map(|(k, v, [lo, hi])| (k, v, lo, hi))
         .collect()
+    }
+
+    /// Check that every range is ordered (lower <= upper) and finite.
+    ///
+    /// # Errors
+    /// The first range that is not, named `range.KEY`.
+    pub fn validate(&self) -> Result<()> {
+        let f = |r: [usize; 2]| [r[0] as f64, r[1] as f64];
+        let ranges = [
+            ("classes", f(self.classes)),
+            ("dims", f(self.dims)),
+            ("features", f(self.features)),
+            ("noise", self.noise),
+            ("nuisance", self.nuisance),
+            ("n", [self.n[0] as f64, self.n[1] as f64]),
+        ];
+        for (key, [lo, hi]) in ranges {
+            if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
+                return Err(Error::invalid(
+                    format!("range.{key}"),
+                    format!("[{lo}, {hi}]"),
+                    "[lower, upper]: two finite numbers, lower <= upper",
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Warnings, one per scenario parameter outside the range (empty when inside).
@@ -396,6 +422,192 @@ fn signal_slot(s: Signal) -> usize {
     }
 }
 
+/// A number for a message: exponent notation when very large or very small, so that 1e300
+/// does not print as 301 digits.
+fn num(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-6..1e15).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
+/// An error unless `v` is finite.
+fn finite(key: impl Into<String>, v: f64) -> Result<()> {
+    if v.is_finite() {
+        Ok(())
+    } else {
+        Err(Error::invalid(key, num(v), "a finite number"))
+    }
+}
+
+/// An error unless `v` is finite and in [lo, hi].
+fn within(key: impl Into<String>, v: f64, lo: f64, hi: f64) -> Result<()> {
+    if v.is_finite() && (lo..=hi).contains(&v) {
+        Ok(())
+    } else {
+        let expected = if hi == f64::MAX {
+            format!("a finite number >= {lo}")
+        } else if hi.abs() >= 1e6 {
+            format!("a finite number in [{lo}, {hi:e}]")
+        } else {
+            format!("a finite number in [{lo}, {hi}]")
+        };
+        Err(Error::invalid(key, num(v), expected))
+    }
+}
+
+/// Largest residual spread `exp(c0 + c1 ln x)` accepted at either end of `ln_x`, and largest
+/// horizontal error `slope`: beyond them the variance of a prediction would overflow.
+pub const MAX_RESIDUAL_SD: f64 = 1e100;
+
+/// Largest magnitude of a stored residual quantile (in units of the spread; a normal's 0.01
+/// quantile is -2.33).
+pub const MAX_RESIDUAL_QUANTILE: f64 = 1000.0;
+
+/// Every number of one signal's entry that predictions rely on: finite parameters in range,
+/// spreads >= 0, a residual model with an increasing `ln_x` range and a finite spread over it,
+/// and a finite bits approximation. Names the field path, the value and the accepted range.
+fn check_signal_numbers(s: &SignalModel) -> Result<()> {
+    let sig = s.signal;
+    if let Err((name, v, expected)) = s.params.check() {
+        return Err(Error::invalid(
+            format!("signals.{sig}.params.{}", field_of(&name)),
+            num(v),
+            expected,
+        ));
+    }
+    for (i, &v) in s.spread.to_array().iter().enumerate() {
+        let name = super::curve::param_name(i);
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(Error::invalid(
+                format!("signals.{sig}.spread.{}", field_of(&name)),
+                num(v),
+                "a finite standard deviation >= 0",
+            ));
+        }
+    }
+    let r = &s.residual;
+    let key = |f: &str| format!("signals.{sig}.residual.{f}");
+    finite(key("c0"), r.c0)?;
+    finite(key("c1"), r.c1)?;
+    within(key("slope"), r.slope, 0.0, MAX_RESIDUAL_SD)?;
+    let [lo, hi] = r.ln_x;
+    if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
+        return Err(Error::invalid(
+            key("ln_x"),
+            format!("[{}, {}]", num(lo), num(hi)),
+            "[lower, upper]: two finite logs of the covariate, lower <= upper",
+        ));
+    }
+    for end in [lo, hi] {
+        let sd = (r.c0 + r.c1 * end).exp();
+        if sd.is_nan() || sd > MAX_RESIDUAL_SD {
+            return Err(Error::invalid(
+                format!("signals.{sig}.residual (c0, c1)"),
+                format!(
+                    "({}, {}): spread exp(c0 + c1 * {end}) = {}",
+                    num(r.c0),
+                    num(r.c1),
+                    num(sd)
+                ),
+                format!("a spread of at most {MAX_RESIDUAL_SD:e} over ln_x"),
+            ));
+        }
+    }
+    let tables = r
+        .quantiles
+        .iter()
+        .map(|q| (key("quantiles"), q))
+        .chain(
+            r.by_position
+                .iter()
+                .flatten()
+                .enumerate()
+                .map(|(k, t)| (key(&format!("by_position[{k}].quantiles")), &t.quantiles)),
+        )
+        .chain(
+            r.by_classes
+                .iter()
+                .flatten()
+                .enumerate()
+                .flat_map(|(b, ts)| {
+                    ts.iter().enumerate().map(move |(k, t)| {
+                        (
+                            format!("signals.{sig}.residual.by_classes[{b}][{k}].quantiles"),
+                            &t.quantiles,
+                        )
+                    })
+                }),
+        );
+    for (key, q) in tables {
+        if let Some(&v) = q
+            .iter()
+            .find(|v| v.is_nan() || v.abs() > MAX_RESIDUAL_QUANTILE)
+        {
+            return Err(Error::invalid(
+                key,
+                num(v),
+                format!(
+                    "finite quantiles in [-{MAX_RESIDUAL_QUANTILE}, {MAX_RESIDUAL_QUANTILE}], \
+                     in non-decreasing order"
+                ),
+            ));
+        }
+    }
+    if let Some(b) = &s.bits {
+        for (i, &v) in b.coef.iter().enumerate() {
+            within(
+                format!("signals.{sig}.bits.coef[{i}]"),
+                v,
+                -MAX_COEF,
+                MAX_COEF,
+            )?;
+        }
+        within(
+            format!("signals.{sig}.bits.max_rel_err"),
+            b.max_rel_err,
+            0.0,
+            f64::MAX,
+        )?;
+    }
+    let d = &s.diagnostics;
+    within(
+        format!("signals.{sig}.diagnostics.rmse"),
+        d.rmse,
+        0.0,
+        f64::MAX,
+    )?;
+    for (family, mae) in &d.family_cv_mae {
+        within(
+            format!("signals.{sig}.diagnostics.family_cv_mae ({family})"),
+            *mae,
+            0.0,
+            f64::MAX,
+        )?;
+    }
+    Ok(())
+}
+
+/// The model-file field of a parameter named by `curve::param_name` (`beta_C` is `beta[0]`).
+fn field_of(name: &str) -> String {
+    use super::curve::{CEILING_TERMS, SCALE_TERMS};
+    let index = |prefix: &str, terms: &[&str]| {
+        name.strip_prefix(prefix)
+            .and_then(|t| terms.iter().position(|x| *x == t))
+    };
+    if let Some(i) = index("beta_", &SCALE_TERMS) {
+        return format!("beta[{i}]");
+    }
+    if let Some(i) = index("delta_", &SCALE_TERMS) {
+        return format!("delta[{i}]");
+    }
+    if let Some(i) = index("gamma_", &CEILING_TERMS) {
+        return format!("gamma[{i}]");
+    }
+    name.to_string()
+}
+
 /// Standard normal quantile (statrs), with p clamped away from 0 and 1.
 pub fn normal_quantile(p: f64) -> f64 {
     use statrs::distribution::{ContinuousCDF, Normal};
@@ -464,6 +676,13 @@ impl Model {
         if !(self.level > 0.0 && self.level < 1.0) {
             return Err(Error::invalid("level", self.level, "a coverage in (0, 1)"));
         }
+        self.range.validate()?;
+        for (key, v) in [
+            ("floor.intercept", self.floor.intercept),
+            ("floor.slope", self.floor.slope),
+        ] {
+            finite(key, v)?;
+        }
         let mut index = [None; 4];
         let mut replicates = Vec::with_capacity(self.signals.len());
         for (i, s) in self.signals.iter().enumerate() {
@@ -476,13 +695,7 @@ impl Model {
                 ));
             }
             *slot = Some(i);
-            s.params.check().map_err(|m| {
-                Error::invalid(
-                    format!("signals.{}.params", s.signal),
-                    m,
-                    "valid parameters",
-                )
-            })?;
+            check_signal_numbers(s)?;
             if let Some(q) = &s.residual.quantiles
                 && !ordered(q)
             {
@@ -505,9 +718,15 @@ impl Model {
                         None => "by_position".to_string(),
                         Some(k) => format!("by_classes[{k}]"),
                     };
+                    let value = match tables.iter().position(|t| !ordered(&t.quantiles)) {
+                        Some(i) if edges_ok => {
+                            format!("table {i} has quantiles {:?}", tables[i].quantiles)
+                        }
+                        _ => format!("stretches from {:?}", tables.map(|t| t.from)),
+                    };
                     return Err(Error::invalid(
                         format!("signals.{}.residual.{field}", s.signal),
-                        format!("{tables:?}"),
+                        value,
                         format!(
                             "{N_POSITION_BINS} tables whose stretches start at 0 and then at \
                              increasing positions below 1, more than {} apart, with finite \
@@ -518,12 +737,14 @@ impl Model {
                 }
             }
             let reps: Vec<Params> = s.bootstrap.iter().map(Params::from_array).collect();
-            if let Some(r) = reps.iter().find(|r| r.check().is_err()) {
-                return Err(Error::invalid(
-                    format!("signals.{}.bootstrap", s.signal),
-                    format!("{:?}", r.to_array()),
-                    "finite parameters in range",
-                ));
+            for (k, r) in reps.iter().enumerate() {
+                if let Err((name, v, expected)) = r.check() {
+                    return Err(Error::invalid(
+                        format!("signals.{}.bootstrap[{k}] ({name})", s.signal),
+                        num(v),
+                        expected,
+                    ));
+                }
             }
             replicates.push(reps);
         }
@@ -553,9 +774,12 @@ impl Model {
             match v.format_version {
                 None => {
                     return Err(Error::invalid(
-                        "format_version",
-                        "missing",
-                        format!("{FORMAT_VERSION}"),
+                        "model",
+                        "not a labelbudget model file (no `format_version`)",
+                        format!(
+                            "a model written by `labelbudget fit` or `labelbudget calibrate`, \
+                             which starts with `format_version = {FORMAT_VERSION}`"
+                        ),
                     ));
                 }
                 Some(toml::Value::Integer(k))
@@ -1018,6 +1242,88 @@ mod tests {
             msg.contains("residual.quantiles") && msg.contains("non-decreasing"),
             "{msg}"
         );
+    }
+
+    /// Every number a prediction relies on is checked on loading: the error names the field
+    /// path, the value and what is accepted (each of these panicked in `f64::clamp` or
+    /// printed NaN before).
+    #[test]
+    fn non_finite_and_reversed_numbers_are_named() {
+        type Edit = fn(&mut Model);
+        let cases: [(Edit, &[&str]); 11] = [
+            (
+                |m| m.signals[0].residual.ln_x[0] = f64::NAN,
+                &["signals.hard.residual.ln_x", "NaN", "lower <= upper"],
+            ),
+            (
+                |m| m.signals[0].residual.ln_x.reverse(),
+                &["signals.hard.residual.ln_x", "11.51", "lower <= upper"],
+            ),
+            (
+                |m| m.signals[0].residual.slope = f64::NAN,
+                &["signals.hard.residual.slope", "NaN", "finite"],
+            ),
+            (
+                |m| m.signals[0].residual.c0 = f64::INFINITY,
+                &["signals.hard.residual.c0", "inf", "finite"],
+            ),
+            (
+                |m| m.signals[0].residual.c0 = 1e6,
+                &["signals.hard.residual (c0, c1)", "at most 1e100"],
+            ),
+            (
+                |m| m.floor.slope = f64::NAN,
+                &["floor.slope", "NaN", "finite"],
+            ),
+            (
+                |m| m.signals[1].spread.beta[2] = -1.0,
+                &["signals.soft.spread.beta[2]", "-1", ">= 0"],
+            ),
+            (
+                |m| m.signals[0].params.gamma[1] = 1e300,
+                &["signals.hard.params.gamma[1]", "1000"],
+            ),
+            (
+                |m| m.range.noise = [0.4, 0.1],
+                &["range.noise", "[0.4, 0.1]", "lower <= upper"],
+            ),
+            (|m| m.range.classes = [20, 2], &["range.classes", "[20, 2]"]),
+            (
+                |m| {
+                    let q = m.signals[0].residual.quantiles.as_mut().unwrap();
+                    q[14] = 1e300;
+                },
+                &["signals.hard.residual.quantiles", "1000"],
+            ),
+        ];
+        for (edit, words) in cases {
+            let mut m = Model::embedded_default();
+            edit(&mut m);
+            let msg = reload_error(&m);
+            for w in words {
+                assert!(msg.contains(w), "{w:?} not in {msg}");
+            }
+        }
+        // a bootstrap replicate names its index and parameter
+        let mut m = Model::embedded_default();
+        m.signals[2].bootstrap[3][0] = f64::NAN;
+        let msg = reload_error(&m);
+        assert!(
+            msg.contains("signals.triplet.bootstrap[3] (log_x0)") && msg.contains("NaN"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn a_file_without_format_version_is_not_a_model() {
+        let msg = Model::from_toml_str("classes = 4\nnoise = 0.1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("not") && msg.contains("model") && msg.contains("format_version"),
+            "{msg}"
+        );
+        assert!(!msg.contains("missing (3)"), "{msg}");
     }
 
     #[test]

@@ -27,6 +27,21 @@ pub const COLUMNS: [&str; 19] = [
     "seconds",
 ];
 
+/// Columns of whole numbers (`run` is the position of a run in its sweep, in shards and merged
+/// files).
+const INTEGER_COLUMNS: [&str; 10] = [
+    "run",
+    "n",
+    "classes",
+    "dims",
+    "features",
+    "rep_dims",
+    "soft_annotators",
+    "pool",
+    "seed",
+    "evals",
+];
+
 /// Read a runs file.
 ///
 /// # Errors
@@ -61,6 +76,21 @@ pub fn parse_runs(bytes: &[u8], path: &Path) -> Result<Vec<RunRecord>> {
         .headers()
         .map_err(|e| row_err(1, format!("unreadable header: {e}")))?
         .clone();
+    if let Some(dup) = headers
+        .iter()
+        .enumerate()
+        .find(|&(i, h)| headers.iter().take(i).any(|x| x == h))
+    {
+        return Err(row_err(
+            1,
+            format!(
+                "column `{}` appears twice (columns {} and {}); a runs file has each column once",
+                dup.1,
+                headers.iter().position(|x| x == dup.1).unwrap_or(0) + 1,
+                dup.0 + 1
+            ),
+        ));
+    }
     let missing: Vec<&str> = COLUMNS
         .iter()
         .copied()
@@ -91,32 +121,70 @@ pub fn parse_runs(bytes: &[u8], path: &Path) -> Result<Vec<RunRecord>> {
                         .field()
                         .and_then(|i| headers.get(i as usize))
                         .unwrap_or_else(|| enum_column(&headers, &rec));
-                    row_err(line, format!("column `{column}`: {}", err.kind()))
+                    let value = headers
+                        .iter()
+                        .position(|h| h == column)
+                        .and_then(|i| rec.get(i))
+                        .unwrap_or("");
+                    let expected = if INTEGER_COLUMNS.contains(&column) {
+                        format!("; expected a whole number from 0 to {}", u64::MAX)
+                    } else {
+                        String::new()
+                    };
+                    row_err(
+                        line,
+                        format!("column `{column}`: {value:?}: {}{expected}", err.kind()),
+                    )
                 }
                 _ => row_err(line, e.to_string()),
             })?;
-        let numbers = [
-            ("nuisance", run.nuisance),
-            ("noise", run.noise),
-            ("cka", run.cka),
-            ("transfer", run.transfer),
-            ("cka_floor", run.cka_floor),
-            ("transfer_floor", run.transfer_floor),
-            ("tau", run.tau),
-            ("seconds", run.seconds),
-        ];
-        if let Some((col, v)) = numbers.iter().find(|(_, v)| !v.is_finite()) {
-            return Err(row_err(
-                line,
-                format!("column `{col}`: non-finite value {v}"),
-            ));
-        }
-        if run.n == 0 {
-            return Err(row_err(line, "column `n`: 0 annotations".into()));
-        }
+        check_row(&run).map_err(|m| row_err(line, m))?;
         out.push(run);
     }
     Ok(out)
+}
+
+/// Check one run's values against what `simulate` can write: its scenario as a scenario file
+/// accepts it ([`Scenario::validate`](crate::scenario::Scenario::validate)), n >= 1, CKA values
+/// in [0, 1], transfer values, tau and seconds finite and >= 0.
+///
+/// # Errors
+/// The first offending column, its value and the accepted range.
+pub fn check_row(run: &RunRecord) -> std::result::Result<(), String> {
+    if let Err(Error::Invalid {
+        key,
+        value,
+        expected,
+    }) = run.scenario().validate()
+    {
+        return Err(format!("column `{key}`: {value}; expected {expected}"));
+    }
+    if run.n == 0 {
+        return Err("column `n`: 0; expected an annotation count >= 1".into());
+    }
+    let numbers = [
+        ("nuisance", run.nuisance, f64::MAX),
+        ("noise", run.noise, 1.0),
+        ("cka", run.cka, 1.0),
+        ("cka_floor", run.cka_floor, 1.0),
+        ("transfer", run.transfer, f64::MAX),
+        ("transfer_floor", run.transfer_floor, f64::MAX),
+        ("tau", run.tau, f64::MAX),
+        ("seconds", run.seconds, f64::MAX),
+    ];
+    for (col, v, hi) in numbers {
+        // CKA of a perfect encoder may round a hair above 1
+        let slack = if hi == 1.0 { 1e-9 } else { 0.0 };
+        if !(v.is_finite() && v >= 0.0 && v <= hi + slack) {
+            let expected = if hi == 1.0 {
+                "a number in [0, 1]".to_string()
+            } else {
+                "a finite number >= 0".to_string()
+            };
+            return Err(format!("column `{col}`: {v}; expected {expected}"));
+        }
+    }
+    Ok(())
 }
 
 /// The enum column whose value does not parse (serde does not report the field of an enum).
@@ -182,6 +250,15 @@ mod tests {
         let bad = ROW.replace("hard", "quad");
         let msg = parse(&format!("{HEADER}{bad}")).unwrap_err().to_string();
         assert!(msg.contains("line 2") && msg.contains("`signal`"), "{msg}");
+        let bad = ROW.replace(",0.2,0.3,", ",1.5,0.3,");
+        let msg = parse(&format!("{HEADER}{bad}")).unwrap_err().to_string();
+        assert!(
+            msg.contains("`cka`: 1.5") && msg.contains("[0, 1]"),
+            "{msg}"
+        );
+        let dup = HEADER.replace("tau", "cka");
+        let msg = parse(&format!("{dup}{ROW}")).unwrap_err().to_string();
+        assert!(msg.contains("`cka` appears twice"), "{msg}");
         let bad = ROW.replace(",100,", ",abc,");
         let msg = parse(&format!("{HEADER}{bad}")).unwrap_err().to_string();
         assert!(msg.contains("line 2") && msg.contains("`n`"), "{msg}");

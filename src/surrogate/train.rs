@@ -66,6 +66,31 @@ impl Default for FitOptions {
 }
 
 impl FitOptions {
+    /// Check the options a runs file can be fitted with: a metric that is a column of runs
+    /// files, a level strictly between 0 and 1.
+    ///
+    /// # Errors
+    /// The first offending option, its value and the accepted ones.
+    pub fn check(&self) -> Result<()> {
+        if matches!(self.metric, Metric::Accuracy | Metric::User) {
+            return Err(Error::invalid(
+                "metric",
+                self.metric.name(),
+                "cka or transfer: the metrics a runs file has (its columns `cka` and \
+                 `transfer`); accuracy and user models are fitted by `labelbudget calibrate` \
+                 from your own data",
+            ));
+        }
+        if !(self.level.is_finite() && self.level > 0.0 && self.level < 1.0) {
+            return Err(Error::invalid(
+                "level",
+                self.level,
+                "a coverage strictly between 0 and 1, e.g. 0.9",
+            ));
+        }
+        Ok(())
+    }
+
     /// The usual baseline: a plain power law `a - b n^-c` in raw n per signal.
     pub fn baseline() -> FitOptions {
         FitOptions {
@@ -451,6 +476,7 @@ pub fn fit_model_with(
     opts: &FitOptions,
     table: &BitsTable,
 ) -> Result<Model> {
+    opts.check()?;
     if runs.is_empty() {
         return Err(Error::invalid("runs", 0, "at least one run"));
     }
