@@ -162,8 +162,16 @@ fn scenario_of(args: &Args) -> Result<Scenario> {
         Some(p) => {
             let text = std::fs::read_to_string(p)
                 .with_context(|| format!("reading scenario {}", p.display()))?;
-            toml::from_str::<Scenario>(&text)
-                .with_context(|| format!("parsing scenario {}", p.display()))?
+            toml::from_str::<Scenario>(&text).map_err(|e| {
+                labelbudget::error::toml_error(
+                    &text,
+                    &e,
+                    "scenario",
+                    "a scenario: classes, dims, features, rep_dims, nuisance, noise, latent, \
+                     soft_annotators, pool, weight_decay, test_items (see README.md)",
+                )
+                .in_file(p)
+            })?
         }
         None => Scenario::default(),
     };

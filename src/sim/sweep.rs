@@ -167,16 +167,10 @@ impl SweepFile {
     /// Parse a sweep file's text.
     pub fn from_toml(text: &str) -> Result<SweepFile> {
         toml::from_str(text).map_err(|e| {
-            let at = e
-                .span()
-                .map(|s| {
-                    let line = text[..s.start.min(text.len())].lines().count().max(1);
-                    format!(" (line {line})")
-                })
-                .unwrap_or_default();
-            Error::invalid(
+            crate::error::toml_error(
+                text,
+                &e,
                 "sweep",
-                format!("{}{at}", e.message().trim()),
                 "a sweep file as documented in `labelbudget simulate --help`",
             )
         })
