@@ -50,8 +50,14 @@ fn temp_name(path: &Path) -> PathBuf {
 /// Check, before long work starts, that `path` can be written: its folder exists and is writable.
 ///
 /// # Errors
-/// A missing folder, or one we may not create files in.
+/// A missing folder, one we may not create files in, or a path that is a folder.
 pub fn check_writable(path: &Path) -> Result<()> {
+    if path.is_dir() {
+        return Err(Error::file(
+            path,
+            "is a folder; give a file name to write to",
+        ));
+    }
     let tmp = temp_name(path);
     std::fs::File::create(&tmp)
         .map_err(|source| Error::Io {
@@ -198,6 +204,8 @@ mod tests {
         let p = dir.path().join("nope").join("c.txt");
         assert!(write_atomic(&p, b"x").is_err());
         assert!(check_writable(&p).is_err());
+        let e = check_writable(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("is a folder"), "{e}");
     }
 
     #[test]
