@@ -135,7 +135,7 @@ impl Scenario {
         if !(self.nuisance.is_finite() && self.nuisance >= 0.0 && self.nuisance <= MAX_NUISANCE) {
             return Err(Error::invalid(
                 "nuisance",
-                self.nuisance,
+                format!("{:?}", self.nuisance),
                 format!("a variance from 0 to {MAX_NUISANCE:e}"),
             ));
         }
