@@ -201,7 +201,10 @@ fn scenario_of(args: &Args) -> Result<Scenario> {
     if let Some(v) = args.latent {
         sc.latent = v;
     }
-    sc.validate().context("invalid scenario")?;
+    sc.validate().with_context(|| match &args.scenario {
+        Some(p) => format!("invalid scenario ({} with the options given)", p.display()),
+        None => "invalid scenario (from the options given)".to_string(),
+    })?;
     Ok(sc)
 }
 
