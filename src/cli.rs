@@ -86,8 +86,14 @@ pub struct PlanArgs {
     /// quality achieved against the target.
     #[arg(long)]
     pub verify: bool,
-    /// Seeds for --verify.
-    #[arg(long, default_value_t = 3, value_name = "R", requires = "verify")]
+    /// Seeds for --verify, from 1 to 1000.
+    #[arg(
+        long,
+        default_value_t = 3,
+        value_name = "R",
+        requires = "verify",
+        value_parser = clap::value_parser!(u64).range(1..=1000)
+    )]
     pub seeds: u64,
 }
 

@@ -17,6 +17,13 @@
 //! price = 0.11              # per annotation, in money; overrides `seconds`
 //! ```
 //!
+//! Accepted ranges (anything else is an error naming the file, the key and the value):
+//! - `price`, and the price `seconds * wage_per_hour / 3600` comes to: 1e-6 to 1e9 money per
+//!   annotation;
+//! - `seconds`: 0.001 to 1e6 per annotation;
+//! - `wage_per_hour`: 0.001 to 1e7 money per hour;
+//! - `per_item`: 0 to 1e9 money per item; `fixed`: 0 to 1e12 money.
+//!
 //! Defaults (annotator seconds per annotation, at 12 money units per hour):
 //! - hard: 4.2 s, the median time per CIFAR-10 hard label reported with CIFAR-10N
 //!   (Wei et al., ICLR 2022);
@@ -125,17 +132,35 @@ struct CostFile {
     pair: Option<SignalCostFile>,
 }
 
-fn check_nonneg(key: &str, v: f64, strictly: bool) -> Result<f64> {
-    let ok = v.is_finite() && if strictly { v > 0.0 } else { v >= 0.0 };
-    if ok {
+/// Accepted money per annotation (`price`, or what `seconds` and the wage come to).
+pub const PRICE_RANGE: (f64, f64) = (1e-6, 1e9);
+/// Accepted annotator seconds per annotation.
+pub const SECONDS_RANGE: (f64, f64) = (1e-3, 1e6);
+/// Accepted wage, money per hour.
+pub const WAGE_RANGE: (f64, f64) = (1e-3, 1e7);
+/// Accepted money per distinct item (0 allowed).
+pub const PER_ITEM_RANGE: (f64, f64) = (0.0, 1e9);
+/// Accepted one-off money per signal (0 allowed).
+pub const FIXED_RANGE: (f64, f64) = (0.0, 1e12);
+
+/// A number as written by a person: plain in [1e-4, 1e6), else in scientific notation.
+fn short(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() || (1e-4..1e6).contains(&v.abs()) {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
+    }
+}
+
+fn check_range(key: &str, v: f64, (lo, hi): (f64, f64), what: &str) -> Result<f64> {
+    if v.is_finite() && v >= lo && v <= hi {
         Ok(v)
     } else {
-        let want = if strictly {
-            "a finite number > 0"
-        } else {
-            "a finite number >= 0"
-        };
-        Err(Error::invalid(key, v, want))
+        Err(Error::invalid(
+            key,
+            short(v),
+            format!("{what} from {} to {}", short(lo), short(hi)),
+        ))
     }
 }
 
@@ -143,15 +168,12 @@ impl Costs {
     /// Parse a cost file's text. Unknown keys, zero or negative prices are errors naming the key.
     pub fn from_toml(text: &str) -> Result<Costs> {
         let file: CostFile = toml::from_str(text).map_err(|e| {
-            Error::invalid(
+            crate::error::toml_error(
+                text,
+                &e,
                 "costs",
-                e.message(),
-                format!(
-                    "a cost file ({})",
-                    e.span()
-                        .map(|s| format!("at bytes {}..{}", s.start, s.end))
-                        .unwrap_or_default()
-                ),
+                "a cost file: unit, wage_per_hour, and [hard]/[soft]/[triplet]/[pair] tables of \
+                 price, seconds, per_item, fixed",
             )
         })?;
         let mut costs = Costs::default();
@@ -159,7 +181,7 @@ impl Costs {
             costs.unit = u;
         }
         if let Some(w) = file.wage_per_hour {
-            costs.wage_per_hour = check_nonneg("wage_per_hour", w, true)?;
+            costs.wage_per_hour = check_range("wage_per_hour", w, WAGE_RANGE, "money per hour")?;
         }
         let wage = costs.wage_per_hour;
         let entries = [
@@ -172,20 +194,49 @@ impl Costs {
             let default_secs = default_seconds(signal);
             let e = entry.unwrap_or_default();
             let name = signal.name();
+            const PER_ANNOTATION: &str = "money per annotation";
+            if let Some(s) = e.seconds {
+                check_range(
+                    &format!("{name}.seconds"),
+                    s,
+                    SECONDS_RANGE,
+                    "annotator seconds per annotation",
+                )?;
+            }
             let (per_annotation, seconds) = match (e.price, e.seconds) {
-                (Some(p), _) => (check_nonneg(&format!("{name}.price"), p, true)?, e.seconds),
-                (None, Some(s)) => {
-                    let s = check_nonneg(&format!("{name}.seconds"), s, true)?;
-                    (s * wage / 3600.0, Some(s))
+                (Some(p), _) => (
+                    check_range(&format!("{name}.price"), p, PRICE_RANGE, PER_ANNOTATION)?,
+                    e.seconds,
+                ),
+                (None, secs) => {
+                    let s = secs.unwrap_or(default_secs);
+                    let key = if secs.is_some() {
+                        format!("{name}.seconds")
+                    } else {
+                        format!("{name} (default {default_secs} s)")
+                    };
+                    let price = s * wage / 3600.0;
+                    check_range(
+                        &format!("{key} at wage_per_hour {wage}"),
+                        price,
+                        PRICE_RANGE,
+                        &format!("a price (seconds * wage_per_hour / 3600) in {PER_ANNOTATION}"),
+                    )?;
+                    (price, Some(s))
                 }
-                (None, None) => (default_secs * wage / 3600.0, Some(default_secs)),
             };
-            let per_item = check_nonneg(
+            let per_item = check_range(
                 &format!("{name}.per_item"),
                 e.per_item.unwrap_or(0.0),
-                false,
+                PER_ITEM_RANGE,
+                "money per item",
             )?;
-            let fixed = check_nonneg(&format!("{name}.fixed"), e.fixed.unwrap_or(0.0), false)?;
+            let fixed = check_range(
+                &format!("{name}.fixed"),
+                e.fixed.unwrap_or(0.0),
+                FIXED_RANGE,
+                "money",
+            )?;
             costs.signals.insert(
                 signal,
                 SignalCost {
@@ -247,6 +298,30 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("hard.price"), "{e}");
+        for (text, key, value) in [
+            ("[hard]\nprice = 1e-300", "hard.price", "1e-300"),
+            ("[soft]\nprice = 1e300", "soft.price", "1e300"),
+            ("[pair]\nseconds = 1e9", "pair.seconds", "1e9"),
+            ("wage_per_hour = 1e12", "wage_per_hour", "1e12"),
+            (
+                "wage_per_hour = 1e-3\n[hard]\nseconds=0.01",
+                "hard.seconds",
+                "2.7",
+            ),
+            ("[triplet]\nfixed = 1e20", "triplet.fixed", "1e20"),
+            ("[triplet]\nper_item = inf", "triplet.per_item", "inf"),
+        ] {
+            let e = Costs::from_toml(text).unwrap_err().to_string();
+            assert!(
+                e.contains(key) && e.contains(value) && e.contains(" to "),
+                "{e}"
+            );
+        }
+        let e = Costs::from_toml("unit = 3").unwrap_err().to_string();
+        assert!(
+            e.contains("`unit`") && e.contains("line 1, column 8"),
+            "{e}"
+        );
         let e = Costs::from_toml("[quad]\nprice = 1")
             .unwrap_err()
             .to_string();

@@ -81,5 +81,71 @@ impl Error {
     }
 }
 
+/// A TOML parse or type error as [`Error::Invalid`]: the key (when the parser knows it, else
+/// `what`), the line and column, toml's message (which says what was expected), and `doc`, where
+/// the file format is described. [`Error::in_file`] then adds the file name.
+pub fn toml_error(text: &str, e: &toml::de::Error, what: &str, doc: &str) -> Error {
+    // toml keeps the key path private, but prints it when it has no input to quote
+    let mut bare = e.clone();
+    bare.set_input(None);
+    let shown = bare.to_string();
+    let key = shown
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("in `").and_then(|k| k.strip_suffix('`')))
+        .filter(|k| !k.is_empty())
+        .map(str::to_string);
+    let at = e
+        .span()
+        .map(|s| {
+            let (line, column) = line_column(text, s.start);
+            format!("line {line}, column {column}: ")
+        })
+        .unwrap_or_default();
+    Error::Invalid {
+        key: key.unwrap_or_else(|| what.to_string()),
+        value: format!("{at}{}", e.message().trim()),
+        expected: doc.to_string(),
+    }
+}
+
+/// 1-based line and column (in characters) of byte offset `at` in `text`.
+pub fn line_column(text: &str, at: usize) -> (usize, usize) {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[start..].chars().count() + 1)
+}
+
 /// Result alias for the library.
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_errors_give_key_line_and_column() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Inner {
+            classes: usize,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Outer {
+            dataset: Inner,
+        }
+        let text = "# x\n[dataset]\nclasses = 3.5\n";
+        let e = toml::from_str::<Outer>(text).unwrap_err();
+        let msg = toml_error(text, &e, "scenario", "a scenario file").to_string();
+        assert!(msg.contains("`dataset.classes`"), "{msg}");
+        assert!(msg.contains("line 3, column 11"), "{msg}");
+        assert!(msg.contains("3.5") && msg.contains("usize"), "{msg}");
+        assert_eq!(line_column("ab\ncé d", 7), (2, 4));
+    }
+}

@@ -6,11 +6,11 @@
 //! | `dims`            | 16         | d, latent dimension (>= 1)                                       |
 //! | `features`        | 64         | D, observed feature dimension (>= d)                             |
 //! | `rep_dims`        | d          | r, dimension of the learned representation                      |
-//! | `nuisance`        | 4.0        | variance of the D - d nuisance directions (signal variance is 1) |
+//! | `nuisance`        | 4.0        | variance of the D - d nuisance directions (signal variance is 1), 0 to 1e6 |
 //! | `noise`           | 0.2        | a single annotator's hard-label error rate, in [0, 1 - 1/C)      |
 //! | `latent`          | "gaussian" | `gaussian` (isotropic) or `clustered` (mixture around prototypes)|
-//! | `soft_annotators` | 0          | K annotators pooled into one soft label; 0 = the exact p(z)      |
-//! | `pool`            | 0          | distinct items annotations are drawn from; 0 = fresh items       |
+//! | `soft_annotators` | 0          | K annotators pooled into one soft label; 0 = the exact p(z); at most 10000 |
+//! | `pool`            | 0          | distinct items annotations are drawn from; 0 = fresh items; at most 1e7 |
 //! | `weight_decay`    | 1e-3       | the learner's L2 penalty                                         |
 //! | `test_items`      | 2000       | held-out items for the quality metrics                           |
 
@@ -86,6 +86,9 @@ impl Default for Scenario {
 /// Largest accepted values, to keep a typo from allocating the machine away.
 pub const MAX_CLASSES: usize = 10_000;
 pub const MAX_FEATURES: usize = 4096;
+pub const MAX_SOFT_ANNOTATORS: usize = 10_000;
+pub const MAX_NUISANCE: f64 = 1e6;
+pub const MAX_POOL: usize = 10_000_000;
 
 impl Scenario {
     /// r: the learned representation's dimension.
@@ -129,11 +132,25 @@ impl Scenario {
                 format!("an integer from 1 to features = {}", self.features),
             ));
         }
-        if !(self.nuisance.is_finite() && self.nuisance >= 0.0) {
+        if !(self.nuisance.is_finite() && self.nuisance >= 0.0 && self.nuisance <= MAX_NUISANCE) {
             return Err(Error::invalid(
                 "nuisance",
-                self.nuisance,
-                "a finite number >= 0",
+                format!("{:?}", self.nuisance),
+                format!("a variance from 0 to {MAX_NUISANCE:e}"),
+            ));
+        }
+        if self.soft_annotators > MAX_SOFT_ANNOTATORS {
+            return Err(Error::invalid(
+                "soft_annotators",
+                self.soft_annotators,
+                format!("a count from 0 (the exact soft label) to {MAX_SOFT_ANNOTATORS}"),
+            ));
+        }
+        if self.pool > MAX_POOL {
+            return Err(Error::invalid(
+                "pool",
+                self.pool,
+                format!("a count from 0 (fresh items) to {MAX_POOL}"),
             ));
         }
         if !(self.noise.is_finite() && self.noise >= 0.0 && self.noise < self.max_noise()) {
@@ -182,6 +199,39 @@ impl Scenario {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absurd_sizes_are_refused_with_the_cap() {
+        for (s, key, cap) in [
+            (
+                Scenario {
+                    soft_annotators: 1_000_000_000,
+                    ..Scenario::default()
+                },
+                "soft_annotators",
+                "10000",
+            ),
+            (
+                Scenario {
+                    nuisance: 1e300,
+                    ..Scenario::default()
+                },
+                "nuisance",
+                "1e6",
+            ),
+            (
+                Scenario {
+                    pool: usize::MAX,
+                    ..Scenario::default()
+                },
+                "pool",
+                "10000000",
+            ),
+        ] {
+            let e = s.validate().unwrap_err().to_string();
+            assert!(e.contains(key) && e.contains(cap), "{e}");
+        }
+    }
 
     #[test]
     fn default_is_valid() {

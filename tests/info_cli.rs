@@ -226,3 +226,50 @@ fn output_file_is_written() {
     assert!(text.starts_with("signal,bits/annotation,se"), "{text}");
     assert_eq!(text.lines().count(), 5);
 }
+
+#[test]
+fn absurd_sizes_are_refused_with_the_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&[&str], &[&str]); 3] = [
+        (
+            &["--soft-annotators", "1000000000"],
+            &["soft_annotators", "10000"],
+        ),
+        (&["--samples", "1"], &["samples", "100 to 10000000"]),
+        (
+            &[
+                "--annotations",
+                "examples/info/annotations_synthetic.csv",
+                "--classes",
+                "100000000",
+            ],
+            &["--classes", "2 to 10000"],
+        ),
+    ];
+    for (args, wanted) in cases {
+        let mut cmd = bin();
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+            .arg("info")
+            .args(args)
+            .timeout(std::time::Duration::from_secs(30));
+        let out = cmd.output().unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        for w in wanted {
+            assert!(err.contains(w), "{args:?}: {err}");
+        }
+    }
+    let log = dir.path().join("many.csv");
+    let mut text = String::from("item,annotator,label\n");
+    for i in 0..10_001 {
+        text.push_str(&format!("{i},a,l{i}\n{i},b,l{i}\n"));
+    }
+    std::fs::write(&log, text).unwrap();
+    bin()
+        .arg("info")
+        .arg("--annotations")
+        .arg(&log)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("many.csv").and(predicate::str::contains("10000")));
+}

@@ -329,3 +329,116 @@ fn far_scenario_plans_with_extrapolate() {
         .assert()
         .success();
 }
+
+#[test]
+fn absurd_prices_are_refused_with_the_accepted_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let costs = write(
+        dir.path(),
+        "c.toml",
+        "[hard]\nprice=1e-300\n[soft]\nprice=1e300\n",
+    );
+    lb(dir.path())
+        .args(["chart", "--costs", &costs, "--out", "t.svg"])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .failure()
+        .stderr(
+            predicate::str::contains("c.toml")
+                .and(predicate::str::contains("hard.price"))
+                .and(predicate::str::contains("1e-300"))
+                .and(predicate::str::contains("1e-6 to 1e9")),
+        );
+    assert!(!dir.path().join("t.svg").exists());
+}
+
+#[test]
+fn toml_type_errors_name_file_key_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = write(dir.path(), "s.toml", "target=0.6\n[dataset]\nclasses=3.5\n");
+    lb(dir.path())
+        .args(["plan", "--scenario", &sc, "--no-chart"])
+        .assert()
+        .failure()
+        .stderr(
+            predicate::str::contains("s.toml")
+                .and(predicate::str::contains("dataset.classes"))
+                .and(predicate::str::contains("line 3, column 9"))
+                .and(predicate::str::contains("expected usize")),
+        );
+    let costs = write(dir.path(), "c.toml", "unit = 3\n");
+    lb(dir.path())
+        .args(["plan", "--costs", &costs, "--no-chart"])
+        .assert()
+        .failure()
+        .stderr(
+            predicate::str::contains("c.toml")
+                .and(predicate::str::contains("`unit`"))
+                .and(predicate::str::contains("line 1, column 8")),
+        );
+}
+
+#[test]
+fn chart_paths_are_checked_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("d.png")).unwrap();
+    lb(dir.path())
+        .args(["chart", "--out", "ok.svg", "--bits-out", "d.png"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("d.png").and(predicate::str::contains("folder")));
+    assert!(!dir.path().join("ok.svg").exists());
+    lb(dir.path())
+        .args(["plan", "--chart", "d.png"])
+        .assert()
+        .failure()
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains("d.png"));
+    lb(dir.path())
+        .args(["chart", "--out", "a.svg", "--bits-out", "./a.svg"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--bits-out").and(predicate::str::contains("a.svg")));
+    assert!(!dir.path().join("a.svg").exists());
+}
+
+#[test]
+fn verify_seeds_must_be_from_1_to_1000() {
+    let dir = tempfile::tempdir().unwrap();
+    for bad in ["0", "5000"] {
+        lb(dir.path())
+            .args(["plan", "--no-chart", "--verify", "--seeds", bad])
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains("--seeds").and(predicate::str::contains("1..=1000")));
+    }
+}
+
+#[test]
+fn out_of_range_scenarios_name_the_file_and_the_way_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = write(
+        dir.path(),
+        "big.toml",
+        "target=0.6\n[dataset]\nclasses=10000\n",
+    );
+    lb(dir.path())
+        .args(["plan", "--scenario", &sc, "--no-chart"])
+        .assert()
+        .failure()
+        .stderr(
+            predicate::str::contains("big.toml")
+                .and(predicate::str::contains("dataset.classes"))
+                .and(predicate::str::contains("--extrapolate")),
+        );
+    let limits: String = ["hard", "soft", "triplet", "pair"]
+        .iter()
+        .map(|s| format!("[limits.{s}]\nmax=0\n"))
+        .collect();
+    let sc = write(dir.path(), "max0.toml", &format!("target=0.6\n{limits}"));
+    lb(dir.path())
+        .args(["plan", "--scenario", &sc, "--no-chart"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("max0.toml").and(predicate::str::contains("[limits]")));
+}

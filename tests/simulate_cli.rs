@@ -385,3 +385,65 @@ fn repeated_draws_and_duplicate_groups_are_warned_about() {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sweeps/default.toml");
     dry_run(&shipped).stderr(predicate::str::contains("warning").not());
 }
+
+#[test]
+fn threads_formats_and_huge_sweeps_are_refused_with_the_accepted_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let sweep = write(
+        dir.path(),
+        "s.toml",
+        "signals=[\"hard\"]\nn=[20]\nclasses=[3]\n",
+    );
+    let bad: [(&[&str], &[&str]); 4] = [
+        (&["--threads", "100000"], &["--threads", "0..=1024"]),
+        (&["--format", "bogus"], &["bogus", "csv or json"]),
+        (&["--format", "table"], &["csv or json"]),
+        (&["--out", "x.xlsx"], &["x.xlsx", ".csv or .json"]),
+    ];
+    for (args, wanted) in bad {
+        let out = lb()
+            .current_dir(dir.path())
+            .args(["simulate", "--sweep"])
+            .arg(&sweep)
+            .args(args)
+            .timeout(std::time::Duration::from_secs(30))
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("table,"), "{err}");
+        for w in wanted {
+            assert!(err.contains(w), "{args:?}: {err}");
+        }
+    }
+    assert!(!dir.path().join("x.xlsx").exists());
+    lb().args(["calibrate", "--threads", "5000"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("0..=1024"));
+    let huge = write(
+        dir.path(),
+        "huge.toml",
+        "signals=[\"hard\"]\nn=[20]\nsample=1000000000000\n[ranges]\nclasses=[2,10]\n",
+    );
+    lb().args(["simulate", "--dry-run", "--sweep"])
+        .arg(&huge)
+        .timeout(std::time::Duration::from_secs(30))
+        .assert()
+        .failure()
+        .stderr(
+            predicate::str::contains("huge.toml")
+                .and(predicate::str::contains("1000000000000 runs"))
+                .and(predicate::str::contains("at most 10000000")),
+        );
+    let pool = write(
+        dir.path(),
+        "pool1.toml",
+        "signals=[\"triplet\"]\nn=[100]\npool=[1]\n",
+    );
+    lb().args(["simulate", "--dry-run", "--sweep"])
+        .arg(&pool)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("pool1.toml").and(predicate::str::contains("`pool`: 1")));
+}

@@ -8,6 +8,9 @@ use crate::signal::Signal;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+/// The widest cost axis drawn, in decades.
+pub const MAX_DECADES: i32 = 12;
+
 /// Everything the tradeoff chart shows.
 #[derive(Debug, Clone)]
 pub struct TradeoffChart {
@@ -70,7 +73,33 @@ impl TradeoffChart {
         }
     }
 
-    fn x_range(&self) -> (f64, f64) {
+    /// The cost axis: from a little below the cheapest point where a signal has learned
+    /// something to a little above the dearest point, at most [`MAX_DECADES`] decades wide
+    /// (centred on the recommendation when wider: plotters' log axis loops over the decades of
+    /// its span, without end when the span's ratio overflows).
+    pub(crate) fn x_range(&self) -> (f64, f64) {
+        let (lo, hi) = self.x_range_unclamped();
+        let span = 10f64.powi(MAX_DECADES);
+        if hi / lo <= span {
+            return (lo, hi);
+        }
+        let centre = self
+            .recommended
+            .as_ref()
+            .map(|r| r.0)
+            .filter(|c| c.is_finite() && *c > lo && *c < hi)
+            .unwrap_or_else(|| (lo.ln() / 2.0 + hi.ln() / 2.0).exp());
+        let half = span.sqrt();
+        let (mut a, mut b) = (centre / half, centre * half);
+        if a < lo {
+            (a, b) = (lo, lo * span);
+        } else if b > hi {
+            (a, b) = (hi / span, hi);
+        }
+        (a, b)
+    }
+
+    fn x_range_unclamped(&self) -> (f64, f64) {
         // start a little below the cheapest point where any signal has learned something
         let floor = self
             .curves
@@ -91,7 +120,7 @@ impl TradeoffChart {
             .chain(self.frontier.iter().map(|p| p.cost))
             .chain(self.safe.iter().map(|s| s.0))
             .fold(0.0f64, f64::max);
-        if !lo.is_finite() || hi <= lo {
+        if !(lo.is_finite() && hi.is_finite() && lo > f64::MIN_POSITIVE * 1e3) || hi <= lo {
             return (0.01, 100.0);
         }
         (lo / 1.3, hi * 1.3)
@@ -124,8 +153,11 @@ impl Chart for TradeoffChart {
 
         // uncertainty band of the frontier
         if self.frontier.len() > 1 {
-            let shown: Vec<&FrontierPoint> =
-                self.frontier.iter().filter(|p| p.cost >= xlo).collect();
+            let shown: Vec<&FrontierPoint> = self
+                .frontier
+                .iter()
+                .filter(|p| p.cost >= xlo && p.cost <= xhi)
+                .collect();
             let mut band: Vec<(f64, f64)> = shown.iter().map(|p| (p.cost, p.hi)).collect();
             band.extend(shown.iter().rev().map(|p| (p.cost, p.lo)));
             chart
@@ -140,7 +172,7 @@ impl Chart for TradeoffChart {
             let pts: Vec<(f64, f64)> = self
                 .curves
                 .iter()
-                .filter(|c| c.signal == s && c.cost >= xlo)
+                .filter(|c| c.signal == s && c.cost >= xlo && c.cost <= xhi)
                 .map(|c| (c.cost, c.quality))
                 .collect();
             if pts.is_empty() {
@@ -159,7 +191,7 @@ impl Chart for TradeoffChart {
             let pts: Vec<(f64, f64)> = self
                 .frontier
                 .iter()
-                .filter(|p| p.cost >= xlo)
+                .filter(|p| p.cost >= xlo && p.cost <= xhi)
                 .map(|p| (p.cost, p.quality))
                 .collect();
             chart
@@ -185,7 +217,11 @@ impl Chart for TradeoffChart {
                     PathElement::new(vec![(x, y), (x + 20, y)], grey.stroke_width(1))
                 });
         }
-        for (i, c) in self.crossovers.iter().enumerate() {
+        let shown = self
+            .crossovers
+            .iter()
+            .filter(|c| c.budget >= xlo && c.budget <= xhi);
+        for (i, c) in shown.enumerate() {
             let red = RGBColor(200, 30, 30);
             let series = chart
                 .draw_series(std::iter::once(TriangleMarker::new(
@@ -239,5 +275,44 @@ impl Chart for TradeoffChart {
             .draw()
             .map_err(to_error)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::ImageFormat;
+
+    fn point(cost: f64, quality: f64) -> CurvePoint {
+        CurvePoint {
+            signal: Signal::Hard,
+            annotations: 1.0,
+            cost,
+            quality,
+            lo: quality,
+            hi: quality,
+        }
+    }
+
+    #[test]
+    fn a_cost_axis_over_hundreds_of_decades_is_clamped_and_drawn() {
+        let chart = TradeoffChart {
+            title: String::new(),
+            unit: "USD".into(),
+            curves: vec![point(1e-300, 0.0), point(1e-290, 0.5), point(1e300, 0.9)],
+            frontier: Vec::new(),
+            recommended: Some((1.0, 0.5, "r".into())),
+            safe: None,
+            crossovers: Vec::new(),
+            target: Some(0.6),
+            metric: "linear CKA".into(),
+        };
+        let (lo, hi) = chart.x_range();
+        assert!(
+            lo > 0.0 && hi / lo <= 1.0001e12 && lo < 1.0 && hi > 1.0,
+            "{lo} {hi}"
+        );
+        let svg = chart.to_bytes(ImageFormat::Svg).unwrap();
+        assert!(!svg.is_empty());
     }
 }

@@ -194,8 +194,8 @@ pub struct Args {
     #[arg(long, default_value = "table", value_name = "FORMAT")]
     pub format: Format,
 
-    /// Worker threads (default: all cores, or RAYON_NUM_THREADS).
-    #[arg(long, value_name = "N")]
+    /// Worker threads, 1 to 1024; 0 or absent = all cores (or RAYON_NUM_THREADS).
+    #[arg(long, value_name = "N", value_parser = super::simulate::threads_parser())]
     pub threads: Option<usize>,
 }
 

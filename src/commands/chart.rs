@@ -4,18 +4,19 @@ use super::inputs::planner;
 use crate::cli::ChartArgs;
 use anyhow::Result;
 use labelbudget::chart::{BitsChart, Chart, ImageFormat, TradeoffChart};
-use std::path::PathBuf;
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
 
-fn bits_path(out: &std::path::Path) -> PathBuf {
-    let stem = out
+/// `--out` with `-bits` added to its stem, built from the raw file name (no lossy conversion,
+/// so a name that is not UTF-8 keeps its bytes).
+fn bits_path(out: &Path) -> PathBuf {
+    let mut name = out
         .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "chart".into());
-    let ext = out
-        .extension()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "png".into());
-    out.with_file_name(format!("{stem}-bits.{ext}"))
+        .map(OsString::from)
+        .unwrap_or_else(|| OsString::from("chart"));
+    name.push("-bits.");
+    name.push(out.extension().unwrap_or_else(|| OsStr::new("png")));
+    out.with_file_name(name)
 }
 
 pub fn run(args: ChartArgs) -> Result<()> {
@@ -23,12 +24,25 @@ pub fn run(args: ChartArgs) -> Result<()> {
         .bits_out
         .clone()
         .unwrap_or_else(|| bits_path(&args.out));
+    let same = |a: &Path, b: &Path| match (std::path::absolute(a), std::path::absolute(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    };
+    if same(&args.out, &bits_out) {
+        anyhow::bail!(
+            "--out and --bits-out are both {}: the bits chart would overwrite the tradeoff chart; \
+             give two different files",
+            args.out.display()
+        );
+    }
     for p in [&args.out, &bits_out] {
         ImageFormat::of(p)?;
         labelbudget::io::check_writable(p)?;
     }
     let (planner, objective) = planner(&args.inputs)?;
-    let plan = planner.plan(Some(objective))?;
+    let plan = planner
+        .plan(Some(objective))
+        .map_err(|e| super::inputs::explain(&args.inputs, e))?;
     TradeoffChart::from_plan(&planner, &plan).save(&args.out)?;
     println!("Tradeoff chart written to {}", args.out.display());
     let bars = labelbudget::plan::bits::bits_per_signal(&planner)?;
@@ -45,4 +59,27 @@ pub fn run(args: ChartArgs) -> Result<()> {
     .save(&bits_out)?;
     println!("Bits chart written to {}", bits_out.display());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bits_path_adds_to_the_stem() {
+        assert_eq!(
+            bits_path(Path::new("a/t.svg")),
+            PathBuf::from("a/t-bits.svg")
+        );
+        assert_eq!(bits_path(Path::new("t")), PathBuf::from("t-bits.png"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn bits_path_keeps_non_utf8_bytes() {
+        use std::os::unix::ffi::{OsStrExt, OsStringExt};
+        let out = PathBuf::from(OsString::from_vec(b"nu/\xff.svg".to_vec()));
+        let bits = bits_path(&out);
+        assert_eq!(bits.as_os_str().as_bytes(), b"nu/\xff-bits.svg");
+    }
 }

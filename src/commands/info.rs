@@ -40,7 +40,8 @@ pub struct Args {
     #[arg(long, value_name = "FILE.toml", conflicts_with = "annotations")]
     pub scenario: Option<PathBuf>,
 
-    /// C, number of classes [default: 10]. In log mode: labels must be the integers 0..C-1.
+    /// C, number of classes, 2 to 10000 [default: 10]. In log mode: labels must be the integers
+    /// 0..C-1, and a log may hold at most 10000 distinct labels.
     #[arg(long, short = 'C')]
     pub classes: Option<usize>,
 
@@ -73,7 +74,8 @@ pub struct Args {
     #[arg(long, conflicts_with = "noise")]
     pub temperature: Option<f64>,
 
-    /// K annotators pooled into one soft label; 0 = an elicited soft label quantised to --levels.
+    /// K annotators pooled into one soft label, at most 10000; 0 = an elicited soft label
+    /// quantised to --levels.
     #[arg(long, short = 'K')]
     pub soft_annotators: Option<usize>,
 
@@ -89,7 +91,7 @@ pub struct Args {
     #[arg(long, default_value_t = DEFAULT_DELTA)]
     pub delta: f64,
 
-    /// Monte Carlo draws per world (0 = automatic).
+    /// Monte Carlo draws per world: 0 = automatic, else 100 to 10000000.
     #[arg(long, default_value_t = 0)]
     pub samples: usize,
 
@@ -162,8 +164,16 @@ fn scenario_of(args: &Args) -> Result<Scenario> {
         Some(p) => {
             let text = std::fs::read_to_string(p)
                 .with_context(|| format!("reading scenario {}", p.display()))?;
-            toml::from_str::<Scenario>(&text)
-                .with_context(|| format!("parsing scenario {}", p.display()))?
+            toml::from_str::<Scenario>(&text).map_err(|e| {
+                labelbudget::error::toml_error(
+                    &text,
+                    &e,
+                    "scenario",
+                    "a scenario: classes, dims, features, rep_dims, nuisance, noise, latent, \
+                     soft_annotators, pool, weight_decay, test_items (see README.md)",
+                )
+                .in_file(p)
+            })?
         }
         None => Scenario::default(),
     };
@@ -191,7 +201,10 @@ fn scenario_of(args: &Args) -> Result<Scenario> {
     if let Some(v) = args.latent {
         sc.latent = v;
     }
-    sc.validate().context("invalid scenario")?;
+    sc.validate().with_context(|| match &args.scenario {
+        Some(p) => format!("invalid scenario ({} with the options given)", p.display()),
+        None => "invalid scenario (from the options given)".to_string(),
+    })?;
     Ok(sc)
 }
 
@@ -338,8 +351,11 @@ fn log_mode(args: &Args, path: &std::path::Path) -> Result<String> {
             LabelSpace::Names(names.iter().map(|n| n.trim().to_string()).collect())
         }
         (None, Some(c)) => {
-            if c < 2 {
-                bail!("--classes {c}: a log needs at least 2 classes");
+            if !(2..=labelbudget::scenario::MAX_CLASSES).contains(&c) {
+                bail!(
+                    "--classes {c}: a log needs from 2 to {} classes",
+                    labelbudget::scenario::MAX_CLASSES
+                );
             }
             LabelSpace::Count(c)
         }

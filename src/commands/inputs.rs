@@ -2,6 +2,7 @@
 
 use crate::cli::PlanInputs;
 use anyhow::Result;
+use labelbudget::Error;
 use labelbudget::cost::Costs;
 use labelbudget::plan::{self, Objective, PlanScenario, Planner};
 
@@ -23,9 +24,31 @@ pub fn planner(inputs: &PlanInputs) -> Result<(Planner, Objective)> {
     };
     objective.validate()?;
     let planner = if inputs.extrapolate {
-        Planner::new_extrapolating(scenario, costs, model.as_ref())?
+        Planner::new_extrapolating(scenario, costs, model.as_ref())
     } else {
-        Planner::new(scenario, costs, model.as_ref())?
-    };
+        Planner::new(scenario, costs, model.as_ref())
+    }
+    .map_err(|e| explain(inputs, e))?;
     Ok((planner, objective))
+}
+
+/// An error about what the scenario asks (a dataset outside the model's range, a target out of
+/// reach within the limits) with the scenario file named, and `--extrapolate` where it helps.
+pub fn explain(inputs: &PlanInputs, e: Error) -> anyhow::Error {
+    if !matches!(e, Error::Invalid { .. }) {
+        return e.into();
+    }
+    let text = e.to_string();
+    let source = match &inputs.scenario {
+        Some(p) => format!("{}: ", p.display()),
+        None => "the embedded example scenario: ".to_string(),
+    };
+    let hint = if text.contains("extrapolation") && !text.contains("--extrapolate") {
+        "; pass --extrapolate to plan anyway"
+    } else if text.contains("within its limits") {
+        "; raise the [limits] in the scenario, lower the target or plan a budget instead"
+    } else {
+        ""
+    };
+    anyhow::anyhow!("{source}{text}{hint}")
 }

@@ -22,7 +22,9 @@ pub fn run(args: PlanArgs) -> Result<()> {
             .with_context(|| format!("cannot write the chart to {}", args.chart.display()))?;
     }
     let (planner, objective) = planner(&args.inputs)?;
-    let plan = planner.plan(Some(objective))?;
+    let plan = planner
+        .plan(Some(objective))
+        .map_err(|e| super::inputs::explain(&args.inputs, e))?;
     let verification: Option<Verification> = if args.verify {
         Some(verify(&planner, &plan, args.seeds)?)
     } else {

@@ -34,12 +34,13 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub sweep: PathBuf,
 
-    /// Output file; the format follows its extension (.csv or .json). Omit for stdout.
+    /// Output file; without --format its extension gives the format and must be .csv or .json.
+    /// Omit for stdout.
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
 
     /// Output format: csv or json (default: from the extension of --out, else csv).
-    #[arg(long, value_name = "FORMAT")]
+    #[arg(long, value_name = "FORMAT", value_parser = runs_format)]
     pub format: Option<Format>,
 
     /// Run only the I-th of K deterministic slices of the sweep (e.g. 2/8); join with `merge`.
@@ -59,9 +60,26 @@ pub struct Args {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// Worker threads (default: all cores, or RAYON_NUM_THREADS).
-    #[arg(long, value_name = "N")]
+    /// Worker threads, 1 to 1024; 0 or absent = all cores (or RAYON_NUM_THREADS).
+    #[arg(long, value_name = "N", value_parser = threads_parser())]
     pub threads: Option<usize>,
+}
+
+/// The most worker threads `--threads` accepts (a typo of 100000 spent minutes spawning).
+pub const MAX_THREADS: u64 = 1024;
+
+/// `--threads`: 0 (all cores) to [`MAX_THREADS`].
+pub fn threads_parser() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::<usize>::new().range(0..=MAX_THREADS)
+}
+
+/// The formats runs can be written in.
+fn runs_format(s: &str) -> std::result::Result<Format, String> {
+    match s {
+        "csv" => Ok(Format::Csv),
+        "json" => Ok(Format::Json),
+        _ => Err(format!("`{s}` is not a format for runs; use csv or json")),
+    }
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -115,13 +133,18 @@ pub fn run(args: Args) -> Result<()> {
         );
         return Ok(());
     }
-    let format = args
-        .format
-        .or_else(|| args.out.as_deref().and_then(Format::from_extension))
-        .unwrap_or(Format::Csv);
-    if format == Format::Table {
-        anyhow::bail!("--format table is not available for runs; use csv or json");
-    }
+    let format = match (args.format, &args.out) {
+        (Some(f), _) => f,
+        (None, Some(out)) => match Format::from_extension(out) {
+            Some(f @ (Format::Csv | Format::Json)) => f,
+            _ => anyhow::bail!(
+                "--out {}: the format follows the extension, which must be .csv or .json (or \
+                 give --format csv|json)",
+                out.display()
+            ),
+        },
+        (None, None) => Format::Csv,
+    };
     if let Some(out) = &args.out {
         check_writable(out)?;
     }

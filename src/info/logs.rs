@@ -33,6 +33,7 @@
 use super::estimators::{Correction, miller_madow_term, plugin_entropy, plugin_entropy_u64};
 use crate::error::{Error, Result};
 use crate::rng;
+use crate::scenario::MAX_CLASSES;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -254,6 +255,11 @@ impl Labels {
             return Ok(i);
         }
         match &self.space {
+            LabelSpace::Discover if self.names.len() >= MAX_CLASSES => Err(format!(
+                "{s:?} would be distinct label number {}; a log may have at most {MAX_CLASSES} \
+                 classes (the cap on `classes` everywhere)",
+                MAX_CLASSES + 1
+            )),
             LabelSpace::Discover => {
                 let i = self.names.len() as u32;
                 self.index.insert(s.as_bytes().to_vec(), i);
@@ -463,8 +469,19 @@ pub fn analyse_log(path: &Path, opts: &LogOptions) -> Result<LogReport> {
         return Err(Error::invalid("level", opts.level, "a number in (0, 1)"));
     }
     match &opts.labels {
-        LabelSpace::Count(c) if *c < 2 => {
-            return Err(Error::invalid("classes", c, "an integer >= 2"));
+        LabelSpace::Count(c) if !(2..=MAX_CLASSES).contains(c) => {
+            return Err(Error::invalid(
+                "classes",
+                c,
+                format!("an integer from 2 to {MAX_CLASSES}"),
+            ));
+        }
+        LabelSpace::Names(n) if n.len() > MAX_CLASSES => {
+            return Err(Error::invalid(
+                "labels",
+                format!("{} names", n.len()),
+                format!("at most {MAX_CLASSES} label names"),
+            ));
         }
         LabelSpace::Names(n) if n.len() < 2 => {
             return Err(Error::invalid(

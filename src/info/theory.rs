@@ -275,7 +275,7 @@ pub fn chao_shen_bits(counts: impl Iterator<Item = u32> + Clone, n: usize) -> f6
 /// | field | default | meaning |
 /// |---|---|---|
 /// | `levels` | 11 | q, levels per class of an exact (elicited) soft label; >= 2 |
-/// | `samples` | 0 | Monte Carlo draws per world; 0 = automatic (budgeted by C d) |
+/// | `samples` | 0 | Monte Carlo draws per world, 100 to 1e7; 0 = automatic (budgeted by C d) |
 /// | `worlds` | 3 | how many of [`WORLD_SEEDS`] to average over (1 to 3); worlds differ by a few percent in bits (C = 100, d = 64: 4.66 bits in the first world, 4.88 averaged over three), so keep 3 for values that vary smoothly with C and d |
 /// | `temperature` | none | annotator temperature tau, overriding the scenario's error rate |
 /// | `seed` | 0 | seed of the Monte Carlo draws |
@@ -300,6 +300,11 @@ impl Default for Settings {
     }
 }
 
+/// The fewest Monte Carlo draws per world accepted (besides 0, automatic).
+pub const MIN_SAMPLES: usize = 100;
+/// The most Monte Carlo draws per world accepted.
+pub const MAX_SAMPLES: usize = 10_000_000;
+
 impl Settings {
     fn validate(&self) -> Result<()> {
         if !(2..=1001).contains(&self.levels) {
@@ -316,8 +321,15 @@ impl Settings {
                 format!("an integer from 1 to {}", WORLD_SEEDS.len()),
             ));
         }
-        if self.samples > 10_000_000 {
-            return Err(Error::invalid("samples", self.samples, "at most 10000000"));
+        if self.samples > 0 && !(MIN_SAMPLES..=MAX_SAMPLES).contains(&self.samples) {
+            return Err(Error::invalid(
+                "samples",
+                self.samples,
+                format!(
+                    "0 (automatic) or a number of draws from {MIN_SAMPLES} to {MAX_SAMPLES} (fewer \
+                     give a biased estimate and no usable standard error)"
+                ),
+            ));
         }
         if let Some(t) = self.temperature
             && !(t.is_finite() && t >= 0.0)

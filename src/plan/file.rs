@@ -122,10 +122,12 @@ impl PlanScenario {
     /// Parse and validate a scenario file's text; errors name the key and value.
     pub fn from_toml(text: &str) -> Result<PlanScenario> {
         let f: PlanFile = toml::from_str(text).map_err(|e| {
-            Error::invalid(
+            crate::error::toml_error(
+                text,
+                &e,
                 "scenario",
-                e.message(),
-                "a planning scenario file (see `plan --help`)",
+                "a planning scenario file: name, items, target or budget, confidence, [dataset], \
+                 [limits.<signal>] (see README.md, Planning)",
             )
         })?;
         let objective = match (f.target, f.budget) {
@@ -332,6 +334,15 @@ mod tests {
         assert_eq!(p.max_annotations(Signal::Pair), 0.0);
         assert_eq!(p.items_touched(Signal::Triplet, 500.0), 1000.0);
         assert_eq!(p.objective, Objective::Budget(50.0));
+    }
+
+    #[test]
+    fn type_errors_name_key_line_and_column() {
+        let e = PlanScenario::from_toml("target = 0.6\n[dataset]\nclasses = 3.5")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`dataset.classes`"), "{e}");
+        assert!(e.contains("line 3, column 11") && e.contains("3.5"), "{e}");
     }
 
     #[test]

@@ -35,6 +35,14 @@
 //! runs with work w > W are kept with probability W / w, decided by a hash of the run, so large
 //! and expensive runs appear sparsely rather than not at all.
 //!
+//! Limits: a sweep has at most [`MAX_RUNS`] runs (counted as scenarios x seeds x signals x n,
+//! before thinning, summed over parts, and checked before anything is built), so `sample` and
+//! `seeds` are at most that too. Each scenario must pass the scenario checks (`nuisance` at most
+//! 1e6, `soft_annotators` at most 10000, `pool` at most 1e7, ...); a `pool` of 1 or 2 items
+//! cannot show the 3 distinct items of a triplet (nor 1 item the 2 of a pair); in a random
+//! design the `noise` range must end at or below 0.9 (1 - 1/C) for the smallest C of the design
+//! (it used to be cut there silently), and the `features` range must reach the largest `dims`.
+//!
 //! Runs are numbered in a fixed order (scenario, seed, signal, n); every random quantity derives
 //! from the seed and the run's labels, so results do not depend on threads, shards or order.
 
@@ -114,6 +122,9 @@ fn one() -> u64 {
     1
 }
 
+/// The most runs a sweep may have (before thinning).
+pub const MAX_RUNS: u128 = 10_000_000;
+
 /// One planned run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunSpec {
@@ -148,6 +159,23 @@ fn nonempty<T>(key: &str, v: &Option<Vec<T>>) -> Result<()> {
     }
 }
 
+/// A scenario's fields, for messages.
+fn describe(sc: &Scenario) -> String {
+    format!(
+        "classes={} dims={} features={} rep_dims={} nuisance={:?} noise={:?} latent={} \
+         soft_annotators={} pool={}",
+        sc.classes,
+        sc.dims,
+        sc.features,
+        sc.rep(),
+        sc.nuisance,
+        sc.noise,
+        sc.latent.name(),
+        sc.soft_annotators,
+        sc.pool
+    )
+}
+
 fn values<T: Clone>(v: &Option<Vec<T>>, default: T) -> Vec<T> {
     v.clone().unwrap_or_else(|| vec![default])
 }
@@ -167,16 +195,10 @@ impl SweepFile {
     /// Parse a sweep file's text.
     pub fn from_toml(text: &str) -> Result<SweepFile> {
         toml::from_str(text).map_err(|e| {
-            let at = e
-                .span()
-                .map(|s| {
-                    let line = text[..s.start.min(text.len())].lines().count().max(1);
-                    format!(" (line {line})")
-                })
-                .unwrap_or_default();
-            Error::invalid(
+            crate::error::toml_error(
+                text,
+                &e,
                 "sweep",
-                format!("{}{at}", e.message().trim()),
                 "a sweep file as documented in `labelbudget simulate --help`",
             )
         })
@@ -238,6 +260,14 @@ impl SweepFile {
 
     /// Check the lists and expand into groups and runs (all parts, in order).
     pub fn expand(&self) -> Result<Sweep> {
+        let planned = self.planned_runs();
+        if planned > MAX_RUNS {
+            return Err(Error::invalid(
+                "sweep",
+                format!("{planned} runs (scenarios x seeds x signals x n, over all parts)"),
+                format!("at most {MAX_RUNS} runs; split the sweep into several files"),
+            ));
+        }
         if self.part.is_empty() {
             return self.expand_one();
         }
@@ -269,6 +299,47 @@ impl SweepFile {
             }));
         }
         Ok(sweep)
+    }
+
+    /// The runs this file lists before thinning, counted without building any (saturating).
+    pub fn planned_runs(&self) -> u128 {
+        if self.part.is_empty() {
+            return self.planned_runs_one();
+        }
+        self.part
+            .iter()
+            .map(|p| self.with_part(p).planned_runs_one())
+            .fold(0u128, u128::saturating_add)
+    }
+
+    fn planned_runs_one(&self) -> u128 {
+        fn len<T>(v: &Option<Vec<T>>) -> u128 {
+            v.as_ref().map_or(1, |l| l.len() as u128)
+        }
+        let scenarios = match self.sample {
+            Some(count) => count as u128,
+            None => [
+                len(&self.classes),
+                len(&self.dims),
+                len(&self.features),
+                len(&self.rep_dims),
+                len(&self.nuisance),
+                len(&self.noise),
+                len(&self.latent),
+                len(&self.soft_annotators),
+                len(&self.pool),
+            ]
+            .into_iter()
+            .fold(1u128, u128::saturating_mul),
+        };
+        [
+            scenarios,
+            self.seeds as u128,
+            self.signals.len() as u128,
+            self.n.len() as u128,
+        ]
+        .into_iter()
+        .fold(1u128, u128::saturating_mul)
     }
 
     fn expand_one(&self) -> Result<Sweep> {
@@ -329,16 +400,23 @@ impl SweepFile {
             Some(count) => self.random_design(count)?,
         };
         for sc in &scenarios {
-            sc.validate().map_err(|e| {
-                Error::invalid(
-                    "scenario",
+            sc.validate()
+                .map_err(|e| Error::invalid("scenario", describe(sc), e.to_string()))?;
+            if let Some(signal) = self
+                .signals
+                .iter()
+                .find(|s| sc.pool > 0 && sc.pool < s.arity())
+            {
+                return Err(Error::invalid(
+                    "pool",
+                    sc.pool,
                     format!(
-                        "classes={} dims={} features={} noise={}",
-                        sc.classes, sc.dims, sc.features, sc.noise
+                        "0 (fresh items) or at least {} items: a {signal} shows {} distinct items",
+                        signal.arity(),
+                        signal.arity()
                     ),
-                    e.to_string(),
-                )
-            })?;
+                ));
+            }
         }
         let mut groups = Vec::new();
         let mut runs = Vec::new();
@@ -506,6 +584,50 @@ impl SweepFile {
                 ));
             }
         }
+        if let Some([lo, hi]) = r.nuisance
+            && hi > crate::scenario::MAX_NUISANCE
+        {
+            return Err(Error::invalid(
+                "ranges.nuisance",
+                format!("[{lo}, {hi}]"),
+                format!(
+                    "[low, high] with 0 <= low <= high <= {:e}",
+                    crate::scenario::MAX_NUISANCE
+                ),
+            ));
+        }
+        let min_classes = r.classes.map_or(base.classes, |[lo, _]| lo);
+        if let Some([lo, hi]) = r.noise {
+            let most = 0.9
+                * Scenario {
+                    classes: min_classes.max(2),
+                    ..base.clone()
+                }
+                .max_noise();
+            if hi > most {
+                return Err(Error::invalid(
+                    "ranges.noise",
+                    format!("[{lo}, {hi}]"),
+                    format!(
+                        "a range ending at or below {most:.4} = 0.9 (1 - 1/C) for the smallest \
+                         classes C = {min_classes} of this design"
+                    ),
+                ));
+            }
+        }
+        if let Some([lo, hi]) = r.features {
+            let max_dims = r.dims.map_or(base.dims, |[_, hi]| hi);
+            if hi < max_dims {
+                return Err(Error::invalid(
+                    "ranges.features",
+                    format!("[{lo}, {hi}]"),
+                    format!(
+                        "a range reaching the largest dims = {max_dims} of this design (features \
+                         are at least dims, so draws above {hi} would replace the range)"
+                    ),
+                ));
+            }
+        }
         let mut rng = rng::stream(self.seed, &[rng::hash_str("design"), count as u64]);
         let strata = |rng: &mut rng::Rng| -> Vec<f64> {
             let mut perm: Vec<usize> = (0..count).collect();
@@ -572,6 +694,23 @@ impl std::str::FromStr for Shard {
 }
 
 impl Sweep {
+    /// `e` with the run named: its number, its part, signal, n, scenario and seed.
+    fn name_run(&self, r: &RunSpec, e: Error) -> Error {
+        let part = self.part_starts.partition_point(|&s| s <= r.index);
+        let g = &self.groups[r.group];
+        Error::numerical(
+            format!(
+                "run {} (part {part}, {} n={}, {}, seed {})",
+                r.index,
+                r.signal,
+                r.n,
+                describe(&g.scenario),
+                g.seed
+            ),
+            e,
+        )
+    }
+
     /// Pairs `(earlier, later)` of groups with the same scenario and seed: their runs would be
     /// identical, simulated twice and counted twice by a fit (a grid listing a value twice, or
     /// two parts drawing the same scenario).
@@ -648,7 +787,19 @@ impl Sweep {
             }
             let settings: Vec<Setting> = groups
                 .par_iter()
-                .map(|&g| Setting::new(&self.groups[g].scenario, self.groups[g].seed))
+                .map(|&g| {
+                    let grp = &self.groups[g];
+                    Setting::new(&grp.scenario, grp.seed).map_err(|e| {
+                        Error::numerical(
+                            format!(
+                                "the world of {}, seed {}",
+                                describe(&grp.scenario),
+                                grp.seed
+                            ),
+                            e,
+                        )
+                    })
+                })
                 .collect::<Result<_>>()?;
             let chunk: Vec<RunRecord> = runs[start..end]
                 .par_iter()
@@ -657,10 +808,13 @@ impl Sweep {
                         .iter()
                         .position(|&g| g == r.group)
                         .expect("group in chunk");
-                    let rec = settings[pos].run(r.signal, r.n, timing).map(|mut rec| {
-                        rec.run = r.index as u64;
-                        rec
-                    });
+                    let rec = settings[pos]
+                        .run(r.signal, r.n, timing)
+                        .map(|mut rec| {
+                            rec.run = r.index as u64;
+                            rec
+                        })
+                        .map_err(|e| self.name_run(r, e));
                     progress();
                     rec
                 })
@@ -853,5 +1007,66 @@ mod tests {
         let p: f64 = 1e7 / 6.4e7;
         let sd = (200.0 * p * (1.0 - p)).sqrt();
         assert!(((dear as f64) - 200.0 * p).abs() < 4.0 * sd, "{dear}");
+    }
+
+    #[test]
+    fn absurd_run_counts_are_refused_before_anything_is_built() {
+        for text in [
+            "signals=[\"hard\"]\nn=[20]\nsample=1000000000000\n[ranges]\nclasses=[2,10]\n",
+            "signals=[\"hard\"]\nn=[20]\nseeds=1000000000000\n",
+            "signals=[\"hard\",\"soft\"]\nn=[10,20,30,40,50]\nseeds=1000\nclasses=[2,3,4,5,6,7,8,9,10,11]\ndims=[1,2,3,4,5,6,7,8]\nfeatures=[8,9,10,11,12,13,14,15]\nnoise=[0.0,0.01,0.02,0.03,0.04,0.05,0.06,0.07]\n",
+            "signals=[\"hard\"]\nseeds=18446744073709551615\nn=[1,2,3]\n[[part]]\nclasses=[2,3]\n[[part]]\nclasses=[4]\n",
+        ] {
+            let e = SweepFile::from_toml(text)
+                .unwrap()
+                .expand()
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("runs") && e.contains("10000000"), "{e}");
+        }
+    }
+
+    #[test]
+    fn impossible_or_silently_altered_designs_are_refused() {
+        let cases = [
+            (
+                "signals=[\"triplet\"]\nn=[1000]\nclasses=[4]\ndims=[4]\nfeatures=[8]\npool=[1]\n",
+                "`pool`: 1",
+            ),
+            ("signals=[\"pair\"]\nn=[10]\npool=[1]\n", "at least 2"),
+            (
+                "signals=[\"hard\"]\nn=[20]\nsample=3\nclasses=[2]\ndims=[4]\nfeatures=[8]\n[ranges]\nnoise=[0.6,0.8]\n",
+                "ranges.noise",
+            ),
+            (
+                "signals=[\"hard\"]\nn=[20]\nsample=2\n[ranges]\ndims=[50,60]\nfeatures=[8,16]\n",
+                "ranges.features",
+            ),
+            (
+                "signals=[\"hard\"]\nn=[20]\nsample=2\n[ranges]\nnuisance=[1,1e300]\n",
+                "ranges.nuisance",
+            ),
+            (
+                "signals=[\"hard\"]\nn=[20]\nnuisance=[4.0, 1e300]\n",
+                "nuisance=1e300",
+            ),
+            (
+                "signals=[\"soft\"]\nn=[20]\nsoft_annotators=[1000000000]\n",
+                "soft_annotators",
+            ),
+        ];
+        for (text, wanted) in cases {
+            let e = SweepFile::from_toml(text)
+                .unwrap()
+                .expand()
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(wanted), "{text}: {e}");
+        }
+        // a pool of 2 is fine for pairs and hard labels
+        SweepFile::from_toml("signals=[\"hard\",\"pair\"]\nn=[10]\npool=[2]\n")
+            .unwrap()
+            .expand()
+            .unwrap();
     }
 }
