@@ -17,6 +17,7 @@ pub mod curves;
 pub mod data;
 pub mod extrapolate;
 pub mod fit;
+pub mod npy;
 pub mod pilot;
 pub mod prior;
 pub mod probe;
