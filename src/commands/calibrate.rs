@@ -166,7 +166,8 @@ pub struct Args {
     #[arg(long, value_name = "FILE", help_heading = "Annotations mode")]
     pub annotations: Option<PathBuf>,
 
-    /// Money per annotator hour, to price the measured seconds.
+    /// Money per annotator hour, to price the measured seconds (0.001 to 1e7; each logged time
+    /// must lie in 0.001 to 1e6 s, and the price per annotation in 1e-6 to 1e9).
     #[arg(long, default_value_t = costs::WAGE, value_name = "MONEY", help_heading = "Annotations mode")]
     pub wage: f64,
 
@@ -223,6 +224,7 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 fn run_annotations(args: &Args, log: &std::path::Path) -> Result<()> {
+    costs::check_wage(args.wage)?;
     let stats = costs::read_log(log)?;
     let text = costs::cost_file(&stats, args.wage, &args.unit, &log.display().to_string())?;
     write_atomic(&args.out, text.as_bytes())?;
