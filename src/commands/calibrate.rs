@@ -16,6 +16,10 @@ use labelbudget::signal::Signal;
 use labelbudget::surrogate::{Metric, Model};
 use std::path::PathBuf;
 
+/// Accepted `--replicates`: at least 2 for a spread, at most enough for any interval.
+const MIN_REPLICATES: usize = 2;
+const MAX_REPLICATES: usize = 100_000;
+
 /// Calibrate labelbudget on your own data: pilot points, features and labels, or annotation logs.
 ///
 /// Three mutually exclusive modes:
@@ -104,7 +108,7 @@ pub struct Args {
     )]
     pub signals: Vec<Signal>,
 
-    /// Counts on the log grid.
+    /// Counts on the log grid (2 to 1000; the data must hold that many distinct counts).
     #[arg(
         long,
         default_value_t = 8,
@@ -113,11 +117,11 @@ pub struct Args {
     )]
     pub points: usize,
 
-    /// Smallest count of the grid (default: max(2 C, 10)).
+    /// Smallest count of the grid, >= 1 (default: max(2 C, 10)).
     #[arg(long, value_name = "N", help_heading = "Features mode")]
     pub n_min: Option<usize>,
 
-    /// Largest count of the grid as a fraction of the training pool.
+    /// Largest count of the grid as a fraction of the training pool, in (0, 1].
     #[arg(
         long,
         default_value_t = 0.5,
@@ -126,8 +130,8 @@ pub struct Args {
     )]
     pub max_fraction: f64,
 
-    /// Fit only on grid points with n <= F x pool, and report how well the fit extrapolates to
-    /// the rest (measured vs calibrated vs a plain power law; needs --target).
+    /// Fit only on grid points with n <= F x pool, F in (0, 1], and report how well the fit
+    /// extrapolates to the rest (measured vs calibrated vs a plain power law; needs --target).
     #[arg(
         long,
         value_name = "F",
@@ -136,7 +140,7 @@ pub struct Args {
     )]
     pub fit_fraction: Option<f64>,
 
-    /// Held-out share of every class.
+    /// Held-out share of every class, in (0, 1) (every class needs at least 2 items).
     #[arg(
         long,
         default_value_t = 0.2,
@@ -145,7 +149,7 @@ pub struct Args {
     )]
     pub test_fraction: f64,
 
-    /// Subsamples per count.
+    /// Subsamples per count (1 to 1000).
     #[arg(
         long,
         default_value_t = 3,
@@ -154,7 +158,7 @@ pub struct Args {
     )]
     pub seeds: usize,
 
-    /// Encoder dimension r for --metric transfer (default: min(D, 16)).
+    /// Encoder dimension r for --metric transfer, 1 to D (default: min(D, 16)).
     #[arg(long, value_name = "R", help_heading = "Features mode")]
     pub rep: Option<usize>,
 
@@ -183,7 +187,7 @@ pub struct Args {
     #[arg(long, value_name = "Q")]
     pub target: Option<f64>,
 
-    /// Randomised refits for the interval.
+    /// Randomised refits for the interval (2 to 100000).
     #[arg(long, default_value_t = 200, value_name = "K")]
     pub replicates: usize,
 
@@ -213,7 +217,34 @@ pub fn run(args: Args) -> Result<()> {
     if args.format == Format::Csv {
         anyhow::bail!("--format csv is not available for calibrate; use table or json");
     }
+    if !(MIN_REPLICATES..=MAX_REPLICATES).contains(&args.replicates) {
+        return Err(labelbudget::Error::invalid(
+            "replicates",
+            args.replicates,
+            format!(
+                "{MIN_REPLICATES} to {MAX_REPLICATES} randomised refits (the interval needs a spread)"
+            ),
+        )
+        .into());
+    }
+    if let Some(f) = args.fit_fraction.filter(|f| !(*f > 0.0 && *f <= 1.0)) {
+        return Err(labelbudget::Error::invalid(
+            "fit-fraction",
+            f,
+            "a share of the training pool in (0, 1] (grid points with n <= F x pool are fitted)",
+        )
+        .into());
+    }
     check_writable(&args.out)?;
+    if let Some(c) = &args.curves {
+        if c == &args.out {
+            anyhow::bail!(
+                "--curves and --out are both {}: the curve points and the model need two files",
+                c.display()
+            );
+        }
+        check_writable(c)?;
+    }
     if let Some(log) = &args.annotations {
         return run_annotations(&args, log);
     }
@@ -313,6 +344,19 @@ fn run_features(args: &Args) -> Result<()> {
             .expect("clap: --features requires --labels"),
         soft: args.soft.clone(),
     };
+    let mut opts = CurveOptions {
+        metric: args.metric,
+        signals: Vec::new(),
+        points: args.points,
+        n_min: args.n_min,
+        max_fraction: args.max_fraction,
+        test_fraction: args.test_fraction,
+        seeds: args.seeds,
+        rep: args.rep,
+        seed: args.seed,
+    };
+    // the options are checked before the data is read
+    opts.check()?;
     let ds = data::load(&src)?;
     let signals = if args.signals.is_empty() {
         let mut v = vec![Signal::Hard];
@@ -323,25 +367,7 @@ fn run_features(args: &Args) -> Result<()> {
     } else {
         args.signals.clone()
     };
-    let opts = CurveOptions {
-        metric: args.metric,
-        signals,
-        points: args.points,
-        n_min: args.n_min,
-        max_fraction: args.max_fraction,
-        test_fraction: args.test_fraction,
-        seeds: args.seeds,
-        rep: args.rep,
-        seed: args.seed,
-    };
-    if !(args.max_fraction > 0.0 && args.max_fraction <= 1.0) {
-        return Err(labelbudget::Error::invalid(
-            "max-fraction",
-            args.max_fraction,
-            "a share in (0, 1]",
-        )
-        .into());
-    }
+    opts.signals = signals;
     let grid = curves::grid_for(&ds, &opts)?;
     let bar = ProgressBar::with_draw_target(
         Some(curves::task_count(&opts, &grid) as u64),
@@ -359,13 +385,6 @@ fn run_features(args: &Args) -> Result<()> {
     let measure_secs = start.elapsed().as_secs_f64();
     for n in &measured.notes {
         eprintln!("note: {n}");
-    }
-    if let Some(path) = &args.curves {
-        let mut text = String::from("signal,n,seed,quality\n");
-        for r in &measured.rows {
-            text.push_str(&format!("{},{},{},{}\n", r.signal, r.n, r.seed, r.quality));
-        }
-        write_atomic(path, text.as_bytes())?;
     }
     let limit = args
         .fit_fraction
@@ -421,7 +440,6 @@ fn run_features(args: &Args) -> Result<()> {
         &fits,
         [bottom as u64, top as u64],
     )?;
-    model.save(&args.out)?;
     let rows: Vec<ExtrapolationRow> = extrap
         .into_iter()
         .map(|(s, used, all, target)| -> Result<ExtrapolationRow> {
@@ -435,6 +453,15 @@ fn run_features(args: &Args) -> Result<()> {
             })
         })
         .collect::<Result<_>>()?;
+    // every check has run: the outputs are written
+    model.save(&args.out)?;
+    if let Some(path) = &args.curves {
+        let mut text = String::from("signal,n,seed,quality\n");
+        for r in &measured.rows {
+            text.push_str(&format!("{},{},{},{}\n", r.signal, r.n, r.seed, r.quality));
+        }
+        write_atomic(path, text.as_bytes())?;
+    }
     report(
         args,
         &model,
