@@ -25,7 +25,8 @@ const MAX_REPLICATES: usize = 100_000;
 /// Three mutually exclusive modes:
 ///
 /// --pilot FILE: learning-curve points you measured with your own model, CSV with columns
-/// signal,n,quality (optional seed; quality any metric in [0, 1]). Each signal's curve is fitted
+/// signal,n,quality (optional seed, a whole number >= 0; n a count in [1, 1e9]; quality any
+/// metric in [0, 1]). Each signal's curve is fitted
 /// with the shape learned from simulation as a prior (family and exponent of the default model),
 /// so 3 to 6 points give a usable curve with an honestly wide interval, and many points follow
 /// the data. Writes a model file.
