@@ -63,7 +63,7 @@ pub struct Args {
     )]
     pub floor: f64,
 
-    /// Features, items x D (.npy float64/float32, or CSV).
+    /// Features, items x D (.npy: 2-D float64, float32 or an integer type; or CSV).
     #[arg(
         long,
         value_name = "FILE",
@@ -72,7 +72,8 @@ pub struct Args {
     )]
     pub features: Option<PathBuf>,
 
-    /// Integer class labels, one per item (.npy or CSV).
+    /// Integer class labels, one per item, at least 2 items per class (.npy: shape (n,) or
+    /// (n, 1), an integer type or whole floats; or CSV).
     #[arg(
         long,
         value_name = "FILE",
@@ -81,7 +82,7 @@ pub struct Args {
     )]
     pub labels: Option<PathBuf>,
 
-    /// Soft labels, items x classes, rows summing to 1 (.npy or CSV); enables the soft signal
+    /// Soft labels, items x classes, entries in [0, 1], rows summing to 1 (.npy or CSV); enables the soft signal
     /// and answers triplets from them.
     #[arg(
         long,
