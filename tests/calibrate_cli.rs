@@ -145,6 +145,7 @@ fn bad_features(files: &[(&str, &str)], extra: &[&str], expect: &[&str]) {
 }
 
 const X3: &str = "a,b\n1,2\n3,4\n5,6\n";
+const X4: &str = "a,b\n1,2\n3,4\n5,6\n7,9\n";
 
 #[test]
 fn differing_counts_are_named() {
@@ -196,9 +197,9 @@ fn non_integer_labels_name_the_line() {
 fn soft_rows_must_sum_to_one() {
     bad_features(
         &[
-            ("x.csv", X3),
-            ("y.csv", "0\n1\n0\n"),
-            ("p.csv", "0.5,0.5\n0.9,0.3\n1,0\n"),
+            ("x.csv", X4),
+            ("y.csv", "0\n1\n0\n1\n"),
+            ("p.csv", "0.5,0.5\n0.9,0.3\n1,0\n0,1\n"),
         ],
         &["--soft", "p.csv"],
         &["p.csv", "line 2", "sums to 1.2"],
@@ -303,4 +304,207 @@ fn synthetic_curve_is_recovered_within_the_interval() {
         unseen >= 4,
         "{unseen} measured points beyond the fitted ones"
     );
+}
+
+#[test]
+fn soft_entries_outside_0_1_are_named_before_the_sum() {
+    bad_features(
+        &[
+            ("x.csv", X4),
+            ("y.csv", "0\n1\n0\n1\n"),
+            ("p.csv", "p0,p1\n0.5,0.5\n-0.5,1.5\n1,0\n0,1\n"),
+        ],
+        &["--soft", "p.csv"],
+        &["p.csv, line 3", "column 1 is -0.5", "[0, 1]"],
+    );
+}
+
+#[test]
+fn a_class_with_one_item_is_named() {
+    bad_features(
+        &[("x.csv", X4), ("y.csv", "0\n0\n0\n-1\n")],
+        &[],
+        &["y.csv", "class -1 has 1 item", "at least 2"],
+    );
+}
+
+/// Each bad option is named by its flag, value and accepted range, before any data is read
+/// (x.csv and y.csv do not exist) or, for bounds that depend on the data, after.
+#[test]
+fn bad_options_name_their_flag_and_range() {
+    for (extra, expect) in [
+        (
+            &["--fit-fraction", "2", "--target", "0.9"][..],
+            &["`fit-fraction`", "2", "(0, 1]"][..],
+        ),
+        (
+            &["--fit-fraction", "NaN", "--target", "0.9"],
+            &["`fit-fraction`", "NaN"],
+        ),
+        (&["--n-min", "0"], &["`n-min`", "0", ">= 1"]),
+        (
+            &["--max-fraction", "1.5"],
+            &["`max-fraction`", "1.5", "(0, 1]"],
+        ),
+        (&["--test-fraction", "1"], &["`test-fraction`", "(0, 1)"]),
+        (&["--seeds", "0"], &["`seeds`", "1 to 1000"]),
+        (&["--points", "100000"], &["`points`", "2 to 1000"]),
+        (&["--replicates", "0"], &["`replicates`", "2 to 100000"]),
+        (
+            &["--metric", "transfer", "--rep", "0"],
+            &["`rep`", "0", ">= 1"],
+        ),
+        (&["--rep", "4"], &["`rep`", "--metric transfer"]),
+    ] {
+        bad_features(&[], extra, expect);
+    }
+    // the encoder dimension is bounded by the data's D = 2 features
+    let x: String = (0..24).map(|i| format!("{i},{}\n", i % 5)).collect();
+    let y: String = (0..24).map(|i| format!("{}\n", i % 4)).collect();
+    bad_features(
+        &[("x.csv", &x), ("y.csv", &y)],
+        &["--metric", "transfer", "--rep", "1000"],
+        &["`rep`", "1000", "[1, 2]", "D = 2"],
+    );
+}
+
+/// A grid that does not fit the pool names every flag that combines, with its value.
+#[test]
+fn a_grid_too_large_for_the_pool_names_the_flags() {
+    let x: String = (0..200).map(|i| format!("{i},{}\n", i % 7)).collect();
+    let y: String = (0..200).map(|i| format!("{}\n", i % 4)).collect();
+    bad_features(
+        &[("x.csv", &x), ("y.csv", &y)],
+        &["--test-fraction", "0.99"],
+        &[
+            "test-fraction",
+            "0.99",
+            "holds out 196 of the 200 items",
+            "max-fraction",
+        ],
+    );
+}
+
+#[test]
+fn npy_shape_and_dtype_errors_name_what_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    ndarray_npy::write_npy(
+        dir.path().join("x1d.npy"),
+        &ndarray::array![1.0, 2.0, 3.0, 4.0],
+    )
+    .unwrap();
+    ndarray_npy::write_npy(
+        dir.path().join("x.npy"),
+        &ndarray::array![[1.0, 2.0], [3.0, 4.0], [5.0, 6.0], [7.0, 9.0]],
+    )
+    .unwrap();
+    ndarray_npy::write_npy(
+        dir.path().join("y2d.npy"),
+        &ndarray::array![[0i64, 1], [1, 0], [0, 1], [1, 0]],
+    )
+    .unwrap();
+    ndarray_npy::write_npy(dir.path().join("y.npy"), &ndarray::array![0i64, 1, 0, 1]).unwrap();
+    let run = |x: &str, y: &str, expect: &[&str]| {
+        let out = lb()
+            .current_dir(dir.path())
+            .args([
+                "calibrate",
+                "--features",
+                x,
+                "--labels",
+                y,
+                "--out",
+                "m.toml",
+            ])
+            .assert()
+            .failure();
+        let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+        for e in expect {
+            assert!(err.contains(e), "missing {e:?} in {err}");
+        }
+        assert!(
+            !err.contains("NDIM") && !err.contains("descriptor"),
+            "{err}"
+        );
+    };
+    run(
+        "x1d.npy",
+        "y.npy",
+        &["x1d.npy", "shape (4,)", "float64", "2-D"],
+    );
+    run(
+        "x.npy",
+        "y2d.npy",
+        &["y2d.npy", "shape (4, 2)", "1-D", "(n, 1)"],
+    );
+}
+
+#[test]
+fn bad_pilot_seeds_and_duplicated_columns_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let fail = |name: &str, text: &str, flag: &str, expect: &[&str]| {
+        let p = write(dir.path(), name, text);
+        let out = dir.path().join("out.toml");
+        let a = lb()
+            .args(["calibrate", flag])
+            .arg(&p)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .failure();
+        let err = String::from_utf8(a.get_output().stderr.clone()).unwrap();
+        for e in expect {
+            assert!(err.contains(e), "missing {e:?} in {err}");
+        }
+        assert!(!out.exists());
+    };
+    fail(
+        "seed.csv",
+        "signal,n,quality,seed\nhard,100,0.3,x\nhard,300,0.4,1\nhard,1000,0.6,1\n",
+        "--pilot",
+        &["seed.csv, line 2", "seed = `x`"],
+    );
+    fail(
+        "dup.csv",
+        "signal,n,quality,quality\nhard,100,0.3,0.3\nhard,300,0.4,0.4\n",
+        "--pilot",
+        &["dup.csv, line 1", "`quality` appears twice"],
+    );
+    fail(
+        "log.csv",
+        "signal,seconds,seconds\nhard,4,5\n",
+        "--annotations",
+        &["log.csv, line 1", "`seconds` appears twice"],
+    );
+    fail(
+        "big.csv",
+        "signal,seconds\nhard,4\nhard,1e20\n",
+        "--annotations",
+        &["big.csv, line 3", "1e20", "[1e-3, 1e6]"],
+    );
+}
+
+#[test]
+fn an_absurd_wage_is_refused_and_large_prices_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(dir.path(), "log.csv", "signal,seconds\nhard,4\nhard,5\n");
+    let out = dir.path().join("c.toml");
+    lb().args(["calibrate", "--annotations"])
+        .arg(&log)
+        .args(["--wage", "1e300", "--out"])
+        .arg(&out)
+        .assert()
+        .failure()
+        .stderr(
+            predicate::str::contains("`wage`: 1e300").and(predicate::str::contains("[1e-3, 1e7]")),
+        );
+    assert!(!out.exists());
+    lb().args(["calibrate", "--annotations"])
+        .arg(&log)
+        .args(["--wage", "1e7", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let c = labelbudget::cost::Costs::from_file(&out).unwrap();
+    assert_eq!(c.wage_per_hour, 1e7);
 }

@@ -5,6 +5,11 @@
 //! time is the price (`seconds` in the cost file, converted with the wage), and the quartiles
 //! and count are written beside it as comments. Medians, not means: logs hold idle time (an
 //! annotator who left the tab open), which drags a mean but barely moves a median.
+//!
+//! Accepted values: each logged time in [`SECONDS_RANGE`] (1 ms to 10^6 s, about 11.6 days:
+//! longer idle times are plausible in a log, anything beyond is a unit or export error); the
+//! wage in [`WAGE_RANGE`] money per hour; and the resulting price per annotation (median
+//! seconds x wage / 3600) in [`PRICE_RANGE`], the range cost files are read with.
 
 use crate::cost::{Costs, DEFAULT_WAGE_PER_HOUR};
 use crate::error::{Error, Result};
@@ -21,6 +26,44 @@ pub struct TimeStats {
     pub q1: f64,
     pub median: f64,
     pub q3: f64,
+}
+
+/// Accepted seconds per logged annotation.
+pub const SECONDS_RANGE: [f64; 2] = [1e-3, 1e6];
+/// Accepted `--wage`, money per annotator hour.
+pub const WAGE_RANGE: [f64; 2] = [1e-3, 1e7];
+/// Accepted price per annotation in the written cost file, money units.
+pub const PRICE_RANGE: [f64; 2] = [1e-6, 1e9];
+
+/// Check `--wage` lies in [`WAGE_RANGE`].
+///
+/// # Errors
+/// NaN, infinite, or out of range.
+pub fn check_wage(wage_per_hour: f64) -> Result<f64> {
+    let [lo, hi] = WAGE_RANGE;
+    if (lo..=hi).contains(&wage_per_hour) {
+        Ok(wage_per_hour)
+    } else {
+        Err(Error::invalid(
+            "wage",
+            num(wage_per_hour),
+            format!("money per annotator hour in [{lo:e}, {hi:e}]"),
+        ))
+    }
+}
+
+/// A number for a message: plain when of ordinary size, else in scientific notation.
+fn num(v: f64) -> String {
+    if v == 0.0 || (1e-4..1e9).contains(&v.abs()) {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
+    }
+}
+
+/// A number as a TOML float (never an integer literal, which cannot hold 1e20).
+fn toml_float(v: f64) -> String {
+    toml::Value::Float(v).to_string()
 }
 
 /// Quantile of sorted data by linear interpolation (type 7, as R and NumPy default).
@@ -63,11 +106,19 @@ pub fn parse_log(text: &str, path: &Path) -> Result<Vec<TimeStats>> {
             )
         })?;
         let t = rec.get(ct).unwrap_or("");
+        let [lo, hi] = SECONDS_RANGE;
         let secs: f64 = t
             .parse()
             .ok()
-            .filter(|v: &f64| v.is_finite() && *v > 0.0)
-            .ok_or_else(|| row_err(line, format!("seconds = `{t}` is not a positive number")))?;
+            .filter(|v: &f64| (lo..=hi).contains(v))
+            .ok_or_else(|| {
+                row_err(
+                    line,
+                    format!(
+                        "seconds = `{t}` is not a time per annotation in [{lo:e}, {hi:e}] seconds"
+                    ),
+                )
+            })?;
         by.entry(signal).or_default().push(secs);
     }
     if by.is_empty() {
@@ -104,25 +155,54 @@ pub fn read_log(path: &Path) -> Result<Vec<TimeStats>> {
 /// the log keep labelbudget's defaults (said in a comment).
 ///
 /// # Errors
-/// A wage that is not positive.
+/// A wage outside [`WAGE_RANGE`], or a price per annotation outside [`PRICE_RANGE`].
 pub fn cost_file(
     stats: &[TimeStats],
     wage_per_hour: f64,
     unit: &str,
     source: &str,
 ) -> Result<String> {
-    if !(wage_per_hour.is_finite() && wage_per_hour > 0.0) {
-        return Err(Error::invalid("wage", wage_per_hour, "money per hour > 0"));
+    check_wage(wage_per_hour)?;
+    let [lo, hi] = PRICE_RANGE;
+    for signal in Signal::ALL {
+        let (secs, whose) = match stats.iter().find(|s| s.signal == signal) {
+            Some(s) => (s.median, format!("the median of {source}")),
+            None => (
+                crate::cost::default_seconds(signal),
+                "labelbudget's default, as the signal is not in the log".to_string(),
+            ),
+        };
+        let price = secs * wage_per_hour / 3600.0;
+        if !(lo..=hi).contains(&price) {
+            return Err(Error::invalid(
+                "wage",
+                num(wage_per_hour),
+                format!(
+                    "with {} s per {signal} annotation ({whose}), this wage prices an annotation \
+                     at {price:.3e} {unit}; accepted prices are [{lo:e}, {hi:e}] per annotation \
+                     (check the wage, its unit, and the log's time unit)",
+                    num(secs),
+                ),
+            ));
+        }
     }
+    // a comment line cannot hold a line break: the source is shown with escapes
     let mut out = format!(
-        "# Cost file measured by `labelbudget calibrate --annotations {source}`.\n\
+        "# Cost file measured by `labelbudget calibrate --annotations {}`.\n\
          # seconds = median annotator time per annotation; quartiles and counts for reference.\n\
-         unit = {unit:?}\nwage_per_hour = {wage_per_hour}\n"
+         unit = {}\nwage_per_hour = {}\n",
+        source.escape_default(),
+        toml::Value::String(unit.to_string()),
+        toml_float(wage_per_hour)
     );
     for s in stats {
         out.push_str(&format!(
             "\n[{}]\n# {} annotations; quartiles {:.3} s, {:.3} s\nseconds = {}\n",
-            s.signal, s.count, s.q1, s.q3, s.median
+            s.signal,
+            s.count,
+            s.q1,
+            s.q3,
+            toml_float(s.median)
         ));
     }
     let missing: Vec<&str> = Signal::ALL
@@ -137,7 +217,12 @@ pub fn cost_file(
         ));
     }
     // the file must be one `plan` reads
-    Costs::from_toml(&out)?;
+    Costs::from_toml(&out).map_err(|e| {
+        Error::numerical(
+            "cost file",
+            format!("labelbudget wrote a cost file it cannot read back ({e}); please report this"),
+        )
+    })?;
     Ok(out)
 }
 
@@ -164,6 +249,58 @@ mod tests {
         assert_eq!(
             c.of(Signal::Soft).seconds,
             Some(crate::cost::default_seconds(Signal::Soft))
+        );
+    }
+
+    #[test]
+    fn numbers_are_written_as_toml_floats_and_absurd_values_refused() {
+        // an f64 printed with `{}` as `100000000000000000000` is a TOML integer that overflows
+        for v in [1e20, 12.0, 1e-3, 4.5, 1e300] {
+            let t = format!("x = {}", toml_float(v));
+            let back: toml::Table = toml::from_str(&t).unwrap();
+            assert_eq!(back["x"].as_float(), Some(v), "{t}");
+        }
+        let st = |median: f64| {
+            vec![TimeStats {
+                signal: Signal::Hard,
+                count: 1,
+                q1: median,
+                median,
+                q3: median,
+            }]
+        };
+        // the largest accepted values still give a file `plan` reads
+        let text = cost_file(&st(1e5), 1e7, "ab\"c", "log.csv").unwrap();
+        let c = Costs::from_toml(&text).unwrap();
+        assert_eq!(c.wage_per_hour, 1e7);
+        assert_eq!(c.unit, "ab\"c");
+        for w in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e300, 1e8] {
+            let e = cost_file(&st(4.0), w, "USD", "log.csv")
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("`wage`") && e.contains("[1e-3, 1e7]"), "{e}");
+        }
+        // in range, but the price per annotation is not
+        let e = cost_file(&st(1e6), 1e7, "USD", "log.csv")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("1000000 s per hard") && e.contains("log.csv") && e.contains("[1e-6, 1e9]"),
+            "{e}"
+        );
+        let e = parse_log("signal,seconds\nhard,2\nhard,1e20\n", Path::new("log.csv"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("log.csv, line 3") && e.contains("1e20") && e.contains("[1e-3, 1e6]"),
+            "{e}"
+        );
+        let e = parse_log("signal,seconds,seconds\nhard,2,3\n", Path::new("log.csv"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 1") && e.contains("`seconds` appears twice"),
+            "{e}"
         );
     }
 

@@ -75,6 +75,73 @@ pub struct CurveOptions {
     pub seed: u64,
 }
 
+/// Most grid counts (`--points`): far more than a learning curve needs, few enough that the
+/// measurement stays a batch job.
+pub const MAX_POINTS: usize = 1000;
+/// Most subsamples per count (`--seeds`).
+pub const MAX_SEEDS: usize = 1000;
+
+impl CurveOptions {
+    /// Check the options that do not depend on the data (the encoder dimension's upper bound,
+    /// D, and the grid's fit to the pool are checked with the data).
+    ///
+    /// # Errors
+    /// An option out of range, named by its flag, with the accepted range.
+    pub fn check(&self) -> Result<()> {
+        if !(2..=MAX_POINTS).contains(&self.points) {
+            return Err(Error::invalid(
+                "points",
+                self.points,
+                format!("a grid of 2 to {MAX_POINTS} counts"),
+            ));
+        }
+        if self.n_min == Some(0) {
+            return Err(Error::invalid(
+                "n-min",
+                0,
+                "a count >= 1 (the grid is spaced on a log scale from --n-min)",
+            ));
+        }
+        if !(self.max_fraction > 0.0 && self.max_fraction <= 1.0) {
+            return Err(Error::invalid(
+                "max-fraction",
+                self.max_fraction,
+                "a share of the training pool in (0, 1]",
+            ));
+        }
+        if !(self.test_fraction > 0.0 && self.test_fraction < 1.0) {
+            return Err(Error::invalid(
+                "test-fraction",
+                self.test_fraction,
+                "a held-out share of every class in (0, 1)",
+            ));
+        }
+        if !(1..=MAX_SEEDS).contains(&self.seeds) {
+            return Err(Error::invalid(
+                "seeds",
+                self.seeds,
+                format!("1 to {MAX_SEEDS} subsamples per count"),
+            ));
+        }
+        match (self.rep, self.metric) {
+            (Some(0), _) => Err(Error::invalid(
+                "rep",
+                0,
+                "an encoder dimension >= 1 (and at most the number of features D)",
+            )),
+            (Some(r), m) if m != Metric::Transfer => Err(Error::invalid(
+                "rep",
+                r,
+                format!(
+                    "--rep only with --metric transfer (it sizes the encoder; --metric is {})",
+                    m.name()
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
 impl Default for CurveOptions {
     fn default() -> Self {
         CurveOptions {
@@ -159,10 +226,12 @@ fn stratified_order(classes: &[usize], k: usize, rng: &mut Rng) -> Vec<usize> {
     keyed.into_iter().map(|t| t.2).collect()
 }
 
-/// The log grid of counts, or an error saying why the pool is too small.
+/// The log grid of `points` counts from `n_min` to `max_fraction` of `pool`, or an error saying
+/// why the pool is too small (see [`grid_for`] for messages naming the flags).
 ///
 /// # Errors
-/// The largest n is below the smallest, or the grid has fewer distinct counts than requested.
+/// Fewer than 2 points, the largest n below the smallest, or fewer distinct counts than
+/// requested.
 pub fn grid(pool: usize, n_min: usize, max_fraction: f64, points: usize) -> Result<Vec<usize>> {
     let n_max = (max_fraction * pool as f64).floor() as usize;
     if points < 2 {
@@ -172,7 +241,7 @@ pub fn grid(pool: usize, n_min: usize, max_fraction: f64, points: usize) -> Resu
             "a grid of at least 2 counts",
         ));
     }
-    if n_max < n_min || n_max == 0 {
+    if n_max < n_min.max(1) {
         return Err(Error::invalid(
             "max-fraction",
             max_fraction,
@@ -182,20 +251,28 @@ pub fn grid(pool: usize, n_min: usize, max_fraction: f64, points: usize) -> Resu
             ),
         ));
     }
-    let (a, b) = ((n_min as f64).ln(), (n_max as f64).ln());
-    let mut g: Vec<usize> = (0..points)
-        .map(|i| (a + (b - a) * i as f64 / (points - 1) as f64).exp().round() as usize)
-        .collect();
-    g.dedup();
+    // no more distinct counts than integers in the range (checked before allocating)
+    let most = n_max - n_min + 1;
+    let g: Vec<usize> = if points > most {
+        Vec::new()
+    } else {
+        let (a, b) = ((n_min.max(1) as f64).ln(), (n_max as f64).ln());
+        let mut g: Vec<usize> = (0..points)
+            .map(|i| (a + (b - a) * i as f64 / (points - 1) as f64).exp().round() as usize)
+            .collect();
+        g.dedup();
+        g
+    };
     if g.len() < points {
+        let distinct = if g.is_empty() { most } else { g.len() };
         return Err(Error::invalid(
             "points",
             points,
             format!(
-                "at most {} distinct counts between n = {n_min} and {n_max} ({} of a {pool}-item pool): \
-                 the data has too few items for this grid",
-                g.len(),
-                max_fraction
+                "at most {distinct} distinct counts on the log grid between n = {n_min} (--n-min) \
+                 and {n_max} (--max-fraction {max_fraction} of a {pool}-item pool): \
+                 the data has too few items for this grid: fewer --points, a smaller --n-min, \
+                 a larger --max-fraction or more data"
             ),
         ));
     }
@@ -205,11 +282,16 @@ pub fn grid(pool: usize, n_min: usize, max_fraction: f64, points: usize) -> Resu
 impl<'a> Prepared<'a> {
     fn new(data: &'a Dataset, opts: &CurveOptions) -> Result<Prepared<'a>> {
         let c = data.classes();
-        if !(opts.test_fraction > 0.0 && opts.test_fraction < 1.0) {
+        opts.check()?;
+        let d = data.features();
+        if let Some(r) = opts.rep.filter(|&r| r > d) {
             return Err(Error::invalid(
-                "test-fraction",
-                opts.test_fraction,
-                "a share in (0, 1)",
+                "rep",
+                r,
+                format!(
+                    "an encoder dimension in [1, {d}]: the encoder maps the data's D = {d} features \
+                     to r dimensions, and a linear map cannot give more than D independent ones"
+                ),
             ));
         }
         // stratified held-out split
@@ -262,12 +344,17 @@ impl<'a> Prepared<'a> {
                 .iter()
                 .map(|&k| (0..data.len()).filter(|&i| data.y[i] == k).collect())
                 .collect();
-            if let Some(u) = unseen.iter().find(|u| u.len() < SHOTS + 1) {
+            if let Some((u, &k)) = unseen
+                .iter()
+                .zip(&order[c / 2..])
+                .find(|(u, _)| u.len() < SHOTS + 1)
+            {
                 return Err(Error::invalid(
                     "labels",
-                    format!("a class with {} items", u.len()),
+                    format!("class {} with {} items", data.labels[k], u.len()),
                     format!(
-                        "at least {} items per class for {SHOTS}-shot transfer",
+                        "at least {} items in every class --metric transfer transfers to \
+                         ({SHOTS} shots and a query; the classes are split at random by --seed)",
                         SHOTS + 1
                     ),
                 ));
@@ -317,7 +404,7 @@ impl<'a> Prepared<'a> {
             orders,
             unseen,
             episodes,
-            rep: opts.rep.unwrap_or(data.features().min(16)).max(1),
+            rep: opts.rep.unwrap_or(d.min(16)),
         })
     }
 
@@ -532,19 +619,58 @@ pub fn task_count(opts: &CurveOptions, grid: &[usize]) -> usize {
 /// The grid these options give on `data` (for a progress bar before [`measure`]).
 ///
 /// # Errors
-/// See [`grid`].
+/// See [`grid`]; when the pool is too small for the grid the message names every flag involved
+/// (--n-min, --max-fraction, --test-fraction) with its value.
 pub fn grid_for(data: &Dataset, opts: &CurveOptions) -> Result<Vec<usize>> {
     let p = Prepared::new(data, opts)?;
-    grid(
-        p.pool.len(),
-        n_min(opts, p.train_classes),
-        opts.max_fraction,
-        opts.points,
-    )
+    p.grid(opts)
 }
 
 fn n_min(opts: &CurveOptions, classes: usize) -> usize {
     opts.n_min.unwrap_or((2 * classes).max(10))
+}
+
+impl Prepared<'_> {
+    /// [`grid`] on the prepared pool, with errors naming the flags that combine.
+    fn grid(&self, opts: &CurveOptions) -> Result<Vec<usize>> {
+        let pool = self.pool.len();
+        let lo = n_min(opts, self.train_classes);
+        let n_max = (opts.max_fraction * pool as f64).floor() as usize;
+        if n_max >= lo {
+            return grid(pool, lo, opts.max_fraction, opts.points);
+        }
+        let from = match opts.n_min {
+            Some(n) => format!("--n-min {n}"),
+            None => format!(
+                "--n-min's default max(2 C, 10) = {lo} for C = {} classes",
+                self.train_classes
+            ),
+        };
+        let pool_is = if opts.metric == Metric::Transfer {
+            "the training items of the classes the encoder learns (half the classes)"
+        } else {
+            "the training items"
+        };
+        Err(Error::invalid(
+            "n-min, max-fraction, test-fraction",
+            format!(
+                "{}, {}, {}",
+                opts.n_min.map_or("default".into(), |n| n.to_string()),
+                opts.max_fraction,
+                opts.test_fraction
+            ),
+            format!(
+                "the grid runs from n = {lo} ({from}) up to --max-fraction {} of the pool, \
+                 but --test-fraction {} holds out {} of the {} items and the pool ({pool_is}) has \
+                 {pool}, so the largest n is {n_max} < {lo}: a smaller --test-fraction, a larger \
+                 --max-fraction (at most 1), a smaller --n-min, or more data",
+                opts.max_fraction,
+                opts.test_fraction,
+                self.test.len(),
+                self.data.len(),
+            ),
+        ))
+    }
 }
 
 /// Measure the learning curves of `data` on all cores, calling `progress` after each task.
@@ -557,16 +683,8 @@ pub fn measure(
     opts: &CurveOptions,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Curves> {
-    if opts.seeds == 0 {
-        return Err(Error::invalid("seeds", 0, "at least 1"));
-    }
     let prep = Prepared::new(data, opts)?;
-    let g = grid(
-        prep.pool.len(),
-        n_min(opts, prep.train_classes),
-        opts.max_fraction,
-        opts.points,
-    )?;
+    let g = prep.grid(opts)?;
     let mut notes = Vec::new();
     for &s in &opts.signals {
         if s == Signal::Soft && data.soft.is_none() {
@@ -675,6 +793,91 @@ mod tests {
         assert!(e.contains("too few items"), "{e}");
         let e = grid(50, 20, 0.5, 8).unwrap_err().to_string();
         assert!(e.contains("too few items"), "{e}");
+    }
+
+    #[test]
+    fn options_are_checked_by_flag_with_their_range() {
+        let bad = |o: CurveOptions, key: &str, range: &str| {
+            let e = o.check().unwrap_err().to_string();
+            assert!(e.contains(&format!("`{key}`")) && e.contains(range), "{e}");
+        };
+        let d = CurveOptions::default();
+        assert!(d.check().is_ok());
+        bad(
+            CurveOptions {
+                n_min: Some(0),
+                ..d.clone()
+            },
+            "n-min",
+            ">= 1",
+        );
+        bad(
+            CurveOptions {
+                points: 1,
+                ..d.clone()
+            },
+            "points",
+            "2 to 1000",
+        );
+        bad(
+            CurveOptions {
+                points: 1 << 40,
+                ..d.clone()
+            },
+            "points",
+            "2 to 1000",
+        );
+        bad(
+            CurveOptions {
+                seeds: 0,
+                ..d.clone()
+            },
+            "seeds",
+            "1 to 1000",
+        );
+        for f in [0.0, -0.5, 1.5, f64::NAN, f64::INFINITY] {
+            bad(
+                CurveOptions {
+                    max_fraction: f,
+                    ..d.clone()
+                },
+                "max-fraction",
+                "(0, 1]",
+            );
+        }
+        for f in [0.0, 1.0, f64::NAN] {
+            bad(
+                CurveOptions {
+                    test_fraction: f,
+                    ..d.clone()
+                },
+                "test-fraction",
+                "(0, 1)",
+            );
+        }
+        bad(
+            CurveOptions {
+                rep: Some(0),
+                metric: Metric::Transfer,
+                ..d.clone()
+            },
+            "rep",
+            ">= 1",
+        );
+        bad(
+            CurveOptions {
+                rep: Some(4),
+                ..d.clone()
+            },
+            "rep",
+            "--metric transfer",
+        );
+    }
+
+    #[test]
+    fn a_grid_with_more_points_than_counts_is_refused_before_allocating() {
+        let e = grid(160, 10, 0.5, usize::MAX).unwrap_err().to_string();
+        assert!(e.contains("at most 71 distinct counts"), "{e}");
     }
 
     #[test]

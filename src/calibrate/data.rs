@@ -1,18 +1,29 @@
 //! The user's features, labels and optional soft labels: loading (.npy or CSV) and validation.
 //!
-//! | input     | .npy                                   | CSV                                        |
-//! |-----------|----------------------------------------|--------------------------------------------|
-//! | features  | 2-D, float64 or float32                | one row per item, numbers; optional header  |
-//! | labels    | 1-D, any integer type (or integral floats) | one integer per line; optional header  |
-//! | soft      | 2-D (items x classes), float64/float32 | one row per item; optional header          |
+//! | input     | .npy                                                  | CSV                                       |
+//! |-----------|-------------------------------------------------------|-------------------------------------------|
+//! | features  | 2-D (items x D); float64, float32 or an integer type  | one row per item, numbers; optional header |
+//! | labels    | 1-D (n,) or (n, 1); an integer type, or whole floats  | one integer per line; optional header     |
+//! | soft      | 2-D (items x classes); as features                    | one row per item; optional header         |
+//!
+//! Integer types are int8 to int64 and uint8 to uint64 (see [`super::npy`]). Labels are any
+//! integers from -2^63 to 2^63 - 1 (floats: whole numbers up to 2^53 in magnitude); they need
+//! not be contiguous, since they are only compared and remapped to classes 0..C in sorted
+//! order, so a label's size costs no memory. Every class needs at least [`MIN_PER_CLASS`] items.
 //!
 //! Every check names the file and the row (data row for .npy, line for CSV) and the value:
-//! differing item counts, a single class, NaN or infinite features, labels that are not
-//! integers, soft rows that do not sum to 1 (within [`SOFT_TOL`]) or hold negative values.
+//! differing item counts, a single class, a class with too few items, NaN or infinite
+//! features, labels that are not integers, soft entries outside [0, 1] (named by column) and
+//! soft rows that do not sum to 1 (within [`SOFT_TOL`]).
 
+use super::npy;
 use crate::error::{Error, Result};
-use ndarray::{Array1, Array2};
+use ndarray::Array2;
 use std::path::{Path, PathBuf};
+
+/// Fewest items of a class: the stratified split holds one out and keeps one to learn from.
+/// (`--metric transfer` needs more in the classes it transfers to; see `curves`.)
+pub const MIN_PER_CLASS: usize = 2;
 
 /// Tolerance on soft-label row sums.
 pub const SOFT_TOL: f64 = 1e-3;
@@ -113,20 +124,42 @@ fn csv_cells(path: &Path) -> Result<(Vec<Vec<String>>, u64)> {
     Ok((rows, u64::from(header)))
 }
 
-fn npy_err(path: &Path, e: impl std::fmt::Display) -> Error {
-    Error::file(path, format!("cannot read as .npy: {e}"))
+/// A 2-D .npy array as f64 (see [`super::npy`] for the accepted data types).
+fn read_npy_matrix(path: &Path, what: &str) -> Result<Array2<f64>> {
+    let h = npy::header(path)?;
+    let want = format!(
+        "{what}s must be a 2-D array (items x {}) of float64, float32 or an integer type",
+        if what == "feature" { "D" } else { "classes" }
+    );
+    if h.numeric().is_none() {
+        return Err(Error::file(
+            path,
+            format!(
+                "data type {} of shape {}: {want}",
+                h.dtype_name(),
+                h.shape_text()
+            ),
+        ));
+    }
+    let &[rows, cols] = h.shape.as_slice() else {
+        return Err(Error::file(
+            path,
+            format!(
+                "shape {} ({}-D) of {}: {want}",
+                h.shape_text(),
+                h.shape.len(),
+                h.dtype_name()
+            ),
+        ));
+    };
+    let data = npy::read_f64(path, &h)?;
+    Array2::from_shape_vec((rows, cols), data).map_err(|e| Error::file(path, e.to_string()))
 }
 
-/// A 2-D float matrix from .npy (float64 or float32) or CSV.
+/// A 2-D float matrix from .npy or CSV.
 fn read_matrix(path: &Path, what: &str) -> Result<(Array2<f64>, Origin)> {
     if is_npy(path) {
-        let a: Result<Array2<f64>> = ndarray_npy::read_npy(path).map_err(|e| npy_err(path, e));
-        let a = a.or_else(|first| {
-            ndarray_npy::read_npy::<_, Array2<f32>>(path)
-                .map(|a| a.mapv(f64::from))
-                .map_err(|_| first)
-        })?;
-        return Ok((a, Origin::Npy));
+        return Ok((read_npy_matrix(path, what)?, Origin::Npy));
     }
     let (rows, header) = csv_cells(path)?;
     let origin = Origin::Csv { header };
@@ -157,33 +190,60 @@ fn read_matrix(path: &Path, what: &str) -> Result<(Array2<f64>, Origin)> {
     Ok((a, origin))
 }
 
+/// Largest magnitude of a label stored as a float: floats hold every integer up to 2^53.
+pub const FLOAT_LABEL_MAX: f64 = 9_007_199_254_740_992.0;
+
+/// Labels from .npy: 1-D (n,) or a column (n, 1), integers, or floats holding integers.
+fn read_npy_labels(path: &Path) -> Result<Vec<i64>> {
+    let h = npy::header(path)?;
+    let want = "labels must be a 1-D array (n,) or a column (n, 1) of an integer type \
+                (int8 to int64, uint8 to uint64), or of float64/float32 holding whole numbers";
+    if h.numeric().is_none() {
+        return Err(Error::file(
+            path,
+            format!(
+                "data type {} of shape {}: {want}",
+                h.dtype_name(),
+                h.shape_text()
+            ),
+        ));
+    }
+    if !matches!(h.shape.as_slice(), [_] | [_, 1]) {
+        return Err(Error::file(
+            path,
+            format!(
+                "shape {} ({}-D) of {}: {want}",
+                h.shape_text(),
+                h.shape.len(),
+                h.dtype_name()
+            ),
+        ));
+    }
+    if let Some(v) = npy::read_i64(path, &h)? {
+        return Ok(v);
+    }
+    let a = npy::read_f64(path, &h)?;
+    let mut out = Vec::with_capacity(a.len());
+    for (i, &v) in a.iter().enumerate() {
+        if !(v.is_finite() && v.fract() == 0.0 && v.abs() <= FLOAT_LABEL_MAX) {
+            return Err(Origin::Npy.err(
+                path,
+                i,
+                format!(
+                    "label {v} is not an integer (float labels must be whole numbers \
+                     of magnitude at most 2^53 = {FLOAT_LABEL_MAX})"
+                ),
+            ));
+        }
+        out.push(v as i64);
+    }
+    Ok(out)
+}
+
 /// Labels as integers from .npy (integer types, or floats holding integers) or CSV.
 fn read_labels(path: &Path) -> Result<(Vec<i64>, Origin)> {
     if is_npy(path) {
-        macro_rules! try_int {
-            ($($t:ty),*) => {$(
-                if let Ok(a) = ndarray_npy::read_npy::<_, Array1<$t>>(path) {
-                    return Ok((a.iter().map(|&v| v as i64).collect(), Origin::Npy));
-                }
-            )*};
-        }
-        try_int!(i64, i32, i16, i8, u8, u16, u32, u64);
-        let a: Array1<f64> = ndarray_npy::read_npy(path)
-            .or_else(|_| ndarray_npy::read_npy::<_, Array1<f32>>(path).map(|a| a.mapv(f64::from)))
-            .map_err(|e| {
-                npy_err(
-                    path,
-                    format!("{e} (labels must be a 1-D array of integers)"),
-                )
-            })?;
-        let mut out = Vec::with_capacity(a.len());
-        for (i, &v) in a.iter().enumerate() {
-            if !(v.is_finite() && v.fract() == 0.0) {
-                return Err(Origin::Npy.err(path, i, format!("label {v} is not an integer")));
-            }
-            out.push(v as i64);
-        }
-        return Ok((out, Origin::Npy));
+        return Ok((read_npy_labels(path)?, Origin::Npy));
     }
     let (rows, header) = csv_cells(path)?;
     let origin = Origin::Csv { header };
@@ -197,9 +257,17 @@ fn read_labels(path: &Path) -> Result<(Vec<i64>, Origin)> {
             ));
         }
         let c = &r[0];
-        let v: i64 = c
-            .parse()
-            .map_err(|_| origin.err(path, i, format!("label `{c}` is not an integer")))?;
+        let v: i64 = c.parse().map_err(|_| {
+            origin.err(
+                path,
+                i,
+                format!(
+                    "label `{c}` is not an integer (labels are whole numbers from {} to {})",
+                    i64::MIN,
+                    i64::MAX
+                ),
+            )
+        })?;
         out.push(v);
     }
     Ok((out, origin))
@@ -283,6 +351,20 @@ pub fn validate(
         .iter()
         .map(|v| labels.binary_search(v).expect("label present"))
         .collect();
+    let mut counts = vec![0usize; labels.len()];
+    for &k in &y {
+        counts[k] += 1;
+    }
+    if let Some(k) = counts.iter().position(|&c| c < MIN_PER_CLASS) {
+        return Err(Error::file(
+            ypath,
+            format!(
+                "class {} has {} item(s); every class needs at least {MIN_PER_CLASS} \
+                 (one held out for testing, one to learn from): drop the class or label more items",
+                labels[k], counts[k]
+            ),
+        ));
+    }
     let soft = match soft {
         None => None,
         Some(((p, po), ppath)) => {
@@ -303,13 +385,25 @@ pub fn validate(
                 ));
             }
             for (i, row) in p.rows().into_iter().enumerate() {
-                let s: f64 = row.sum();
-                if row.iter().any(|v| !v.is_finite() || *v < 0.0) || (s - 1.0).abs() > SOFT_TOL {
+                // entries first: a negative entry can hide in a row that sums to 1
+                if let Some(j) = row.iter().position(|v| !(0.0..=1.0).contains(v)) {
                     return Err(po.err(
                         ppath,
                         i,
                         format!(
-                            "soft label sums to {s} (each row must be probabilities >= 0 summing to 1, within {SOFT_TOL})"
+                            "soft label column {} is {} (each entry must be a probability in [0, 1])",
+                            j + 1,
+                            row[j]
+                        ),
+                    ));
+                }
+                let s: f64 = row.sum();
+                if (s - 1.0).abs() > SOFT_TOL {
+                    return Err(po.err(
+                        ppath,
+                        i,
+                        format!(
+                            "soft label sums to {s} (each row must be probabilities summing to 1, within {SOFT_TOL})"
                         ),
                     ));
                 }
@@ -372,12 +466,13 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("only one class (4)"), "{e}");
-        let soft = array![[0.5, 0.5], [0.7, 0.7]];
+        let x4 = array![[1.0], [2.0], [3.0], [4.0]];
+        let soft = array![[0.5, 0.5], [0.7, 0.7], [1.0, 0.0], [0.0, 1.0]];
         let e = validate(
-            x.clone(),
+            x4.clone(),
             Origin::Npy,
             p("x.npy"),
-            &[0, 1],
+            &[0, 1, 0, 1],
             p("y.npy"),
             Some(((soft, Origin::Npy), p("p.npy"))),
         )
@@ -387,18 +482,63 @@ mod tests {
             e.contains("p.npy") && e.contains("row 1") && e.contains("1.4"),
             "{e}"
         );
-        let d = validate(x, Origin::Npy, p("x.npy"), &[7, -2], p("y.npy"), None).unwrap();
-        assert_eq!(d.y, vec![1, 0]);
-        assert_eq!(d.labels, vec![-2, 7]);
+        // a negative entry is named even when its row sums to 1
+        let soft = array![[0.5, 0.5], [1.5, -0.5], [1.0, 0.0], [0.0, 1.0]];
+        let e = validate(
+            x4.clone(),
+            Origin::Csv { header: 1 },
+            p("x.csv"),
+            &[0, 1, 0, 1],
+            p("y.csv"),
+            Some(((soft, Origin::Csv { header: 1 }), p("p.csv"))),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("p.csv, line 3") && e.contains("column 1 is 1.5") && e.contains("[0, 1]"),
+            "{e}"
+        );
+        // labels are only compared: negative and huge labels are remapped in sorted order
+        let big = 1i64 << 62;
+        let d = validate(
+            x4.clone(),
+            Origin::Npy,
+            p("x.npy"),
+            &[big, -1, big, -1],
+            p("y.npy"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(d.y, vec![1, 0, 1, 0]);
+        assert_eq!(d.labels, vec![-1, big]);
+        // a class with one item cannot be split: named with its label and count
+        let e = validate(
+            x4,
+            Origin::Npy,
+            p("x.npy"),
+            &[7, -2, 7, 7],
+            p("y.npy"),
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("y.npy") && e.contains("class -2 has 1 item") && e.contains("at least 2"),
+            "{e}"
+        );
     }
 
     #[test]
     fn npy_and_csv_load() {
         let dir = tempfile::tempdir().unwrap();
         let xp = dir.path().join("x.npy");
-        ndarray_npy::write_npy(&xp, &array![[1.0f32, 2.0], [3.0, 4.0]]).unwrap();
+        ndarray_npy::write_npy(
+            &xp,
+            &array![[1.0f32, 2.0], [3.0, 4.0], [5.0, 6.0], [7.0, 8.0]],
+        )
+        .unwrap();
         let yp = dir.path().join("y.npy");
-        ndarray_npy::write_npy(&yp, &array![1i64, 0]).unwrap();
+        ndarray_npy::write_npy(&yp, &array![1i64, 0, 1, 0]).unwrap();
         let d = load(&Sources {
             features: xp,
             labels: yp.clone(),
@@ -407,7 +547,7 @@ mod tests {
         .unwrap();
         assert_eq!(d.x[[1, 0]], 3.0);
         let xc = dir.path().join("x.csv");
-        std::fs::write(&xc, "a,b\n1,2\n3,x\n").unwrap();
+        std::fs::write(&xc, "a,b\n1,2\n3,x\n5,6\n7,8\n").unwrap();
         let e = load(&Sources {
             features: xc,
             labels: yp.clone(),
@@ -417,7 +557,7 @@ mod tests {
         .to_string();
         assert!(e.contains("line 3") && e.contains("`x`"), "{e}");
         let yc = dir.path().join("y.csv");
-        std::fs::write(&yc, "label\n1\n0.5\n").unwrap();
+        std::fs::write(&yc, "label\n1\n0.5\n1\n0\n").unwrap();
         let xp = dir.path().join("x.npy");
         let e = load(&Sources {
             features: xp,
@@ -430,5 +570,54 @@ mod tests {
             e.contains("y.csv") && e.contains("line 3") && e.contains("0.5"),
             "{e}"
         );
+    }
+
+    /// .npy errors name the file, the shape and data type found, and what is accepted.
+    #[test]
+    fn npy_shapes_and_types_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let load_xy = |x: &Path, y: &Path| {
+            load(&Sources {
+                features: x.to_path_buf(),
+                labels: y.to_path_buf(),
+                soft: None,
+            })
+        };
+        let x2 = dir.path().join("x2.npy");
+        ndarray_npy::write_npy(&x2, &array![[1.0, 2.0], [3.0, 4.0], [5.0, 6.0], [7.0, 8.0]])
+            .unwrap();
+        let y1 = dir.path().join("y1.npy");
+        ndarray_npy::write_npy(&y1, &array![1u8, 0, 1, 0]).unwrap();
+        // features: 1-D float64
+        let x1 = dir.path().join("x1.npy");
+        ndarray_npy::write_npy(&x1, &array![1.0, 2.0, 3.0, 4.0]).unwrap();
+        let e = load_xy(&x1, &y1).unwrap_err().to_string();
+        assert!(
+            e.contains("x1.npy")
+                && e.contains("shape (4,)")
+                && e.contains("float64")
+                && e.contains("2-D"),
+            "{e}"
+        );
+        // features: int64 is read
+        let xi = dir.path().join("xi.npy");
+        ndarray_npy::write_npy(&xi, &array![[1i64, 2], [3, 4], [5, 6], [7, 8]]).unwrap();
+        assert_eq!(load_xy(&xi, &y1).unwrap().x[[2, 1]], 6.0);
+        // labels: a column (n, 1) is read; (n, 2) is named as a shape, not a data type
+        let yc = dir.path().join("yc.npy");
+        ndarray_npy::write_npy(&yc, &array![[1i64], [0], [1], [0]]).unwrap();
+        assert_eq!(load_xy(&x2, &yc).unwrap().y, vec![1, 0, 1, 0]);
+        let y2 = dir.path().join("y2.npy");
+        ndarray_npy::write_npy(&y2, &array![[1i64, 0], [0, 1], [1, 0], [0, 1]]).unwrap();
+        let e = load_xy(&x2, &y2).unwrap_err().to_string();
+        assert!(
+            e.contains("y2.npy") && e.contains("shape (4, 2)") && e.contains("1-D"),
+            "{e}"
+        );
+        // labels: floats beyond 2^53 are not exact integers
+        let yf = dir.path().join("yf.npy");
+        ndarray_npy::write_npy(&yf, &array![1.0, 0.0, 1e30, 0.0]).unwrap();
+        let e = load_xy(&x2, &yf).unwrap_err().to_string();
+        assert!(e.contains("row 2") && e.contains("2^53"), "{e}");
     }
 }

@@ -17,6 +17,7 @@ pub mod curves;
 pub mod data;
 pub mod extrapolate;
 pub mod fit;
+pub mod npy;
 pub mod pilot;
 pub mod prior;
 pub mod probe;
@@ -241,7 +242,8 @@ pub fn mean_by_n(pts: &[fit::CurvePoint]) -> Vec<(f64, f64)> {
     out.into_iter().map(|(n, s, k)| (n, s / k as f64)).collect()
 }
 
-/// A CSV reader over `text` (fields trimmed) and its header row; errors name `path`.
+/// A CSV reader over `text` (fields trimmed) and its header row, whose names must be distinct;
+/// errors name `path`.
 pub(crate) fn csv_with_header<'t>(
     text: &'t str,
     path: &std::path::Path,
@@ -253,5 +255,18 @@ pub(crate) fn csv_with_header<'t>(
         .headers()
         .map_err(|e| Error::file(path, e.to_string()))?
         .clone();
+    for (j, h) in headers.iter().enumerate() {
+        if let Some(k) = headers.iter().take(j).position(|g| g == h) {
+            return Err(Error::Row {
+                path: path.to_path_buf(),
+                line: 1,
+                message: format!(
+                    "column `{h}` appears twice (columns {} and {}): each column once",
+                    k + 1,
+                    j + 1
+                ),
+            });
+        }
+    }
     Ok((rdr, headers))
 }

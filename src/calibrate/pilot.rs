@@ -1,7 +1,8 @@
 //! Pilot mode: learning-curve points the user measured with their own model.
 //!
 //! The file is CSV with a header and columns `signal,n,quality` and optionally `seed` (any
-//! order, other columns are an error). `quality` is any metric bounded in [0, 1] (held-out
+//! order, each once; other columns are an error). `n` lies in [1, 10^9] ([`N_MAX`]); a seed is
+//! a whole number >= 0. `quality` is any metric bounded in [0, 1] (held-out
 //! accuracy, a transfer score, ...); `n` is the number of annotations of `signal`. Rows with the
 //! same (signal, n) are repeated measurements, each a point of the fit.
 
@@ -15,6 +16,9 @@ use std::path::Path;
 
 /// Fewest points per signal accepted (3 to 6 is the intended pilot size).
 pub const MIN_POINTS: usize = 2;
+
+/// Largest count accepted in a pilot file: the largest count a target is searched up to.
+pub const N_MAX: f64 = super::N_SEARCH_MAX;
 
 /// Pilot points grouped by signal, in signal order.
 pub type PilotPoints = BTreeMap<Signal, Vec<CurvePoint>>;
@@ -40,6 +44,7 @@ pub fn parse(text: &str, path: &Path) -> Result<PilotPoints> {
             ));
         }
     }
+    let cseed = col("seed");
     let (Some(cs), Some(cn), Some(cq)) = (col("signal"), col("n"), col("quality")) else {
         return Err(row_err(
             1,
@@ -63,8 +68,16 @@ pub fn parse(text: &str, path: &Path) -> Result<PilotPoints> {
         let n: f64 = get(cn)
             .parse()
             .ok()
-            .filter(|n: &f64| n.is_finite() && *n >= 1.0)
-            .ok_or_else(|| row_err(line, format!("n = `{}` is not a count >= 1", get(cn))))?;
+            .filter(|n: &f64| (1.0..=N_MAX).contains(n))
+            .ok_or_else(|| {
+                row_err(
+                    line,
+                    format!(
+                        "n = `{}` is not a count of annotations in [1, {N_MAX:e}]",
+                        get(cn)
+                    ),
+                )
+            })?;
         let y: f64 = get(cq)
             .parse()
             .ok()
@@ -78,6 +91,18 @@ pub fn parse(text: &str, path: &Path) -> Result<PilotPoints> {
                     ),
                 )
             })?;
+        if let Some(c) = cseed {
+            let v = get(c);
+            if v.parse::<u64>().is_err() {
+                return Err(row_err(
+                    line,
+                    format!(
+                        "seed = `{v}` is not a whole number in [0, {}] (the seed column labels repeated measurements)",
+                        u64::MAX
+                    ),
+                ));
+            }
+        }
         out.entry(signal).or_default().push(CurvePoint { n, y });
     }
     if out.is_empty() {
@@ -185,6 +210,13 @@ mod tests {
             e.contains("pilot.csv") && e.contains("line 3") && e.contains("1.7"),
             "{e}"
         );
+        let e = parse("signal,n,quality\nhard,1e300,0.3\nhard,300,0.4\n", p)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 2") && e.contains("1e300") && e.contains("[1, 1e9]"),
+            "{e}"
+        );
         let e = parse("signal,n,quality\nquad,100,0.5\n", p)
             .unwrap_err()
             .to_string();
@@ -195,6 +227,30 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("at least 2"), "{e}");
+        let e = parse("signal,n,quality,seed\nhard,100,0.3,x\nhard,300,0.4,1\n", p)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("pilot.csv, line 2") && e.contains("seed = `x`"),
+            "{e}"
+        );
+        let e = parse(
+            "signal,n,quality,seed\nhard,100,0.3,0\nhard,300,0.4,-1\n",
+            p,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("line 3") && e.contains("`-1`"), "{e}");
+        let e = parse(
+            "signal,n,quality,quality\nhard,100,0.3,0.3\nhard,300,0.4,0.4\n",
+            p,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("line 1") && e.contains("`quality` appears twice (columns 3 and 4)"),
+            "{e}"
+        );
         let ok = parse("seed,quality,n,signal\n0,0.5,100,hard\n1,0.6,200,hard\n", p).unwrap();
         assert_eq!(ok[&Signal::Hard].len(), 2);
     }

@@ -16,12 +16,17 @@ use labelbudget::signal::Signal;
 use labelbudget::surrogate::{Metric, Model};
 use std::path::PathBuf;
 
+/// Accepted `--replicates`: at least 2 for a spread, at most enough for any interval.
+const MIN_REPLICATES: usize = 2;
+const MAX_REPLICATES: usize = 100_000;
+
 /// Calibrate labelbudget on your own data: pilot points, features and labels, or annotation logs.
 ///
 /// Three mutually exclusive modes:
 ///
 /// --pilot FILE: learning-curve points you measured with your own model, CSV with columns
-/// signal,n,quality (optional seed; quality any metric in [0, 1]). Each signal's curve is fitted
+/// signal,n,quality (optional seed, a whole number >= 0; n a count in [1, 1e9]; quality any
+/// metric in [0, 1]). Each signal's curve is fitted
 /// with the shape learned from simulation as a prior (family and exponent of the default model),
 /// so 3 to 6 points give a usable curve with an honestly wide interval, and many points follow
 /// the data. Writes a model file.
@@ -58,7 +63,7 @@ pub struct Args {
     )]
     pub floor: f64,
 
-    /// Features, items x D (.npy float64/float32, or CSV).
+    /// Features, items x D (.npy: 2-D float64, float32 or an integer type; or CSV).
     #[arg(
         long,
         value_name = "FILE",
@@ -67,7 +72,8 @@ pub struct Args {
     )]
     pub features: Option<PathBuf>,
 
-    /// Integer class labels, one per item (.npy or CSV).
+    /// Integer class labels, one per item, at least 2 items per class (.npy: shape (n,) or
+    /// (n, 1), an integer type or whole floats; or CSV).
     #[arg(
         long,
         value_name = "FILE",
@@ -76,7 +82,7 @@ pub struct Args {
     )]
     pub labels: Option<PathBuf>,
 
-    /// Soft labels, items x classes, rows summing to 1 (.npy or CSV); enables the soft signal
+    /// Soft labels, items x classes, entries in [0, 1], rows summing to 1 (.npy or CSV); enables the soft signal
     /// and answers triplets from them.
     #[arg(
         long,
@@ -104,7 +110,7 @@ pub struct Args {
     )]
     pub signals: Vec<Signal>,
 
-    /// Counts on the log grid.
+    /// Counts on the log grid (2 to 1000; the data must hold that many distinct counts).
     #[arg(
         long,
         default_value_t = 8,
@@ -113,11 +119,11 @@ pub struct Args {
     )]
     pub points: usize,
 
-    /// Smallest count of the grid (default: max(2 C, 10)).
+    /// Smallest count of the grid, >= 1 (default: max(2 C, 10)).
     #[arg(long, value_name = "N", help_heading = "Features mode")]
     pub n_min: Option<usize>,
 
-    /// Largest count of the grid as a fraction of the training pool.
+    /// Largest count of the grid as a fraction of the training pool, in (0, 1].
     #[arg(
         long,
         default_value_t = 0.5,
@@ -126,8 +132,8 @@ pub struct Args {
     )]
     pub max_fraction: f64,
 
-    /// Fit only on grid points with n <= F x pool, and report how well the fit extrapolates to
-    /// the rest (measured vs calibrated vs a plain power law; needs --target).
+    /// Fit only on grid points with n <= F x pool, F in (0, 1], and report how well the fit
+    /// extrapolates to the rest (measured vs calibrated vs a plain power law; needs --target).
     #[arg(
         long,
         value_name = "F",
@@ -136,7 +142,7 @@ pub struct Args {
     )]
     pub fit_fraction: Option<f64>,
 
-    /// Held-out share of every class.
+    /// Held-out share of every class, in (0, 1) (every class needs at least 2 items).
     #[arg(
         long,
         default_value_t = 0.2,
@@ -145,7 +151,7 @@ pub struct Args {
     )]
     pub test_fraction: f64,
 
-    /// Subsamples per count.
+    /// Subsamples per count (1 to 1000).
     #[arg(
         long,
         default_value_t = 3,
@@ -154,7 +160,7 @@ pub struct Args {
     )]
     pub seeds: usize,
 
-    /// Encoder dimension r for --metric transfer (default: min(D, 16)).
+    /// Encoder dimension r for --metric transfer, 1 to D (default: min(D, 16)).
     #[arg(long, value_name = "R", help_heading = "Features mode")]
     pub rep: Option<usize>,
 
@@ -166,7 +172,8 @@ pub struct Args {
     #[arg(long, value_name = "FILE", help_heading = "Annotations mode")]
     pub annotations: Option<PathBuf>,
 
-    /// Money per annotator hour, to price the measured seconds.
+    /// Money per annotator hour, to price the measured seconds (0.001 to 1e7; each logged time
+    /// must lie in 0.001 to 1e6 s, and the price per annotation in 1e-6 to 1e9).
     #[arg(long, default_value_t = costs::WAGE, value_name = "MONEY", help_heading = "Annotations mode")]
     pub wage: f64,
 
@@ -182,7 +189,7 @@ pub struct Args {
     #[arg(long, value_name = "Q")]
     pub target: Option<f64>,
 
-    /// Randomised refits for the interval.
+    /// Randomised refits for the interval (2 to 100000).
     #[arg(long, default_value_t = 200, value_name = "K")]
     pub replicates: usize,
 
@@ -212,7 +219,34 @@ pub fn run(args: Args) -> Result<()> {
     if args.format == Format::Csv {
         anyhow::bail!("--format csv is not available for calibrate; use table or json");
     }
+    if !(MIN_REPLICATES..=MAX_REPLICATES).contains(&args.replicates) {
+        return Err(labelbudget::Error::invalid(
+            "replicates",
+            args.replicates,
+            format!(
+                "{MIN_REPLICATES} to {MAX_REPLICATES} randomised refits (the interval needs a spread)"
+            ),
+        )
+        .into());
+    }
+    if let Some(f) = args.fit_fraction.filter(|f| !(*f > 0.0 && *f <= 1.0)) {
+        return Err(labelbudget::Error::invalid(
+            "fit-fraction",
+            f,
+            "a share of the training pool in (0, 1] (grid points with n <= F x pool are fitted)",
+        )
+        .into());
+    }
     check_writable(&args.out)?;
+    if let Some(c) = &args.curves {
+        if c == &args.out {
+            anyhow::bail!(
+                "--curves and --out are both {}: the curve points and the model need two files",
+                c.display()
+            );
+        }
+        check_writable(c)?;
+    }
     if let Some(log) = &args.annotations {
         return run_annotations(&args, log);
     }
@@ -223,6 +257,7 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 fn run_annotations(args: &Args, log: &std::path::Path) -> Result<()> {
+    costs::check_wage(args.wage)?;
     let stats = costs::read_log(log)?;
     let text = costs::cost_file(&stats, args.wage, &args.unit, &log.display().to_string())?;
     write_atomic(&args.out, text.as_bytes())?;
@@ -311,6 +346,19 @@ fn run_features(args: &Args) -> Result<()> {
             .expect("clap: --features requires --labels"),
         soft: args.soft.clone(),
     };
+    let mut opts = CurveOptions {
+        metric: args.metric,
+        signals: Vec::new(),
+        points: args.points,
+        n_min: args.n_min,
+        max_fraction: args.max_fraction,
+        test_fraction: args.test_fraction,
+        seeds: args.seeds,
+        rep: args.rep,
+        seed: args.seed,
+    };
+    // the options are checked before the data is read
+    opts.check()?;
     let ds = data::load(&src)?;
     let signals = if args.signals.is_empty() {
         let mut v = vec![Signal::Hard];
@@ -321,25 +369,7 @@ fn run_features(args: &Args) -> Result<()> {
     } else {
         args.signals.clone()
     };
-    let opts = CurveOptions {
-        metric: args.metric,
-        signals,
-        points: args.points,
-        n_min: args.n_min,
-        max_fraction: args.max_fraction,
-        test_fraction: args.test_fraction,
-        seeds: args.seeds,
-        rep: args.rep,
-        seed: args.seed,
-    };
-    if !(args.max_fraction > 0.0 && args.max_fraction <= 1.0) {
-        return Err(labelbudget::Error::invalid(
-            "max-fraction",
-            args.max_fraction,
-            "a share in (0, 1]",
-        )
-        .into());
-    }
+    opts.signals = signals;
     let grid = curves::grid_for(&ds, &opts)?;
     let bar = ProgressBar::with_draw_target(
         Some(curves::task_count(&opts, &grid) as u64),
@@ -357,13 +387,6 @@ fn run_features(args: &Args) -> Result<()> {
     let measure_secs = start.elapsed().as_secs_f64();
     for n in &measured.notes {
         eprintln!("note: {n}");
-    }
-    if let Some(path) = &args.curves {
-        let mut text = String::from("signal,n,seed,quality\n");
-        for r in &measured.rows {
-            text.push_str(&format!("{},{},{},{}\n", r.signal, r.n, r.seed, r.quality));
-        }
-        write_atomic(path, text.as_bytes())?;
     }
     let limit = args
         .fit_fraction
@@ -419,7 +442,6 @@ fn run_features(args: &Args) -> Result<()> {
         &fits,
         [bottom as u64, top as u64],
     )?;
-    model.save(&args.out)?;
     let rows: Vec<ExtrapolationRow> = extrap
         .into_iter()
         .map(|(s, used, all, target)| -> Result<ExtrapolationRow> {
@@ -433,6 +455,15 @@ fn run_features(args: &Args) -> Result<()> {
             })
         })
         .collect::<Result<_>>()?;
+    // every check has run: the outputs are written
+    model.save(&args.out)?;
+    if let Some(path) = &args.curves {
+        let mut text = String::from("signal,n,seed,quality\n");
+        for r in &measured.rows {
+            text.push_str(&format!("{},{},{},{}\n", r.signal, r.n, r.seed, r.quality));
+        }
+        write_atomic(path, text.as_bytes())?;
+    }
     report(
         args,
         &model,
