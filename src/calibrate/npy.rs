@@ -237,6 +237,16 @@ pub fn header(path: &Path) -> Result<Header> {
     Ok(h)
 }
 
+/// The whole array of `path` with element type `T` (the header was checked by [`header`]).
+fn load<T: ndarray_npy::ReadableElement>(path: &Path, h: &Header) -> Result<ArrayD<T>> {
+    ndarray_npy::read_npy(path).map_err(|e| {
+        bad(
+            path,
+            format!("cannot read the {} data: {e}", h.dtype_name()),
+        )
+    })
+}
+
 /// The array of `path` in logical (row-major) order as f64, with its header. Integer values are
 /// converted exactly up to 2^53 (the caller checks labels; features are standardised anyway).
 ///
@@ -244,15 +254,9 @@ pub fn header(path: &Path) -> Result<Header> {
 /// The data could not be read (the header was checked by [`header`]).
 pub fn read_f64(path: &Path, h: &Header) -> Result<Vec<f64>> {
     macro_rules! read {
-        ($t:ty) => {{
-            let a: ArrayD<$t> = ndarray_npy::read_npy(path).map_err(|e| {
-                bad(
-                    path,
-                    format!("cannot read the {} data: {e}", h.dtype_name()),
-                )
-            })?;
-            a.iter().map(|&v| v as f64).collect()
-        }};
+        ($t:ty) => {
+            load::<$t>(path, h)?.iter().map(|&v| v as f64).collect()
+        };
     }
     Ok(match h.numeric() {
         Some((Kind::Float, 8)) => read!(f64),
@@ -282,13 +286,8 @@ pub fn read_f64(path: &Path, h: &Header) -> Result<Vec<f64>> {
 pub fn read_i64(path: &Path, h: &Header) -> Result<Option<Vec<i64>>> {
     macro_rules! read {
         ($t:ty) => {{
-            let a: ArrayD<$t> = ndarray_npy::read_npy(path).map_err(|e| {
-                bad(
-                    path,
-                    format!("cannot read the {} data: {e}", h.dtype_name()),
-                )
-            })?;
-            a.iter()
+            load::<$t>(path, h)?
+                .iter()
                 .enumerate()
                 .map(|(i, &v)| {
                     i64::try_from(v).map_err(|_| {
