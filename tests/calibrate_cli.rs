@@ -125,6 +125,24 @@ fn modes_are_exclusive() {
     .assert()
     .failure()
     .stderr(predicate::str::contains("cannot be used with"));
+    // an option of another mode is refused, not silently ignored; defaults do not count
+    for (mode, other) in [
+        (["--pilot", "a.csv"], ["--points", "5"]),
+        (["--pilot", "a.csv"], ["--wage", "20"]),
+        (["--features", "x.csv"], ["--floor", "0.1"]),
+        (["--annotations", "b.csv"], ["--target", "0.9"]),
+        (["--annotations", "b.csv"], ["--seeds", "4"]),
+    ] {
+        let mut c = lb();
+        c.arg("calibrate").args(mode).args(other);
+        if mode[0] == "--features" {
+            c.args(["--labels", "y.csv"]);
+        }
+        c.args(["--out", "x.toml"]).assert().failure().stderr(
+            predicate::str::contains("cannot be used with")
+                .and(predicate::str::contains(mode[0]).and(predicate::str::contains(other[0]))),
+        );
+    }
 }
 
 fn bad_features(files: &[(&str, &str)], extra: &[&str], expect: &[&str]) {

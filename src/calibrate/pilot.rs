@@ -1,7 +1,7 @@
 //! Pilot mode: learning-curve points the user measured with their own model.
 //!
 //! The file is CSV with a header and columns `signal,n,quality` and optionally `seed` (any
-//! order, each once; other columns are an error). `n` lies in [1, 10^9] ([`N_MAX`]); a seed is
+//! order, each once; other columns are an error). `n` is a whole number in [1, 10^9] ([`N_MAX`]); a seed is
 //! a whole number >= 0. `quality` is any metric bounded in [0, 1] (held-out
 //! accuracy, a transfer score, ...); `n` is the number of annotations of `signal`. Rows with the
 //! same (signal, n) are repeated measurements, each a point of the fit.
@@ -68,12 +68,12 @@ pub fn parse(text: &str, path: &Path) -> Result<PilotPoints> {
         let n: f64 = get(cn)
             .parse()
             .ok()
-            .filter(|n: &f64| (1.0..=N_MAX).contains(n))
+            .filter(|n: &f64| (1.0..=N_MAX).contains(n) && n.fract() == 0.0)
             .ok_or_else(|| {
                 row_err(
                     line,
                     format!(
-                        "n = `{}` is not a count of annotations in [1, {N_MAX:e}]",
+                        "n = `{}` is not a whole count of annotations in [1, {N_MAX:e}]",
                         get(cn)
                     ),
                 )
@@ -215,6 +215,13 @@ mod tests {
             .to_string();
         assert!(
             e.contains("line 2") && e.contains("1e300") && e.contains("[1, 1e9]"),
+            "{e}"
+        );
+        let e = parse("signal,n,quality\nhard,12.5,0.3\nhard,300,0.4\n", p)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 2") && e.contains("12.5") && e.contains("whole count"),
             "{e}"
         );
         let e = parse("signal,n,quality\nquad,100,0.5\n", p)

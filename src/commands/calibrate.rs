@@ -43,14 +43,40 @@ const MAX_REPLICATES: usize = 100_000;
 /// Model files are read by `plan`, `predict`, `frontier` and `chart` with --model; cost files by
 /// `plan` with --costs. Outputs are written atomically; runs are seeded and identical for any
 /// thread count.
+/// Options that only the pilot mode reads (given with another mode they are an error, not ignored).
+const PILOT_ONLY: [&str; 1] = ["floor"];
+/// Options that only the features mode reads.
+const FEATURES_ONLY: [&str; 12] = [
+    "labels",
+    "soft",
+    "metric",
+    "signals",
+    "points",
+    "n_min",
+    "max_fraction",
+    "fit_fraction",
+    "test_fraction",
+    "seeds",
+    "rep",
+    "curves",
+];
+/// Options that only the annotations mode reads.
+const ANNOTATIONS_ONLY: [&str; 2] = ["wage", "unit"];
+
 #[derive(Debug, Parser)]
 #[command(
     group(ArgGroup::new("mode").required(true).args(["pilot", "features", "annotations"])),
     after_help = "Examples:\n  labelbudget calibrate --pilot pilot.csv --floor 0.1 --target 0.9 --out models/mine.toml\n  labelbudget calibrate --features examples/data/digits_features.csv --labels examples/data/digits_labels.csv --target 0.95 --out models/digits.toml\n  labelbudget calibrate --features x.npy --labels y.npy --soft p.npy --metric transfer --signals hard,soft,triplet,pair --out models/mine.toml\n  labelbudget calibrate --annotations log.csv --out costs.toml"
 )]
 pub struct Args {
-    /// Pilot learning-curve points (CSV: signal,n,quality[,seed]).
-    #[arg(long, value_name = "FILE", help_heading = "Pilot mode")]
+    /// Pilot learning-curve points (CSV: signal,n,quality[,seed]; n a whole count).
+    #[arg(
+        long,
+        value_name = "FILE",
+        help_heading = "Pilot mode",
+        conflicts_with_all = FEATURES_ONLY,
+        conflicts_with_all = ANNOTATIONS_ONLY
+    )]
     pub pilot: Option<PathBuf>,
 
     /// The metric's floor: its value with no annotations (chance accuracy, e.g. 0.1 for 10
@@ -68,7 +94,9 @@ pub struct Args {
         long,
         value_name = "FILE",
         requires = "labels",
-        help_heading = "Features mode"
+        help_heading = "Features mode",
+        conflicts_with_all = PILOT_ONLY,
+        conflicts_with_all = ANNOTATIONS_ONLY
     )]
     pub features: Option<PathBuf>,
 
@@ -169,7 +197,14 @@ pub struct Args {
     pub curves: Option<PathBuf>,
 
     /// Annotation log (CSV with columns signal and seconds).
-    #[arg(long, value_name = "FILE", help_heading = "Annotations mode")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        help_heading = "Annotations mode",
+        conflicts_with_all = PILOT_ONLY,
+        conflicts_with_all = FEATURES_ONLY,
+        conflicts_with_all = ["target", "replicates"]
+    )]
     pub annotations: Option<PathBuf>,
 
     /// Money per annotator hour, to price the measured seconds (0.001 to 1e7; each logged time
