@@ -18,6 +18,15 @@ pub enum Error {
     #[error("{}: {message}", path.display())]
     File { path: PathBuf, message: String },
 
+    /// A file's text is not of the expected form at a place no key names (TOML syntax, an
+    /// unknown or missing top-level key): where, what the parser said, what is accepted.
+    #[error("{at}{message} ({expected})")]
+    Syntax {
+        at: String,
+        message: String,
+        expected: String,
+    },
+
     /// A row of a tabular input is malformed.
     #[error("{}, line {line}: {message}", path.display())]
     Row {
@@ -81,8 +90,9 @@ impl Error {
     }
 }
 
-/// A TOML parse or type error as [`Error::Invalid`]: the key (when the parser knows it, else
-/// `what`), the line and column, toml's message (which says what was expected), and `doc`, where
+/// A TOML parse or type error as [`Error::Invalid`] naming the key when the parser knows it,
+/// else as [`Error::Syntax`] (`what` names the file's kind when there is no position): the line
+/// and column, toml's message (which says what was expected), and `doc`, where
 /// the file format is described. [`Error::in_file`] then adds the file name.
 pub fn toml_error(text: &str, e: &toml::de::Error, what: &str, doc: &str) -> Error {
     // toml keeps the key path private, but prints it when it has no input to quote
@@ -93,8 +103,7 @@ pub fn toml_error(text: &str, e: &toml::de::Error, what: &str, doc: &str) -> Err
         .lines()
         .rev()
         .find_map(|l| l.strip_prefix("in `").and_then(|k| k.strip_suffix('`')))
-        .filter(|k| !k.is_empty())
-        .map(str::to_string);
+        .filter(|k| !k.is_empty());
     let at = e
         .span()
         .map(|s| {
@@ -102,10 +111,22 @@ pub fn toml_error(text: &str, e: &toml::de::Error, what: &str, doc: &str) -> Err
             format!("line {line}, column {column}: ")
         })
         .unwrap_or_default();
-    Error::Invalid {
-        key: key.unwrap_or_else(|| what.to_string()),
-        value: format!("{at}{}", e.message().trim()),
-        expected: doc.to_string(),
+    let message = e.message().trim().to_string();
+    match key {
+        Some(key) => Error::Invalid {
+            key: key.to_string(),
+            value: format!("{at}{message}"),
+            expected: doc.to_string(),
+        },
+        None => Error::Syntax {
+            at: if at.is_empty() {
+                format!("{what}: ")
+            } else {
+                at
+            },
+            message,
+            expected: doc.to_string(),
+        },
     }
 }
 
@@ -146,6 +167,15 @@ mod tests {
         assert!(msg.contains("`dataset.classes`"), "{msg}");
         assert!(msg.contains("line 3, column 11"), "{msg}");
         assert!(msg.contains("3.5") && msg.contains("usize"), "{msg}");
+        // a missing top-level table has no key path: what the parser said and what is accepted
+        let text = "[datset]\nclasses = 3\n";
+        let e = toml::from_str::<Outer>(text).unwrap_err();
+        let msg = toml_error(text, &e, "scenario", "a scenario file").to_string();
+        assert!(!msg.contains("invalid value for"), "{msg}");
+        assert!(
+            msg.contains("missing field `dataset`") && msg.contains("(a scenario file)"),
+            "{msg}"
+        );
         assert_eq!(line_column("ab\ncé d", 7), (2, 4));
     }
 }
