@@ -26,12 +26,14 @@ pub const OLDEST_READABLE_FORMAT: u32 = 2;
 /// Scale terms in a format-2 file: the first 10 of `curve::SCALE_TERMS`.
 const FORMAT2_NZ: usize = 10;
 
-/// The error of a model file that does not parse as one.
-fn not_a_model(e: toml::de::Error) -> Error {
-    Error::invalid(
+/// The error of a model file (`text`) that does not parse as one: key, line and column where
+/// the parser knows them.
+fn not_a_model(text: &str, e: &toml::de::Error) -> Error {
+    crate::error::toml_error(
+        text,
+        e,
         "model",
-        e.message().trim(),
-        "a model written by `labelbudget fit`",
+        "a model written by `labelbudget fit` or `labelbudget calibrate`",
     )
 }
 
@@ -795,16 +797,19 @@ impl Model {
                     ));
                 }
                 Some(toml::Value::Integer(2)) => {
-                    let mut table: toml::Table = toml::from_str(text).map_err(not_a_model)?;
+                    let mut table: toml::Table =
+                        toml::from_str(text).map_err(|e| not_a_model(text, &e))?;
                     upgrade_format2(&mut table);
-                    let mut m: Model = toml::Value::Table(table).try_into().map_err(not_a_model)?;
+                    let mut m: Model = toml::Value::Table(table)
+                        .try_into()
+                        .map_err(|e| not_a_model(text, &e))?;
                     m.prepare()?;
                     return Ok(m);
                 }
                 _ => {}
             }
         }
-        let mut m: Model = toml::from_str(text).map_err(not_a_model)?;
+        let mut m: Model = toml::from_str(text).map_err(|e| not_a_model(text, &e))?;
         m.prepare()?;
         Ok(m)
     }
@@ -1324,6 +1329,21 @@ mod tests {
             "{msg}"
         );
         assert!(!msg.contains("missing (3)"), "{msg}");
+    }
+
+    #[test]
+    fn parse_errors_give_line_and_column() {
+        let msg = Model::from_toml_str("format_version = 3\nlevel = [\n")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("line 2, column"), "{msg}");
+        let msg = Model::from_toml_str("format_version = 3\nbogus = 1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("line 2, column 1") && msg.contains("unknown field `bogus`"),
+            "{msg}"
+        );
     }
 
     #[test]
