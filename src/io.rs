@@ -106,6 +106,27 @@ pub fn write_atomic_with(
     })
 }
 
+/// Check that a CSV header names each column once.
+///
+/// # Errors
+/// The first repeated name, with both of its (1-based) columns, as an error on line 1 of `path`.
+pub fn distinct_columns(headers: &csv::StringRecord, path: &Path) -> Result<()> {
+    for (j, h) in headers.iter().enumerate() {
+        if let Some(k) = headers.iter().take(j).position(|g| g == h) {
+            return Err(Error::Row {
+                path: path.to_path_buf(),
+                line: 1,
+                message: format!(
+                    "column `{h}` appears twice (columns {} and {}): each column once",
+                    k + 1,
+                    j + 1
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Records as CSV with a header taken from their fields (serde), in memory.
 ///
 /// # Errors

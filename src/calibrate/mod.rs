@@ -255,18 +255,6 @@ pub(crate) fn csv_with_header<'t>(
         .headers()
         .map_err(|e| Error::file(path, e.to_string()))?
         .clone();
-    for (j, h) in headers.iter().enumerate() {
-        if let Some(k) = headers.iter().take(j).position(|g| g == h) {
-            return Err(Error::Row {
-                path: path.to_path_buf(),
-                line: 1,
-                message: format!(
-                    "column `{h}` appears twice (columns {} and {}): each column once",
-                    k + 1,
-                    j + 1
-                ),
-            });
-        }
-    }
+    crate::io::distinct_columns(&headers, path)?;
     Ok((rdr, headers))
 }

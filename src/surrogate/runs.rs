@@ -76,21 +76,7 @@ pub fn parse_runs(bytes: &[u8], path: &Path) -> Result<Vec<RunRecord>> {
         .headers()
         .map_err(|e| row_err(1, format!("unreadable header: {e}")))?
         .clone();
-    if let Some(dup) = headers
-        .iter()
-        .enumerate()
-        .find(|&(i, h)| headers.iter().take(i).any(|x| x == h))
-    {
-        return Err(row_err(
-            1,
-            format!(
-                "column `{}` appears twice (columns {} and {}); a runs file has each column once",
-                dup.1,
-                headers.iter().position(|x| x == dup.1).unwrap_or(0) + 1,
-                dup.0 + 1
-            ),
-        ));
-    }
+    crate::io::distinct_columns(&headers, path)?;
     let missing: Vec<&str> = COLUMNS
         .iter()
         .copied()
