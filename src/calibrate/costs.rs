@@ -11,7 +11,7 @@
 //! wage in [`WAGE_RANGE`] money per hour; and the resulting price per annotation (median
 //! seconds x wage / 3600) in [`PRICE_RANGE`], the range cost files are read with.
 
-use crate::cost::{Costs, DEFAULT_WAGE_PER_HOUR};
+use crate::cost::{Costs, DEFAULT_WAGE_PER_HOUR, PRICE_RANGE, SECONDS_RANGE, WAGE_RANGE};
 use crate::error::{Error, Result};
 use crate::signal::Signal;
 use serde::Serialize;
@@ -28,19 +28,12 @@ pub struct TimeStats {
     pub q3: f64,
 }
 
-/// Accepted seconds per logged annotation.
-pub const SECONDS_RANGE: [f64; 2] = [1e-3, 1e6];
-/// Accepted `--wage`, money per annotator hour.
-pub const WAGE_RANGE: [f64; 2] = [1e-3, 1e7];
-/// Accepted price per annotation in the written cost file, money units.
-pub const PRICE_RANGE: [f64; 2] = [1e-6, 1e9];
-
 /// Check `--wage` lies in [`WAGE_RANGE`].
 ///
 /// # Errors
 /// NaN, infinite, or out of range.
 pub fn check_wage(wage_per_hour: f64) -> Result<f64> {
-    let [lo, hi] = WAGE_RANGE;
+    let (lo, hi) = WAGE_RANGE;
     if (lo..=hi).contains(&wage_per_hour) {
         Ok(wage_per_hour)
     } else {
@@ -106,7 +99,7 @@ pub fn parse_log(text: &str, path: &Path) -> Result<Vec<TimeStats>> {
             )
         })?;
         let t = rec.get(ct).unwrap_or("");
-        let [lo, hi] = SECONDS_RANGE;
+        let (lo, hi) = SECONDS_RANGE;
         let secs: f64 = t
             .parse()
             .ok()
@@ -163,7 +156,7 @@ pub fn cost_file(
     source: &str,
 ) -> Result<String> {
     check_wage(wage_per_hour)?;
-    let [lo, hi] = PRICE_RANGE;
+    let (lo, hi) = PRICE_RANGE;
     for signal in Signal::ALL {
         let (secs, whose) = match stats.iter().find(|s| s.signal == signal) {
             Some(s) => (s.median, format!("the median of {source}")),
