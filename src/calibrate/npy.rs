@@ -237,6 +237,24 @@ pub fn header(path: &Path) -> Result<Header> {
     Ok(h)
 }
 
+/// `$read!(T)` for the integer type `T` of header `$h` (int8 to uint64), else `$other`: the one
+/// table from a header's integer kind and size to a Rust type.
+macro_rules! by_int_type {
+    ($h:expr, $read:ident, $other:expr) => {
+        match $h.numeric() {
+            Some((Kind::Int, 1)) => $read!(i8),
+            Some((Kind::Int, 2)) => $read!(i16),
+            Some((Kind::Int, 4)) => $read!(i32),
+            Some((Kind::Int, 8)) => $read!(i64),
+            Some((Kind::Uint, 1)) => $read!(u8),
+            Some((Kind::Uint, 2)) => $read!(u16),
+            Some((Kind::Uint, 4)) => $read!(u32),
+            Some((Kind::Uint, 8)) => $read!(u64),
+            _ => $other,
+        }
+    };
+}
+
 /// The whole array of `path` with element type `T` (the header was checked by [`header`]).
 fn load<T: ndarray_npy::ReadableElement>(path: &Path, h: &Header) -> Result<ArrayD<T>> {
     ndarray_npy::read_npy(path).map_err(|e| {
@@ -261,20 +279,12 @@ pub fn read_f64(path: &Path, h: &Header) -> Result<Vec<f64>> {
     Ok(match h.numeric() {
         Some((Kind::Float, 8)) => read!(f64),
         Some((Kind::Float, 4)) => read!(f32),
-        Some((Kind::Int, 1)) => read!(i8),
-        Some((Kind::Int, 2)) => read!(i16),
-        Some((Kind::Int, 4)) => read!(i32),
-        Some((Kind::Int, 8)) => read!(i64),
-        Some((Kind::Uint, 1)) => read!(u8),
-        Some((Kind::Uint, 2)) => read!(u16),
-        Some((Kind::Uint, 4)) => read!(u32),
-        Some((Kind::Uint, 8)) => read!(u64),
-        _ => {
+        _ => by_int_type!(h, read, {
             return Err(bad(
                 path,
                 format!("data type {} is not read", h.dtype_name()),
             ));
-        }
+        }),
     })
 }
 
@@ -303,17 +313,7 @@ pub fn read_i64(path: &Path, h: &Header) -> Result<Option<Vec<i64>>> {
                 .collect::<Result<Vec<i64>>>()?
         }};
     }
-    Ok(Some(match h.numeric() {
-        Some((Kind::Int, 1)) => read!(i8),
-        Some((Kind::Int, 2)) => read!(i16),
-        Some((Kind::Int, 4)) => read!(i32),
-        Some((Kind::Int, 8)) => read!(i64),
-        Some((Kind::Uint, 1)) => read!(u8),
-        Some((Kind::Uint, 2)) => read!(u16),
-        Some((Kind::Uint, 4)) => read!(u32),
-        Some((Kind::Uint, 8)) => read!(u64),
-        _ => return Ok(None),
-    }))
+    Ok(Some(by_int_type!(h, read, return Ok(None))))
 }
 
 #[cfg(test)]
@@ -390,5 +390,29 @@ mod tests {
             e.contains("row 1") && e.contains(&u64::MAX.to_string()),
             "{e}"
         );
+    }
+
+    /// Every integer type is read by both readers, with its sign and its width's extremes.
+    #[test]
+    fn every_integer_type_is_read_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        macro_rules! check {
+            ($($t:ty),*) => {$(
+                let p = dir.path().join(concat!(stringify!($t), ".npy"));
+                let v: [$t; 3] = [<$t>::MIN, 0, (<$t>::MAX as u64).min(1 << 62) as $t];
+                ndarray_npy::write_npy(&p, &ndarray::arr1(&v)).unwrap();
+                let h = header(&p).unwrap();
+                let want: Vec<i64> = v.iter().map(|&x| x as i64).collect();
+                assert_eq!(read_i64(&p, &h).unwrap(), Some(want.clone()), "{}", h.dtype_name());
+                let as_f: Vec<f64> = want.iter().map(|&x| x as f64).collect();
+                assert_eq!(read_f64(&p, &h).unwrap(), as_f, "{}", h.dtype_name());
+            )*};
+        }
+        check!(i8, i16, i32, i64, u8, u16, u32, u64);
+        let p = dir.path().join("f.npy");
+        ndarray_npy::write_npy(&p, &array![1.5f32, -2.0]).unwrap();
+        let h = header(&p).unwrap();
+        assert_eq!(read_i64(&p, &h).unwrap(), None);
+        assert_eq!(read_f64(&p, &h).unwrap(), vec![1.5, -2.0]);
     }
 }
