@@ -124,13 +124,10 @@ fn csv_cells(path: &Path) -> Result<(Vec<Vec<String>>, u64)> {
     Ok((rows, u64::from(header)))
 }
 
-/// A 2-D .npy array as f64 (see [`super::npy`] for the accepted data types).
-fn read_npy_matrix(path: &Path, what: &str) -> Result<Array2<f64>> {
+/// The header of the .npy file `path`, checked for a numeric data type and a shape `shape_ok`
+/// accepts; an error gives the data type and shape found and `want`.
+fn npy_header(path: &Path, shape_ok: impl Fn(&[usize]) -> bool, want: &str) -> Result<npy::Header> {
     let h = npy::header(path)?;
-    let want = format!(
-        "{what}s must be a 2-D array (items x {}) of float64, float32 or an integer type",
-        if what == "feature" { "D" } else { "classes" }
-    );
     if h.numeric().is_none() {
         return Err(Error::file(
             path,
@@ -141,7 +138,7 @@ fn read_npy_matrix(path: &Path, what: &str) -> Result<Array2<f64>> {
             ),
         ));
     }
-    let &[rows, cols] = h.shape.as_slice() else {
+    if !shape_ok(&h.shape) {
         return Err(Error::file(
             path,
             format!(
@@ -151,7 +148,18 @@ fn read_npy_matrix(path: &Path, what: &str) -> Result<Array2<f64>> {
                 h.dtype_name()
             ),
         ));
-    };
+    }
+    Ok(h)
+}
+
+/// A 2-D .npy array as f64 (see [`super::npy`] for the accepted data types).
+fn read_npy_matrix(path: &Path, what: &str) -> Result<Array2<f64>> {
+    let want = format!(
+        "{what}s must be a 2-D array (items x {}) of float64, float32 or an integer type",
+        if what == "feature" { "D" } else { "classes" }
+    );
+    let h = npy_header(path, |s| s.len() == 2, &want)?;
+    let (rows, cols) = (h.shape[0], h.shape[1]);
     let data = npy::read_f64(path, &h)?;
     Array2::from_shape_vec((rows, cols), data).map_err(|e| Error::file(path, e.to_string()))
 }
@@ -195,30 +203,12 @@ pub const FLOAT_LABEL_MAX: f64 = 9_007_199_254_740_992.0;
 
 /// Labels from .npy: 1-D (n,) or a column (n, 1), integers, or floats holding integers.
 fn read_npy_labels(path: &Path) -> Result<Vec<i64>> {
-    let h = npy::header(path)?;
-    let want = "labels must be a 1-D array (n,) or a column (n, 1) of an integer type \
-                (int8 to int64, uint8 to uint64), or of float64/float32 holding whole numbers";
-    if h.numeric().is_none() {
-        return Err(Error::file(
-            path,
-            format!(
-                "data type {} of shape {}: {want}",
-                h.dtype_name(),
-                h.shape_text()
-            ),
-        ));
-    }
-    if !matches!(h.shape.as_slice(), [_] | [_, 1]) {
-        return Err(Error::file(
-            path,
-            format!(
-                "shape {} ({}-D) of {}: {want}",
-                h.shape_text(),
-                h.shape.len(),
-                h.dtype_name()
-            ),
-        ));
-    }
+    let h = npy_header(
+        path,
+        |s| matches!(s, [_] | [_, 1]),
+        "labels must be a 1-D array (n,) or a column (n, 1) of an integer type \
+         (int8 to int64, uint8 to uint64), or of float64/float32 holding whole numbers",
+    )?;
     if let Some(v) = npy::read_i64(path, &h)? {
         return Ok(v);
     }
