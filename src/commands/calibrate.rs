@@ -381,9 +381,19 @@ fn run_features(args: &Args) -> Result<()> {
             .expect("clap: --features requires --labels"),
         soft: args.soft.clone(),
     };
-    let mut opts = CurveOptions {
+    // hard labels, and soft ones when given, unless --signals says otherwise
+    let signals = if args.signals.is_empty() {
+        let mut v = vec![Signal::Hard];
+        if args.soft.is_some() {
+            v.push(Signal::Soft);
+        }
+        v
+    } else {
+        args.signals.clone()
+    };
+    let opts = CurveOptions {
         metric: args.metric,
-        signals: Vec::new(),
+        signals,
         points: args.points,
         n_min: args.n_min,
         max_fraction: args.max_fraction,
@@ -395,16 +405,6 @@ fn run_features(args: &Args) -> Result<()> {
     // the options are checked before the data is read
     opts.check()?;
     let ds = data::load(&src)?;
-    let signals = if args.signals.is_empty() {
-        let mut v = vec![Signal::Hard];
-        if ds.soft.is_some() {
-            v.push(Signal::Soft);
-        }
-        v
-    } else {
-        args.signals.clone()
-    };
-    opts.signals = signals;
     let grid = curves::grid_for(&ds, &opts)?;
     let bar = ProgressBar::with_draw_target(
         Some(curves::task_count(&opts, &grid) as u64),
