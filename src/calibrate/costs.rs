@@ -226,6 +226,13 @@ pub const WAGE: f64 = DEFAULT_WAGE_PER_HOUR;
 mod tests {
     use super::*;
 
+    /// The error of parsing `text` as log.csv.
+    fn log_err(text: &str) -> String {
+        parse_log(text, Path::new("log.csv"))
+            .unwrap_err()
+            .to_string()
+    }
+
     #[test]
     fn medians_and_quartiles_and_a_readable_cost_file() {
         let log =
@@ -281,16 +288,12 @@ mod tests {
             e.contains("1000000 s per hard") && e.contains("log.csv") && e.contains("[1e-6, 1e9]"),
             "{e}"
         );
-        let e = parse_log("signal,seconds\nhard,2\nhard,1e20\n", Path::new("log.csv"))
-            .unwrap_err()
-            .to_string();
+        let e = log_err("signal,seconds\nhard,2\nhard,1e20\n");
         assert!(
             e.contains("log.csv, line 3") && e.contains("1e20") && e.contains("[1e-3, 1e6]"),
             "{e}"
         );
-        let e = parse_log("signal,seconds,seconds\nhard,2,3\n", Path::new("log.csv"))
-            .unwrap_err()
-            .to_string();
+        let e = log_err("signal,seconds,seconds\nhard,2,3\n");
         assert!(
             e.contains("line 1") && e.contains("`seconds` appears twice"),
             "{e}"
@@ -299,16 +302,12 @@ mod tests {
 
     #[test]
     fn bad_rows_are_named() {
-        let e = parse_log("signal,seconds\nhard,2\nhard,-1\n", Path::new("log.csv"))
-            .unwrap_err()
-            .to_string();
+        let e = log_err("signal,seconds\nhard,2\nhard,-1\n");
         assert!(
             e.contains("log.csv") && e.contains("line 3") && e.contains("-1"),
             "{e}"
         );
-        let e = parse_log("signal,time\nhard,2\n", Path::new("log.csv"))
-            .unwrap_err()
-            .to_string();
+        let e = log_err("signal,time\nhard,2\n");
         assert!(e.contains("seconds"), "{e}");
     }
 }

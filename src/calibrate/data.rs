@@ -413,77 +413,56 @@ mod tests {
         Path::new(s)
     }
 
+    const NPY: bool = false;
+    const CSV: bool = true;
+
+    /// The error of validating `x`, `labels` and `soft` read from x, y and p files of one
+    /// format (CSV files with a header line).
+    fn fails(x: Array2<f64>, csv: bool, labels: &[i64], soft: Option<Array2<f64>>) -> String {
+        let (origin, ext) = if csv {
+            (Origin::Csv { header: 1 }, "csv")
+        } else {
+            (Origin::Npy, "npy")
+        };
+        let (xp, yp, pp) = (format!("x.{ext}"), format!("y.{ext}"), format!("p.{ext}"));
+        validate(
+            x,
+            origin,
+            p(&xp),
+            labels,
+            p(&yp),
+            soft.map(|s| ((s, origin), p(&pp))),
+        )
+        .unwrap_err()
+        .to_string()
+    }
+
     #[test]
     fn checks_name_file_row_and_value() {
         let x = array![[1.0, 2.0], [3.0, f64::NAN], [0.0, 1.0]];
-        let e = validate(
-            x,
-            Origin::Csv { header: 1 },
-            p("x.csv"),
-            &[0, 1, 0],
-            p("y.csv"),
-            None,
-        )
-        .unwrap_err()
-        .to_string();
+        let e = fails(x, CSV, &[0, 1, 0], None);
         assert!(
             e.contains("x.csv") && e.contains("line 3") && e.contains("NaN"),
             "{e}"
         );
         let x = array![[1.0], [2.0]];
-        let e = validate(
-            x.clone(),
-            Origin::Npy,
-            p("x.npy"),
-            &[0, 1, 1],
-            p("y.npy"),
-            None,
-        )
-        .unwrap_err()
-        .to_string();
+        let e = fails(x.clone(), NPY, &[0, 1, 1], None);
         assert!(
             e.contains("3 labels") && e.contains("2 feature rows"),
             "{e}"
         );
-        let e = validate(
-            x.clone(),
-            Origin::Npy,
-            p("x.npy"),
-            &[4, 4],
-            p("y.npy"),
-            None,
-        )
-        .unwrap_err()
-        .to_string();
+        let e = fails(x.clone(), NPY, &[4, 4], None);
         assert!(e.contains("only one class (4)"), "{e}");
         let x4 = array![[1.0], [2.0], [3.0], [4.0]];
         let soft = array![[0.5, 0.5], [0.7, 0.7], [1.0, 0.0], [0.0, 1.0]];
-        let e = validate(
-            x4.clone(),
-            Origin::Npy,
-            p("x.npy"),
-            &[0, 1, 0, 1],
-            p("y.npy"),
-            Some(((soft, Origin::Npy), p("p.npy"))),
-        )
-        .unwrap_err()
-        .to_string();
+        let e = fails(x4.clone(), NPY, &[0, 1, 0, 1], Some(soft));
         assert!(
             e.contains("p.npy") && e.contains("row 1") && e.contains("1.4"),
             "{e}"
         );
         // a negative entry is named even when its row sums to 1
         let soft = array![[0.5, 0.5], [1.5, -0.5], [1.0, 0.0], [0.0, 1.0]];
-        let e = validate(
-            x4.clone(),
-            Origin::Csv { header: 1 },
-            p("x.csv"),
-            &[0, 1, 0, 1],
-            p("y.csv"),
-            Some(((soft, Origin::Csv { header: 1 }), p("p.csv"))),
-        )
-        .unwrap_err()
-        .to_string();
+        let e = fails(x4.clone(), CSV, &[0, 1, 0, 1], Some(soft));
         assert!(
             e.contains("p.csv, line 3") && e.contains("column 1 is 1.5") && e.contains("[0, 1]"),
             "{e}"
@@ -502,16 +481,7 @@ mod tests {
         assert_eq!(d.y, vec![1, 0, 1, 0]);
         assert_eq!(d.labels, vec![-1, big]);
         // a class with one item cannot be split: named with its label and count
-        let e = validate(
-            x4,
-            Origin::Npy,
-            p("x.npy"),
-            &[7, -2, 7, 7],
-            p("y.npy"),
-            None,
-        )
-        .unwrap_err()
-        .to_string();
+        let e = fails(x4, NPY, &[7, -2, 7, 7], None);
         assert!(
             e.contains("y.npy") && e.contains("class -2 has 1 item") && e.contains("at least 2"),
             "{e}"

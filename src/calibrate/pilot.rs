@@ -203,57 +203,36 @@ mod tests {
     #[test]
     fn parse_names_line_and_value() {
         let p = Path::new("pilot.csv");
-        let e = parse("signal,n,quality\nhard,100,0.5\nhard,200,1.7\n", p)
-            .unwrap_err()
-            .to_string();
+        let err = |text: &str| parse(text, p).unwrap_err().to_string();
+        let e = err("signal,n,quality\nhard,100,0.5\nhard,200,1.7\n");
         assert!(
             e.contains("pilot.csv") && e.contains("line 3") && e.contains("1.7"),
             "{e}"
         );
-        let e = parse("signal,n,quality\nhard,1e300,0.3\nhard,300,0.4\n", p)
-            .unwrap_err()
-            .to_string();
+        let e = err("signal,n,quality\nhard,1e300,0.3\nhard,300,0.4\n");
         assert!(
             e.contains("line 2") && e.contains("1e300") && e.contains("[1, 1e9]"),
             "{e}"
         );
-        let e = parse("signal,n,quality\nhard,12.5,0.3\nhard,300,0.4\n", p)
-            .unwrap_err()
-            .to_string();
+        let e = err("signal,n,quality\nhard,12.5,0.3\nhard,300,0.4\n");
         assert!(
             e.contains("line 2") && e.contains("12.5") && e.contains("whole count"),
             "{e}"
         );
-        let e = parse("signal,n,quality\nquad,100,0.5\n", p)
-            .unwrap_err()
-            .to_string();
+        let e = err("signal,n,quality\nquad,100,0.5\n");
         assert!(e.contains("line 2") && e.contains("quad"), "{e}");
-        let e = parse("signal,n\nhard,100\n", p).unwrap_err().to_string();
+        let e = err("signal,n\nhard,100\n");
         assert!(e.contains("quality"), "{e}");
-        let e = parse("signal,n,quality\nhard,100,0.5\n", p)
-            .unwrap_err()
-            .to_string();
+        let e = err("signal,n,quality\nhard,100,0.5\n");
         assert!(e.contains("at least 2"), "{e}");
-        let e = parse("signal,n,quality,seed\nhard,100,0.3,x\nhard,300,0.4,1\n", p)
-            .unwrap_err()
-            .to_string();
+        let e = err("signal,n,quality,seed\nhard,100,0.3,x\nhard,300,0.4,1\n");
         assert!(
             e.contains("pilot.csv, line 2") && e.contains("seed = `x`"),
             "{e}"
         );
-        let e = parse(
-            "signal,n,quality,seed\nhard,100,0.3,0\nhard,300,0.4,-1\n",
-            p,
-        )
-        .unwrap_err()
-        .to_string();
+        let e = err("signal,n,quality,seed\nhard,100,0.3,0\nhard,300,0.4,-1\n");
         assert!(e.contains("line 3") && e.contains("`-1`"), "{e}");
-        let e = parse(
-            "signal,n,quality,quality\nhard,100,0.3,0.3\nhard,300,0.4,0.4\n",
-            p,
-        )
-        .unwrap_err()
-        .to_string();
+        let e = err("signal,n,quality,quality\nhard,100,0.3,0.3\nhard,300,0.4,0.4\n");
         assert!(
             e.contains("line 1") && e.contains("`quality` appears twice (columns 3 and 4)"),
             "{e}"
