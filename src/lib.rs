@@ -28,6 +28,7 @@ pub mod info;
 pub mod io;
 pub mod optim;
 pub mod plan;
+pub mod realprior;
 pub mod rng;
 pub mod scenario;
 pub mod signal;

@@ -44,7 +44,7 @@ const MAX_REPLICATES: usize = 100_000;
 /// `plan` with --costs. Outputs are written atomically; runs are seeded and identical for any
 /// thread count.
 /// Options that only the pilot mode reads (given with another mode they are an error, not ignored).
-const PILOT_ONLY: [&str; 1] = ["floor"];
+const PILOT_ONLY: [&str; 3] = ["floor", "prior", "pool"];
 /// Options that only the features mode reads.
 const FEATURES_ONLY: [&str; 12] = [
     "labels",
@@ -88,6 +88,17 @@ pub struct Args {
         help_heading = "Pilot mode"
     )]
     pub floor: f64,
+
+    /// What the pilot is extrapolated with: `real` (default), a prior learned from 1,712 real
+    /// learning curves of 106 datasets (LCDB 1.0, models/real-curves.toml); `sim`, the curve
+    /// shapes of the simulation world (models/default.toml); or a prior file written by
+    /// `labelbudget prior`.
+    #[arg(long, default_value = "real", value_name = "real|sim|FILE", help_heading = "Pilot mode")]
+    pub prior: String,
+
+    /// Items in the pool the pilot was drawn from: a pilot count above it is an error.
+    #[arg(long, value_name = "N", help_heading = "Pilot mode")]
+    pub pool: Option<u64>,
 
     /// Features, items x D (.npy: 2-D float64, float32 or an integer type; or CSV).
     #[arg(
@@ -332,7 +343,7 @@ fn run_annotations(args: &Args, log: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
-fn source_hash(paths: &[&std::path::Path]) -> Result<String> {
+pub(crate) fn source_hash(paths: &[&std::path::Path]) -> Result<String> {
     let mut h = 0u64;
     for p in paths {
         let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
@@ -348,6 +359,12 @@ fn run_pilot(args: &Args, path: &std::path::Path) -> Result<()> {
     let pts = pilot::read(path)?;
     if !(0.0..1.0).contains(&args.floor) {
         return Err(labelbudget::Error::invalid("floor", args.floor, "a quality in [0, 1)").into());
+    }
+    if let Some(pool) = args.pool {
+        super::pilot_report::check_pool(&pts, pool, path)?;
+    }
+    if args.prior != "sim" {
+        return super::pilot_report::run_real(args, path, pts);
     }
     let fits = pilot::fit_pilot(&pts, args.floor, args.replicates, args.seed)?;
     let all: Vec<f64> = pts.values().flatten().map(|p| p.n).collect();

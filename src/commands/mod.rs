@@ -7,8 +7,10 @@ mod frontier;
 pub mod info;
 mod inputs;
 pub mod merge;
+mod pilot_report;
 mod plan;
 pub mod predict;
+pub mod prior;
 pub mod simulate;
 
 use crate::cli::{Cli, Command};
@@ -24,5 +26,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Info(a) => info::run(a),
         Command::Fit(a) => fit::run(a),
         Command::Predict(a) => predict::run(a),
+        Command::Prior(a) => prior::run(a),
     }
 }

@@ -85,7 +85,7 @@ pub fn run(args: Args) -> Result<()> {
     };
     sc.validate()?;
     anyhow::ensure!(
-        model.signal(args.signal).is_some(),
+        model.has(args.signal),
         "the model has no curve for signal {} (it has: {})",
         args.signal,
         model

@@ -14,10 +14,12 @@ mod check;
 mod format;
 mod range;
 mod spread;
+mod table;
 #[cfg(test)]
 mod tests;
 
 pub use check::{MAX_RESIDUAL_QUANTILE, MAX_RESIDUAL_SD};
+pub use table::QuantileTable;
 pub use format::{FORMAT_VERSION, OLDEST_READABLE_FORMAT};
 pub use range::{RANGE_MARGIN, Range};
 pub use spread::{
@@ -100,6 +102,10 @@ pub struct Model {
     pub range: Range,
     pub floor: FloorModel,
     pub signals: Vec<SignalModel>,
+    /// Signals whose curve is a table of quantiles (a calibration from real curves) instead of
+    /// a fitted family.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<QuantileTable>,
     #[serde(skip)]
     cache: Cache,
 }
@@ -108,6 +114,8 @@ pub struct Model {
 #[derive(Debug, Clone, Default, PartialEq)]
 struct Cache {
     index: [Option<usize>; 4],
+    /// Index of each signal's entry in `tables`.
+    table_index: [Option<usize>; 4],
     replicates: Vec<Vec<Params>>,
     /// Normal quantiles of the lower and upper ends of the `level` interval.
     z_level: (f64, f64),
@@ -151,6 +159,7 @@ impl Model {
             range,
             floor,
             signals,
+            tables: Vec::new(),
             cache: Cache::default(),
         };
         m.prepare()?;
@@ -256,8 +265,22 @@ impl Model {
             }
             replicates.push(reps);
         }
+        let mut table_index = [None; 4];
+        for (i, t) in self.tables.iter().enumerate() {
+            let slot = signal_slot(t.signal);
+            if index[slot].is_some() || table_index[slot].is_some() {
+                return Err(Error::invalid(
+                    "tables",
+                    t.signal,
+                    "each signal at most once, in `signals` or in `tables`",
+                ));
+            }
+            t.check()?;
+            table_index[slot] = Some(i);
+        }
         self.cache = Cache {
             index,
+            table_index,
             replicates,
             z_level: (
                 normal_quantile(0.5 - self.level / 2.0),
@@ -353,9 +376,33 @@ impl Model {
         crate::io::write_atomic(path, self.to_toml_string()?.as_bytes())
     }
 
-    /// The signals the model can predict.
+    /// The signals the model can predict, fitted curves first, then tables.
     pub fn signals(&self) -> impl Iterator<Item = Signal> + '_ {
-        self.signals.iter().map(|s| s.signal)
+        self.signals
+            .iter()
+            .map(|s| s.signal)
+            .chain(self.tables.iter().map(|t| t.signal))
+    }
+
+    /// Whether the model predicts `signal` (by a fitted curve or a table).
+    pub fn has(&self, signal: Signal) -> bool {
+        let slot = signal_slot(signal);
+        self.cache.index[slot].is_some() || self.cache.table_index[slot].is_some()
+    }
+
+    /// The quantile table of `signal`, if the model gives its curve as one.
+    pub fn table(&self, signal: Signal) -> Option<&QuantileTable> {
+        self.cache.table_index[signal_slot(signal)].map(|i| &self.tables[i])
+    }
+
+    /// Attach quantile tables (a calibration from real curves) and check them.
+    ///
+    /// # Errors
+    /// A table fails its check, or names a signal the model already has.
+    pub fn with_tables(mut self, tables: Vec<QuantileTable>) -> Result<Model> {
+        self.tables = tables;
+        self.prepare()?;
+        Ok(self)
     }
 
     /// The fitted curve of `signal`, if the model has one.
@@ -505,6 +552,14 @@ impl Model {
 impl QualityModel for Model {
     /// For a signal missing from the model: the floor, with the whole [0, 1] as interval.
     fn predict(&self, scenario: &Scenario, signal: Signal, n: f64) -> Prediction {
+        if let Some(t) = self.table(signal) {
+            return Prediction {
+                mean: t.quantile(n, 0.5),
+                lo: t.quantile(n, 0.5 - self.level / 2.0),
+                hi: t.quantile(n, 0.5 + self.level / 2.0),
+                level: self.level,
+            };
+        }
         match self.spot(scenario, signal, n) {
             Some(s) => self.interval(&s),
             None => Prediction {
@@ -517,11 +572,17 @@ impl QualityModel for Model {
     }
 
     fn quantile(&self, scenario: &Scenario, signal: Signal, n: f64, prob: f64) -> f64 {
+        if let Some(t) = self.table(signal) {
+            return t.quantile(n, 1.0 - prob);
+        }
         self.spot(scenario, signal, n)
             .map_or(0.0, |s| self.exceeded(&s, prob))
     }
 
     fn ceiling(&self, scenario: &Scenario, signal: Signal) -> f64 {
+        if let Some(t) = self.table(signal) {
+            return t.ceiling();
+        }
         self.signal(signal).map_or(1.0, |s| {
             s.params
                 .bounds(&self.inputs_with(scenario, signal, s.bits.as_ref(), 1.0))
