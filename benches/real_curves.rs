@@ -16,7 +16,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use labelbudget::calibrate::n_for_target;
 use labelbudget::realprior::baselines::Family;
 use labelbudget::realprior::protocol::{self, Answer, Case, Score};
-use labelbudget::realprior::{curves, predict, train};
+use labelbudget::realprior::{calibration, curves, predict, train};
 use labelbudget::scenario::Scenario;
 use labelbudget::signal::Signal;
 use labelbudget::surrogate::QualityModel;
@@ -45,11 +45,21 @@ fn args() -> Result<Args> {
         let mut value = |name: &str| it.next().with_context(|| format!("{name} needs a value"));
         match x.as_str() {
             "--bench" => {}
-            "--limit" => a.limit = value("--limit")?.parse().context("--limit: a whole number")?,
-            "--folds" => a.folds = value("--folds")?.parse().context("--folds: a whole number")?,
+            "--limit" => {
+                a.limit = value("--limit")?
+                    .parse()
+                    .context("--limit: a whole number")?
+            }
+            "--folds" => {
+                a.folds = value("--folds")?
+                    .parse()
+                    .context("--folds: a whole number")?
+            }
             "--out" => a.out = Some(value("--out")?.into()),
             "--answers" => a.answers = Some(value("--answers")?.into()),
-            s if s.starts_with("--") => bail!("unknown option {s} (--limit K, --folds K, --out FILE, --answers FILE)"),
+            s if s.starts_with("--") => {
+                bail!("unknown option {s} (--limit K, --folds K, --out FILE, --answers FILE)")
+            }
             s => a.curves = s.into(),
         }
     }
@@ -60,9 +70,13 @@ fn args() -> Result<Args> {
 /// (central and 90% safe counts) and `predict` read it.
 fn labelbudget(prior: &labelbudget::realprior::prior::CurvePrior, c: &Case) -> Answer {
     let pilots = vec![(Signal::Hard, c.pilot.clone())];
-    let (m, _) = predict::model(prior, &pilots, c.chance, "bench".into()).expect("a pilot predicts");
+    let (m, _) =
+        predict::model(prior, &pilots, c.chance, "bench".into()).expect("a pilot predicts");
     let sc = Scenario::default();
-    let need = |prob: f64| c.targets.map(|t| n_for_target(&m, Signal::Hard, t, prob).unwrap_or(f64::INFINITY));
+    let need = |prob: f64| {
+        c.targets
+            .map(|t| n_for_target(&m, Signal::Hard, t, prob).unwrap_or(f64::INFINITY))
+    };
     let p = [c.mid, c.big_n].map(|n| m.predict(&sc, Signal::Hard, n));
     Answer {
         at: p.map(|p| p.mean),
@@ -85,7 +99,11 @@ fn main() -> Result<()> {
         d.dedup();
         d
     };
-    let k = if a.folds == 0 { datasets.len() } else { a.folds.min(datasets.len()) };
+    let k = if a.folds == 0 {
+        datasets.len()
+    } else {
+        a.folds.min(datasets.len())
+    };
     let fold_of = |ds: &str| datasets.iter().position(|d| d == ds).unwrap_or(0) % k;
     eprintln!(
         "{} curves of {} datasets, {} scored; prior learned {} times (grouped by dataset)",
@@ -95,20 +113,31 @@ fn main() -> Result<()> {
         k
     );
     let opts = train::Options {
-        groups: std::env::var("PILOT_GROUPS").ok().and_then(|v| v.parse().ok()).unwrap_or(1),
+        groups: std::env::var("PILOT_GROUPS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1),
         ..train::Options::default()
     };
     let rows = train::rows(&all, opts);
     eprintln!("{} training pilots", rows.len());
-    let full = train::fit(&all, &rows, opts, |_| false, None)?;
-    let bar = ProgressBar::with_draw_target(Some((k + cases.len()) as u64), ProgressDrawTarget::stderr());
-    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} {msg} [{elapsed_precise}]")?);
+    let full = calibration::fit(&all, &rows, opts, |_| false, None)?;
+    let bar =
+        ProgressBar::with_draw_target(Some((k + cases.len()) as u64), ProgressDrawTarget::stderr());
+    bar.set_style(ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} {msg} [{elapsed_precise}]",
+    )?);
     bar.set_message("priors");
     let mut ours: Vec<Option<Answer>> = vec![None; cases.len()];
     for f in 0..k {
-        let prior = train::fit(&all, &rows, opts, |c| fold_of(&c.dataset) == f, Some(&full))?;
-        let idx: Vec<usize> = (0..cases.len()).filter(|&i| fold_of(&all[cases[i].curve].dataset) == f).collect();
-        let got: Vec<(usize, Answer)> = idx.par_iter().map(|&i| (i, labelbudget(&prior, &cases[i]))).collect();
+        let prior = calibration::fit(&all, &rows, opts, |c| fold_of(&c.dataset) == f, Some(&full))?;
+        let idx: Vec<usize> = (0..cases.len())
+            .filter(|&i| fold_of(&all[cases[i].curve].dataset) == f)
+            .collect();
+        let got: Vec<(usize, Answer)> = idx
+            .par_iter()
+            .map(|&i| (i, labelbudget(&prior, &cases[i])))
+            .collect();
         for (i, ans) in got {
             ours[i] = Some(ans);
         }
@@ -122,11 +151,17 @@ fn main() -> Result<()> {
         .par_iter()
         .map(|c| {
             bar.inc(1);
-            methods.iter().map(|(_, f)| protocol::baseline(c, *f)).collect()
+            methods
+                .iter()
+                .map(|(_, f)| protocol::baseline(c, *f))
+                .collect()
         })
         .collect();
     bar.finish_and_clear();
-    let ours: Vec<Answer> = ours.into_iter().map(|a| a.expect("every fold answered")).collect();
+    let ours: Vec<Answer> = ours
+        .into_iter()
+        .map(|a| a.expect("every fold answered"))
+        .collect();
     let mut table: Vec<Score> = protocol::score("labelbudget", &cases, &ours);
     let base_cols: Vec<Vec<Answer>> = (0..methods.len())
         .map(|j| base.iter().map(|b| b[j]).collect())
@@ -136,17 +171,32 @@ fn main() -> Result<()> {
     }
     print_table(&table);
     if let Some(path) = &a.answers {
-        let mut text = String::from("dataset,learner,delta,target,true_n,method,pred_n,safe_n,acc_mid,acc_N,true_mid,true_N\n");
-        let named = std::iter::once(("labelbudget", &ours)).chain(methods.iter().enumerate().map(|(j, (m, _))| (*m, &base_cols[j])));
+        let mut text = String::from(
+            "dataset,learner,delta,target,true_n,method,pred_n,safe_n,acc_mid,acc_N,true_mid,true_N\n",
+        );
+        let named = std::iter::once(("labelbudget", &ours)).chain(
+            methods
+                .iter()
+                .enumerate()
+                .map(|(j, (m, _))| (*m, &base_cols[j])),
+        );
         for (m, ans) in named {
             for (c, x) in cases.iter().zip(ans.iter()) {
                 for d in 0..2 {
                     let curve = &all[c.curve];
                     text.push_str(&format!(
                         "{},{},{},{},{},{m},{},{},{},{},{},{}\n",
-                        curve.dataset, curve.learner, protocol::DELTAS[d], c.targets[d],
-                        c.truth[d].unwrap_or(f64::INFINITY), x.need[d],
-                        x.safe.map_or(f64::NAN, |s| s[d]), x.at[0], x.at[1], c.true_at[0], c.true_at[1]
+                        curve.dataset,
+                        curve.learner,
+                        protocol::DELTAS[d],
+                        c.targets[d],
+                        c.truth[d].unwrap_or(f64::INFINITY),
+                        x.need[d],
+                        x.safe.map_or(f64::NAN, |s| s[d]),
+                        x.at[0],
+                        x.at[1],
+                        c.true_at[0],
+                        c.true_at[1]
                     ));
                 }
             }
@@ -188,8 +238,21 @@ fn print_table(t: &[Score]) {
         "{}",
         labelbudget::io::render_table(
             &[
-                "method", "target +", "right", "reachable", "within 25%", "within 2x", "says unreachable",
-                "censored called reachable", "median ratio", "safe covers", "safe / need", "MAE 3x", "MAE at N", "90% band covers 3x", "at N",
+                "method",
+                "target +",
+                "right",
+                "reachable",
+                "within 25%",
+                "within 2x",
+                "says unreachable",
+                "censored called reachable",
+                "median ratio",
+                "safe covers",
+                "safe / need",
+                "MAE 3x",
+                "MAE at N",
+                "90% band covers 3x",
+                "at N",
             ],
             &rows
         )

@@ -27,7 +27,9 @@ fn pilot_writes_a_model_that_reloads() {
         .success()
         .stdout(predicate::str::contains("target 0.800"));
     let m = labelbudget::surrogate::Model::from_file(&out).unwrap();
-    assert!(m.signal(labelbudget::Signal::Hard).is_some());
+    // the default prior (real curves) gives the curve as a quantile table
+    assert!(m.has(labelbudget::Signal::Hard) && m.table(labelbudget::Signal::Hard).is_some());
+    assert!(m.signal(labelbudget::Signal::Hard).is_none());
     // a plan on the calibrated model names its metric, in the table and the chart, not CKA
     let chart = dir.path().join("tradeoff.svg");
     lb().args(["plan", "--target", "0.8", "--model"])

@@ -93,7 +93,12 @@ pub struct Args {
     /// learning curves of 106 datasets (LCDB 1.0, models/real-curves.toml); `sim`, the curve
     /// shapes of the simulation world (models/default.toml); or a prior file written by
     /// `labelbudget prior`.
-    #[arg(long, default_value = "real", value_name = "real|sim|FILE", help_heading = "Pilot mode")]
+    #[arg(
+        long,
+        default_value = "real",
+        value_name = "real|sim|FILE",
+        help_heading = "Pilot mode"
+    )]
     pub prior: String,
 
     /// Items in the pool the pilot was drawn from: a pilot count above it is an error.

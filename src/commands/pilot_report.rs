@@ -125,7 +125,12 @@ fn print_table(signals: &[SignalReport], prior: &CurvePrior) {
         prior.source.split(" (").next().unwrap_or("")
     );
     for s in signals {
-        let top = s.curve.iter().filter(|c| c.measured.is_some()).map(|c| c.n).fold(0.0, f64::max);
+        let top = s
+            .curve
+            .iter()
+            .filter(|c| c.measured.is_some())
+            .map(|c| c.n)
+            .fold(0.0, f64::max);
         println!(
             "{}: {} points at {} counts up to n = {top:.0}; level {:.3} there, rising {:+.4} per doubling of n, noise sd {:.3}; supported up to n = {:.0}",
             s.signal, s.points, s.counts, s.level, s.rise_per_doubling, s.noise, s.supported_to

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use clap::Parser;
-use labelbudget::realprior::{curves, train};
+use labelbudget::realprior::{calibration, curves, train};
 use std::path::PathBuf;
 
 /// Learn the prior `calibrate --pilot` extrapolates a pilot with, from measured learning curves.
@@ -48,8 +48,10 @@ pub fn run(args: Args) -> Result<()> {
         seed: args.seed,
     };
     let rows = train::rows(&all, opts);
-    let mut prior = train::fit(&all, &rows, opts, |_| false, None)?;
-    prior.source = args.source.unwrap_or_else(|| args.curves.display().to_string());
+    let mut prior = calibration::fit(&all, &rows, opts, |_| false, None)?;
+    prior.source = args
+        .source
+        .unwrap_or_else(|| args.curves.display().to_string());
     prior.save(&args.out)?;
     eprintln!(
         "learned from {} curves of {} datasets ({} pilots) in {:.1} s; supported up to {:.0}x a pilot's last count; wrote {}",

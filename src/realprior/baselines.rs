@@ -87,7 +87,10 @@ impl Family {
         };
         let ssr = |t: &[f64]| {
             let p = to_p(t);
-            let s: f64 = pts.iter().map(|&(n, y)| (self.eval(&p, n) - y).powi(2)).sum();
+            let s: f64 = pts
+                .iter()
+                .map(|&(n, y)| (self.eval(&p, n) - y).powi(2))
+                .sum();
             if s.is_finite() { s } else { f64::MAX }
         };
         self.starts()
@@ -128,7 +131,11 @@ mod tests {
             let fit = fam.fit(&pts).unwrap();
             for &n in &ns {
                 let (a, b) = (fam.eval(&fit, n), fam.eval(p, n));
-                assert!((a - b).abs() < 2e-3, "{}: {a} vs {b} at n = {n}", fam.name());
+                assert!(
+                    (a - b).abs() < 2e-3,
+                    "{}: {a} vs {b} at n = {n}",
+                    fam.name()
+                );
             }
         }
     }

@@ -177,13 +177,15 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<Curve>> {
             .parse()
             .ok()
             .filter(|n: &f64| *n >= 1.0 && n.is_finite())
-            .ok_or_else(|| {
-                row_err(line, format!("n = `{}` is not a count >= 1", get(cn)))
-            })?;
+            .ok_or_else(|| row_err(line, format!("n = `{}` is not a count >= 1", get(cn))))?;
         let seed: u32 = get(cs).parse().map_err(|_| {
             row_err(
                 line,
-                format!("seed = `{}` is not a whole number in [0, {}]", get(cs), u32::MAX),
+                format!(
+                    "seed = `{}` is not a whole number in [0, {}]",
+                    get(cs),
+                    u32::MAX
+                ),
             )
         })?;
         let y: f64 = get(cq)
@@ -193,13 +195,20 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<Curve>> {
             .ok_or_else(|| {
                 row_err(
                     line,
-                    format!("{} = `{}` is not a quality in [0, 1]", headers[cq].to_string(), get(cq)),
+                    format!(
+                        "{} = `{}` is not a quality in [0, 1]",
+                        &headers[cq],
+                        get(cq)
+                    ),
                 )
             })?;
         let classes: u32 = get(cc).parse().map_err(|_| {
             row_err(
                 line,
-                format!("classes = `{}` is not a whole number (0 where unknown)", get(cc)),
+                format!(
+                    "classes = `{}` is not a whole number (0 where unknown)",
+                    get(cc)
+                ),
             )
         })?;
         let key = (get(cd).to_string(), get(cl).to_string());
@@ -221,7 +230,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<Curve>> {
         curve.points.push(Point { n, seed, y });
     }
     if by_key.is_empty() {
-        return Err(Error::file(path, "no curve rows (expected dataset,classes,learner,n,seed,accuracy)"));
+        return Err(Error::file(
+            path,
+            "no curve rows (expected dataset,classes,learner,n,seed,accuracy)",
+        ));
     }
     let mut curves: Vec<Curve> = by_key.into_values().collect();
     for c in &mut curves {
@@ -230,7 +242,13 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<Curve>> {
     }
     // numeric dataset ids in numeric order (LCDB's OpenML ids), others after them
     curves.sort_by(|a, b| {
-        let key = |c: &Curve| (c.dataset.parse::<u64>().unwrap_or(u64::MAX), c.dataset.clone(), c.learner.clone());
+        let key = |c: &Curve| {
+            (
+                c.dataset.parse::<u64>().unwrap_or(u64::MAX),
+                c.dataset.clone(),
+                c.learner.clone(),
+            )
+        };
         key(a).cmp(&key(b))
     });
     Ok(curves)
@@ -257,7 +275,10 @@ mod tests {
         assert!((m.at(32.0).unwrap() - 0.4).abs() < 1e-12);
         assert!(m.at(8.0).is_none() && m.at(65.0).is_none());
         let x = m.first_crossing(0.5).unwrap();
-        assert!((x.ln() - (32f64.ln() + 0.5 * 2f64.ln())).abs() < 1e-12, "{x}");
+        assert!(
+            (x.ln() - (32f64.ln() + 0.5 * 2f64.ln())).abs() < 1e-12,
+            "{x}"
+        );
         assert_eq!(m.first_crossing(0.1), Some(16.0));
         assert_eq!(m.first_crossing(0.7), None);
     }
@@ -267,13 +288,19 @@ mod tests {
         let err = |t: &str| parse(t, Path::new("c.csv")).unwrap_err().to_string();
         let h = "dataset,classes,learner,n,seed,accuracy\n";
         let e = err(&format!("{h}6,2,A,16,0,1.5\n"));
-        assert!(e.contains("c.csv, line 2") && e.contains("accuracy = `1.5`"), "{e}");
+        assert!(
+            e.contains("c.csv, line 2") && e.contains("accuracy = `1.5`"),
+            "{e}"
+        );
         let e = err(&format!("{h}6,2,A,0,0,0.5\n"));
         assert!(e.contains("n = `0`"), "{e}");
         let e = err(&format!("{h}6,2,A,16,x,0.5\n"));
         assert!(e.contains("seed = `x`"), "{e}");
         let e = err(&format!("{h}6,2,A,16,0,0.5\n6,3,A,32,0,0.5\n"));
-        assert!(e.contains("line 3") && e.contains("one number of classes"), "{e}");
+        assert!(
+            e.contains("line 3") && e.contains("one number of classes"),
+            "{e}"
+        );
         let e = err("dataset,learner,n,seed,accuracy\n6,A,16,0,0.5\n");
         assert!(e.contains("lacks a column"), "{e}");
         let e = err(h);

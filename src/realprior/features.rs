@@ -150,11 +150,12 @@ pub fn quadratic(u: &[f64], y: &[f64], w: &[f64]) -> Option<[f64; 3]> {
             return None;
         }
         a.swap(col, piv);
-        for r in 0..3 {
+        let pivot = a[col];
+        for (r, row) in a.iter_mut().enumerate() {
             if r != col {
-                let f = a[r][col] / a[col][col];
-                for c in col..4 {
-                    a[r][c] -= f * a[col][c];
+                let f = row[col] / pivot[col];
+                for (v, p) in row.iter_mut().zip(pivot).skip(col) {
+                    *v -= f * p;
                 }
             }
         }

@@ -10,12 +10,13 @@
 //! | the scoring protocol of real-curve extrapolation, with the usual baselines | [`protocol`], [`baselines`] |
 
 pub mod baselines;
+pub mod calibration;
 pub mod curves;
 pub mod features;
 pub mod pilot;
 pub mod predict;
-pub mod protocol;
-pub mod reach;
 pub mod prior;
+pub mod protocol;
 pub mod quantreg;
+pub mod reach;
 pub mod train;

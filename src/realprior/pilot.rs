@@ -157,7 +157,9 @@ mod tests {
     #[test]
     fn single_measurements_take_their_noise_from_the_scatter() {
         // a straight line in ln n has no second differences: zero noise
-        let line: Vec<(f64, f64)> = (0..6).map(|k| (16.0 * 2f64.powi(k), 0.1 * k as f64)).collect();
+        let line: Vec<(f64, f64)> = (0..6)
+            .map(|k| (16.0 * 2f64.powi(k), 0.1 * k as f64))
+            .collect();
         assert!(Pilot::new(&pts(&line)).unwrap().noise < 1e-12);
         // alternating +-0.02 around it: second differences of 0.08, noise 0.08 / 0.6745 / sqrt 6
         let wiggle: Vec<(f64, f64)> = line
@@ -166,6 +168,10 @@ mod tests {
             .map(|(i, &(n, y))| (n, y + if i % 2 == 0 { 0.02 } else { -0.02 }))
             .collect();
         let p = Pilot::new(&pts(&wiggle)).unwrap();
-        assert!((p.noise - 0.08 / 0.6745 / 6f64.sqrt()).abs() < 1e-12, "{}", p.noise);
+        assert!(
+            (p.noise - 0.08 / 0.6745 / 6f64.sqrt()).abs() < 1e-12,
+            "{}",
+            p.noise
+        );
     }
 }

@@ -21,7 +21,12 @@ pub struct Prediction {
 
 /// The curve of `signal` from its pilot `points` (at least one) under `prior`; `floor` is the
 /// metric's chance level.
-pub fn predict(prior: &CurvePrior, signal: Signal, points: &[CurvePoint], floor: f64) -> Option<Prediction> {
+pub fn predict(
+    prior: &CurvePrior,
+    signal: Signal,
+    points: &[CurvePoint],
+    floor: f64,
+) -> Option<Prediction> {
     let pilot = Pilot::new(points)?;
     let f = Features::of(&pilot, floor);
     let ahead = prior.quantiles(&f);
@@ -65,6 +70,7 @@ pub fn predict(prior: &CurvePrior, signal: Signal, points: &[CurvePoint], floor:
         floor: floor.clamp(0.0, 1.0),
         measured_to: ln_cut,
         supported_to: ln_cut + prior.supported_to,
+        reach: prior.reach.clone(),
     };
     let warnings = sanity(&pilot, &f);
     Some(Prediction {
@@ -93,7 +99,11 @@ pub fn model(
     let mut preds = Vec::with_capacity(pilots.len());
     for (s, pts) in pilots {
         preds.push(predict(prior, *s, pts, floor).ok_or_else(|| {
-            crate::Error::invalid(format!("pilot.{s}"), "no points", "at least one measured point")
+            crate::Error::invalid(
+                format!("pilot.{s}"),
+                "no points",
+                "at least one measured point",
+            )
         })?);
     }
     let all = pilots.iter().flat_map(|(_, p)| p.iter().map(|p| p.n));
@@ -115,7 +125,10 @@ pub fn model(
         source,
         runs,
         range,
-        FloorModel { intercept: floor, slope: 0.0 },
+        FloorModel {
+            intercept: floor,
+            slope: 0.0,
+        },
         Vec::new(),
     )?
     .with_tables(preds.iter().map(|p| p.table.clone()).collect())?;
@@ -140,7 +153,11 @@ pub fn sanity(p: &Pilot, f: &Features) -> Vec<String> {
     let sw: f64 = w.iter().sum();
     let mu = u.iter().zip(&w).map(|(u, w)| u * w).sum::<f64>() / sw;
     let sxx: f64 = u.iter().zip(&w).map(|(u, w)| w * (u - mu).powi(2)).sum();
-    let se = if sxx > 0.0 { sxx.recip().sqrt() } else { f64::INFINITY };
+    let se = if sxx > 0.0 {
+        sxx.recip().sqrt()
+    } else {
+        f64::INFINITY
+    };
     let per_doubling = |s: f64| s * std::f64::consts::LN_2;
     if m >= 2 && b <= 0.0 {
         out.push(format!(
@@ -186,19 +203,41 @@ mod tests {
         let rising = run(&pts(|n| 0.3 + 0.05 * n.ln(), &seeds));
         assert!(rising.is_empty(), "{rising:?}");
         let falling = run(&pts(|n| 0.9 - 0.02 * n.ln(), &seeds));
-        assert!(falling.iter().any(|w| w.contains("does not rise")), "{falling:?}");
+        assert!(
+            falling.iter().any(|w| w.contains("does not rise")),
+            "{falling:?}"
+        );
         let flat = run(&pts(|_| 0.7, &seeds));
-        assert!(flat.iter().any(|w| w.contains("does not rise") || w.contains("within twice")), "{flat:?}");
+        assert!(
+            flat.iter()
+                .any(|w| w.contains("does not rise") || w.contains("within twice")),
+            "{flat:?}"
+        );
         let noisy = run(&pts(|n| 0.5 + 0.002 * n.ln(), &[-0.2, 0.0, 0.2]));
-        assert!(noisy.iter().any(|w| w.contains("seeds disagree")), "{noisy:?}");
-        let two = run(&[CurvePoint { n: 100.0, y: 0.5 }, CurvePoint { n: 200.0, y: 0.6 }]);
-        assert!(two.iter().any(|w| w.contains("2 distinct counts")), "{two:?}");
+        assert!(
+            noisy.iter().any(|w| w.contains("seeds disagree")),
+            "{noisy:?}"
+        );
+        let two = run(&[
+            CurvePoint { n: 100.0, y: 0.5 },
+            CurvePoint { n: 200.0, y: 0.6 },
+        ]);
+        assert!(
+            two.iter().any(|w| w.contains("2 distinct counts")),
+            "{two:?}"
+        );
     }
 
     #[test]
     fn the_table_is_ordered_and_spans_the_pilot_and_the_supported_horizon() {
         let prior = CurvePrior::embedded();
-        let p = predict(&prior, Signal::Hard, &pts(|n| 0.3 + 0.05 * n.ln(), &[-0.01, 0.01]), 0.1).unwrap();
+        let p = predict(
+            &prior,
+            Signal::Hard,
+            &pts(|n| 0.3 + 0.05 * n.ln(), &[-0.01, 0.01]),
+            0.1,
+        )
+        .unwrap();
         p.table.check().unwrap();
         let t = &p.table;
         assert!((t.ln_n[0] - 32f64.ln()).abs() < 1e-12);

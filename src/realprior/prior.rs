@@ -38,6 +38,16 @@ pub struct CurvePrior {
     /// [`super::train::MIN_DATASETS`] datasets): beyond it a prediction is held flat and said
     /// to be beyond what the curves support.
     pub supported_to: f64,
+    /// Calibration ([`super::calibration`]): at each horizon, the factor by which the rows
+    /// below the median (`lower_scale`) and above it (`upper_scale`) are moved away from it.
+    #[serde(default)]
+    pub lower_scale: Vec<f64>,
+    #[serde(default)]
+    pub upper_scale: Vec<f64>,
+    /// Calibration of the safe budget: pairs [probability of reaching a target, probability of
+    /// the row whose first crossing of the target gives that coverage].
+    #[serde(default)]
+    pub reach: Vec<[f64; 2]>,
     /// `coef[h][p]`: the coefficients of the p-quantile of the gain at horizon h.
     pub coef: Vec<Vec<Vec<f64>>>,
 }
@@ -58,12 +68,7 @@ impl CurvePrior {
     /// probabilities, coefficient tables of the wrong shape or with non-finite entries.
     pub fn from_toml_str(text: &str) -> Result<CurvePrior> {
         let p: CurvePrior = toml::from_str(text).map_err(|e| {
-            crate::error::toml_error(
-                text,
-                &e,
-                "prior",
-                "a prior written by `labelbudget prior`",
-            )
+            crate::error::toml_error(text, &e, "prior", "a prior written by `labelbudget prior`")
         })?;
         p.check()?;
         Ok(p)
@@ -90,7 +95,11 @@ impl CurvePrior {
         crate::io::write_atomic(path, text.as_bytes())
     }
 
-    fn check(&self) -> Result<()> {
+    /// Check the contents (as a file is checked on loading).
+    ///
+    /// # Errors
+    /// See [`CurvePrior::from_toml_str`].
+    pub fn check(&self) -> Result<()> {
         if self.format_version != FORMAT_VERSION {
             return Err(Error::invalid(
                 "format_version",
@@ -106,7 +115,10 @@ impl CurvePrior {
             ));
         }
         let h = &self.horizons;
-        if h.first() != Some(&0.0) || !h.windows(2).all(|w| w[0] < w[1]) || h.iter().any(|v| !v.is_finite()) {
+        if h.first() != Some(&0.0)
+            || !h.windows(2).all(|w| w[0] < w[1])
+            || h.iter().any(|v| !v.is_finite())
+        {
             return Err(Error::invalid(
                 "horizons",
                 format!("{h:?}"),
@@ -148,7 +160,36 @@ impl CurvePrior {
             return Err(Error::invalid(
                 "coef",
                 "a table of another shape",
-                format!("{} horizons x {} probabilities x {NF} coefficients", h.len(), p.len()),
+                format!(
+                    "{} horizons x {} probabilities x {NF} coefficients",
+                    h.len(),
+                    p.len()
+                ),
+            ));
+        }
+        for (name, s) in [
+            ("lower_scale", &self.lower_scale),
+            ("upper_scale", &self.upper_scale),
+        ] {
+            if !(s.is_empty() || s.len() == h.len())
+                || s.iter().any(|v| !(v.is_finite() && *v > 0.0))
+            {
+                return Err(Error::invalid(
+                    name,
+                    format!("{s:?}"),
+                    format!("absent, or {} positive factors (one per horizon)", h.len()),
+                ));
+            }
+        }
+        let r = &self.reach;
+        let ordered = r
+            .windows(2)
+            .all(|w| w[0][0] < w[1][0] && w[0][1] >= w[1][1]);
+        if !ordered || r.iter().flatten().any(|v| !(*v > 0.0 && *v < 1.0)) {
+            return Err(Error::invalid(
+                "reach",
+                format!("{r:?}"),
+                "pairs [level, row probability] in (0, 1), levels increasing, row probabilities not increasing",
             ));
         }
         for (i, t) in self.coef.iter().enumerate() {
@@ -173,25 +214,66 @@ impl CurvePrior {
             .unwrap_or(self.horizons.len() - 1)
     }
 
-    /// Quantiles of the quality at every horizon up to the supported one: `q[p][h]` in [0, 1],
-    /// non-decreasing in p at each horizon and in h along each probability (more annotations
-    /// never predict a loss).
-    pub fn quantiles(&self, f: &Features) -> Vec<Vec<f64>> {
-        let x = f.design();
+    /// The regressions' quantiles of the gain over the level for design `x`, at every horizon
+    /// up to the supported one: `q[p][h]`, sorted in p at each horizon, not calibrated.
+    pub fn gain_quantiles(&self, x: &[f64; NF]) -> Vec<Vec<f64>> {
         let nh = self.supported_index() + 1;
         let mut q = vec![vec![0.0; nh]; self.probs.len()];
-        for h in 0..nh {
-            let mut col: Vec<f64> = self.coef[h]
+        for (h, table) in self.coef.iter().take(nh).enumerate() {
+            let mut col: Vec<f64> = table
                 .iter()
-                .map(|b| f.level + b.iter().zip(&x).map(|(b, x)| b * x).sum::<f64>())
+                .map(|b| b.iter().zip(x).map(|(b, x)| b * x).sum::<f64>())
                 .collect();
             col.sort_by(f64::total_cmp);
             for (k, v) in col.into_iter().enumerate() {
-                q[k][h] = v.clamp(0.0, 1.0);
+                q[k][h] = v;
+            }
+        }
+        q
+    }
+
+    /// Gain quantiles with the calibration's scales applied: each row moved away from the
+    /// median by its side's factor at that horizon.
+    pub fn widen(&self, q: &[Vec<f64>]) -> Vec<Vec<f64>> {
+        let k50 = self.probs.iter().position(|&p| p == 0.5).unwrap_or(0);
+        q.iter()
+            .enumerate()
+            .map(|(k, row)| {
+                row.iter()
+                    .enumerate()
+                    .map(|(h, &v)| {
+                        let scale = match k.cmp(&k50) {
+                            std::cmp::Ordering::Less => self.lower_scale.get(h),
+                            std::cmp::Ordering::Greater => self.upper_scale.get(h),
+                            std::cmp::Ordering::Equal => None,
+                        };
+                        let m = q[k50][h];
+                        m + scale.copied().unwrap_or(1.0) * (v - m)
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The row probability whose first crossing of a target covers the count needed with
+    /// probability `level` ([`CurvePrior::reach`], linear between its levels, held beyond
+    /// them); 1 - level without a calibration.
+    pub fn reach_prob(&self, level: f64) -> f64 {
+        crate::surrogate::model::reach_prob(&self.reach, level)
+    }
+
+    /// Quantiles of the quality at every horizon up to the supported one: `q[p][h]` in [0, 1],
+    /// calibrated, non-decreasing in p at each horizon and in h along each probability (more
+    /// annotations never predict a loss).
+    pub fn quantiles(&self, f: &Features) -> Vec<Vec<f64>> {
+        let mut q = self.widen(&self.gain_quantiles(&f.design()));
+        for row in &mut q {
+            for v in row.iter_mut() {
+                *v = (f.level + *v).clamp(0.0, 1.0);
             }
         }
         for row in &mut q {
-            for h in 1..nh {
+            for h in 1..row.len() {
                 row[h] = row[h].max(row[h - 1]);
             }
         }
@@ -206,7 +288,11 @@ mod tests {
     #[test]
     fn the_embedded_prior_parses_and_names_its_source() {
         let p = CurvePrior::embedded();
-        assert!(p.source.contains("LCDB") && p.source.contains("MIT"), "{}", p.source);
+        assert!(
+            p.source.contains("LCDB") && p.source.contains("MIT"),
+            "{}",
+            p.source
+        );
         assert!(p.supported_to >= 2.0, "{}", p.supported_to);
     }
 
@@ -227,7 +313,9 @@ mod tests {
         assert!(err(&|p| p.supported_to = 0.123).contains("supported_to"));
         assert!(err(&|p| p.coef[1][0].pop().map_or((), |_| ())).contains("coef"));
         assert!(err(&|p| p.coef[2][1][3] = f64::NAN).contains("coef[2][1]"));
-        let e = CurvePrior::from_toml_str("format_version = 1\n").unwrap_err().to_string();
+        let e = CurvePrior::from_toml_str("format_version = 1\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("missing"), "{e}");
     }
 }

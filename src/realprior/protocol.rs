@@ -63,13 +63,10 @@ fn case(i: usize, c: &Curve) -> Option<Case> {
     let p = super::pilot::Pilot::new(&pilot)?;
     let last = *p.anchors.last()?;
     let (n_cut, a_cut) = (last.n, last.mean);
-    let mid = *mean
-        .n
-        .iter()
-        .min_by(|a, b| {
-            let d = |n: f64| (n / (3.0 * n_cut)).ln().abs();
-            d(**a).total_cmp(&d(**b))
-        })?;
+    let mid = *mean.n.iter().min_by(|a, b| {
+        let d = |n: f64| (n / (3.0 * n_cut)).ln().abs();
+        d(**a).total_cmp(&d(**b))
+    })?;
     let targets = DELTAS.map(|d| a_cut + d);
     Some(Case {
         curve: i,
@@ -136,7 +133,11 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn share(k: usize, of: usize) -> f64 {
-    if of == 0 { f64::NAN } else { k as f64 / of as f64 }
+    if of == 0 {
+        f64::NAN
+    } else {
+        k as f64 / of as f64
+    }
 }
 
 /// Score a method's answers (one per case, in the order of `cases`).
@@ -146,7 +147,8 @@ pub fn score(method: &str, cases: &[Case], answers: &[Answer]) -> Vec<Score> {
         .enumerate()
         .map(|(d, &delta)| {
             let mut right = 0;
-            let (mut reach, mut w25, mut w2, mut unreach, mut cens, mut cens_reach) = (0, 0, 0, 0, 0, 0);
+            let (mut reach, mut w25, mut w2, mut unreach, mut cens, mut cens_reach) =
+                (0, 0, 0, 0, 0, 0);
             let mut ratios = Vec::new();
             let (mut covered, mut with_safe, mut over) = (0, 0, Vec::new());
             for (c, a) in cases.iter().zip(answers) {
@@ -194,7 +196,8 @@ pub fn score(method: &str, cases: &[Case], answers: &[Answer]) -> Vec<Score> {
                     .zip(answers)
                     .filter_map(|(c, a)| a.band.map(|b| (b[k].0..=b[k].1).contains(&c.true_at[k])))
                     .collect();
-                (!inside.is_empty()).then(|| share(inside.iter().filter(|x| **x).count(), inside.len()))
+                (!inside.is_empty())
+                    .then(|| share(inside.iter().filter(|x| **x).count(), inside.len()))
             };
             Score {
                 method: method.to_string(),
@@ -235,7 +238,9 @@ pub fn baseline(c: &Case, family: Option<super::baselines::Family>) -> Answer {
     match fam.fit(&pts) {
         Some(par) => Answer {
             at: [fam.eval(&par, c.mid), fam.eval(&par, c.big_n)],
-            need: c.targets.map(|t| super::baselines::n_for(|n| fam.eval(&par, n), t)),
+            need: c
+                .targets
+                .map(|t| super::baselines::n_for(|n| fam.eval(&par, n), t)),
             safe: None,
             band: None,
         },
@@ -255,12 +260,25 @@ mod tests {
 
     /// A curve 0.5 + 0.02 ln(n / 16) on LCDB's grid up to 2,048 with 25 noiseless seeds.
     fn curve() -> Curve {
-        let ns: Vec<f64> = (0..15).map(|k| (16.0 * 2f64.sqrt().powi(k)).round()).collect();
+        let ns: Vec<f64> = (0..15)
+            .map(|k| (16.0 * 2f64.sqrt().powi(k)).round())
+            .collect();
         let points = ns
             .iter()
-            .flat_map(|&n| (0..25).map(move |s| Point { n, seed: s, y: 0.5 + 0.02 * (n / 16.0).ln() }))
+            .flat_map(|&n| {
+                (0..25).map(move |s| Point {
+                    n,
+                    seed: s,
+                    y: 0.5 + 0.02 * (n / 16.0).ln(),
+                })
+            })
             .collect();
-        Curve { dataset: "1".into(), learner: "A".into(), classes: 2, points }
+        Curve {
+            dataset: "1".into(),
+            learner: "A".into(),
+            classes: 2,
+            points,
+        }
     }
 
     #[test]
@@ -280,7 +298,7 @@ mod tests {
             safe: Some([t * 1.5, f64::INFINITY]),
             band: Some([(0.0, 0.0), (0.0, 1.0)]),
         };
-        let s = score("m", &[k.clone()], &[right]);
+        let s = score("m", std::slice::from_ref(&k), &[right]);
         assert_eq!(s[0].within_25, 1.0);
         assert_eq!(s[0].safe_covers, Some(1.0));
         assert!((s[0].safe_over.unwrap() - 1.5).abs() < 1e-12);
@@ -298,6 +316,9 @@ mod tests {
         let last = baseline(&k, None);
         assert!(last.need[0].is_infinite() && last.at[1] == k.a_cut);
         let pow4 = baseline(&k, Some(crate::realprior::baselines::Family::Pow4));
-        assert!(pow4.at[0].is_finite() && pow4.need[0].is_finite(), "{pow4:?}");
+        assert!(
+            pow4.at[0].is_finite() && pow4.need[0].is_finite(),
+            "{pow4:?}"
+        );
     }
 }

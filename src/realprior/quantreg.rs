@@ -162,7 +162,10 @@ mod tests {
             assert!((b[1] - 2.0).abs() < 0.01, "p {p}: {b:?}");
             // a warm start lands on the same line
             let w = fit(&d, p, Some(&b)).unwrap();
-            assert!((w[0] - b[0]).abs() < 1e-3 && (w[1] - b[1]).abs() < 1e-4, "{w:?} {b:?}");
+            assert!(
+                (w[0] - b[0]).abs() < 1e-3 && (w[1] - b[1]).abs() < 1e-4,
+                "{w:?} {b:?}"
+            );
         }
     }
 
@@ -172,7 +175,10 @@ mod tests {
             for r in [KAPPA, -KAPPA] {
                 let (a, da) = check(r * (1.0 + 1e-12), p);
                 let (b, db) = check(r * (1.0 - 1e-12), p);
-                assert!((a - b).abs() < 1e-12 && (da - db).abs() < 1e-9, "p {p} r {r}");
+                assert!(
+                    (a - b).abs() < 1e-12 && (da - db).abs() < 1e-9,
+                    "p {p} r {r}"
+                );
             }
         }
     }

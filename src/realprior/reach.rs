@@ -42,7 +42,7 @@ pub fn reach(table: &QuantileTable, target: f64, level: f64) -> Reach {
         n_reaching(|n| table.quantile(n, p), target).filter(|&n| n <= supported * (1.0 + 1e-9))
     };
     let central = at(0.5);
-    let safe = at(1.0 - level);
+    let safe = at(crate::surrogate::model::reach_prob(&table.reach, level));
     let hi = 0.5 + level / 2.0;
     let optimistic = at(hi);
     let verdict = match (central, optimistic) {
@@ -74,11 +74,13 @@ impl Reach {
             |s| format!("safe budget {s:.0} (reached with 90% probability)"),
         );
         match self.verdict {
-            Verdict::Reached { n } => format!(
-                "target {:.3}: n = {n:.0} (central), {safe}",
-                self.target
-            ),
-            Verdict::BeyondSupport { at_least, optimistic } => format!(
+            Verdict::Reached { n } => {
+                format!("target {:.3}: n = {n:.0} (central), {safe}", self.target)
+            }
+            Verdict::BeyondSupport {
+                at_least,
+                optimistic,
+            } => format!(
                 "target {:.3}: more than {at_least:.0}, beyond what the pilot and real curves support (the optimistic side reaches it at {optimistic:.0})",
                 self.target
             ),
@@ -109,6 +111,7 @@ mod tests {
             floor: 0.0,
             measured_to: 1.0,
             supported_to: 2.0,
+            reach: Vec::new(),
         }
     }
 
@@ -116,14 +119,18 @@ mod tests {
     fn each_verdict_comes_from_the_side_that_reaches() {
         let t = table();
         let r = reach(&t, 0.45, 0.9);
-        let Verdict::Reached { n } = r.verdict else { panic!("{r:?}") };
+        let Verdict::Reached { n } = r.verdict else {
+            panic!("{r:?}")
+        };
         assert!((n.ln() - 1.5).abs() < 1e-6, "{n}");
         assert!(r.safe.is_none() && r.optimistic.is_some());
         let r = reach(&t, 0.7, 0.9);
         assert!(matches!(r.verdict, Verdict::BeyondSupport { .. }), "{r:?}");
         assert!(r.describe().contains("beyond what the pilot"));
         let r = reach(&t, 0.95, 0.9);
-        let Verdict::Unreachable { best, .. } = r.verdict else { panic!("{r:?}") };
+        let Verdict::Unreachable { best, .. } = r.verdict else {
+            panic!("{r:?}")
+        };
         assert!((best - 0.9).abs() < 1e-12);
         assert!(r.describe().contains("unreachable"));
     }

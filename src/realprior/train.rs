@@ -194,14 +194,18 @@ pub fn fit(
         .enumerate()
         .map(|(k, &p)| {
             let mut out: Vec<Vec<f64>> = Vec::with_capacity(nh);
-            for h in 0..nh {
-                let x: Vec<Vec<f64>> = per_h[h].iter().map(|r| r.x.to_vec()).collect();
-                let y: Vec<f64> = per_h[h].iter().map(|r| r.gain[h]).collect();
+            for (h, at) in per_h.iter().take(nh).enumerate() {
+                let x: Vec<Vec<f64>> = at.iter().map(|r| r.x.to_vec()).collect();
+                let y: Vec<f64> = at.iter().map(|r| r.gain[h]).collect();
                 let start = warm
                     .and_then(|w| w.coef.get(h))
                     .map(|t| t[k].clone())
                     .or_else(|| out.last().cloned());
-                out.push(quantreg::fit(&quantreg::Data { x: &x, y: &y }, p, start.as_deref())?);
+                out.push(quantreg::fit(
+                    &quantreg::Data { x: &x, y: &y },
+                    p,
+                    start.as_deref(),
+                )?);
             }
             Ok(out)
         })
@@ -228,6 +232,9 @@ pub fn fit(
         probs: PROBS.to_vec(),
         rows: counts[..nh].to_vec(),
         supported_to: hs[supported],
+        lower_scale: Vec::new(),
+        upper_scale: Vec::new(),
+        reach: Vec::new(),
         coef,
     })
 }

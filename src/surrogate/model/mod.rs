@@ -19,7 +19,6 @@ mod table;
 mod tests;
 
 pub use check::{MAX_RESIDUAL_QUANTILE, MAX_RESIDUAL_SD};
-pub use table::QuantileTable;
 pub use format::{FORMAT_VERSION, OLDEST_READABLE_FORMAT};
 pub use range::{RANGE_MARGIN, Range};
 pub use spread::{
@@ -27,6 +26,7 @@ pub use spread::{
     PositionQuantiles, QUANTILE_PROBS, Residual, band_of_classes, class_band, normal_quantile,
     stretch_of,
 };
+pub use table::{QuantileTable, reach_prob};
 
 use super::covariate::{self, BitsModel, Covariate, FloorModel, Metric};
 use super::curve::{Inputs, N_PARAMS, Params};
@@ -573,7 +573,7 @@ impl QualityModel for Model {
 
     fn quantile(&self, scenario: &Scenario, signal: Signal, n: f64, prob: f64) -> f64 {
         if let Some(t) = self.table(signal) {
-            return t.quantile(n, 1.0 - prob);
+            return t.quantile(n, reach_prob(&t.reach, prob));
         }
         self.spot(scenario, signal, n)
             .map_or(0.0, |s| self.exceeded(&s, prob))

@@ -29,6 +29,10 @@ pub struct QuantileTable {
     pub measured_to: f64,
     /// ln n up to which real curves support the prediction.
     pub supported_to: f64,
+    /// Calibration of the safe budget ([`reach_prob`]): pairs [probability of reaching a
+    /// target, row probability]; empty: the row of probability 1 - level.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reach: Vec<[f64; 2]>,
 }
 
 impl QuantileTable {
@@ -41,10 +45,17 @@ impl QuantileTable {
         let key = |f: &str| format!("tables.{}.{f}", self.signal);
         let l = &self.ln_n;
         if l.is_empty() || !l.windows(2).all(|w| w[0] < w[1]) || l.iter().any(|v| !v.is_finite()) {
-            return Err(Error::invalid(key("ln_n"), format!("{l:?}"), "finite values in increasing order"));
+            return Err(Error::invalid(
+                key("ln_n"),
+                format!("{l:?}"),
+                "finite values in increasing order",
+            ));
         }
         let p = &self.probs;
-        if !p.windows(2).all(|w| w[0] < w[1]) || !p.iter().all(|v| *v > 0.0 && *v < 1.0) || !p.contains(&0.5) {
+        if !p.windows(2).all(|w| w[0] < w[1])
+            || !p.iter().all(|v| *v > 0.0 && *v < 1.0)
+            || !p.contains(&0.5)
+        {
             return Err(Error::invalid(
                 key("probs"),
                 format!("{p:?}"),
@@ -55,12 +66,20 @@ impl QuantileTable {
             return Err(Error::invalid(
                 key("quality"),
                 "a table of another shape",
-                format!("{} rows (one per probability) of {} values (one per ln_n)", p.len(), l.len()),
+                format!(
+                    "{} rows (one per probability) of {} values (one per ln_n)",
+                    p.len(),
+                    l.len()
+                ),
             ));
         }
         for (k, row) in self.quality.iter().enumerate() {
             if let Some(v) = row.iter().find(|v| !(0.0..=1.0).contains(*v)) {
-                return Err(Error::invalid(format!("{}[{k}]", key("quality")), num(*v), "qualities in [0, 1]"));
+                return Err(Error::invalid(
+                    format!("{}[{k}]", key("quality")),
+                    num(*v),
+                    "qualities in [0, 1]",
+                ));
             }
             if !row.windows(2).all(|w| w[0] <= w[1]) {
                 return Err(Error::invalid(
@@ -77,13 +96,20 @@ impl QuantileTable {
                 ));
             }
         }
-        for (f, v) in [("measured_to", self.measured_to), ("supported_to", self.supported_to)] {
+        for (f, v) in [
+            ("measured_to", self.measured_to),
+            ("supported_to", self.supported_to),
+        ] {
             if !v.is_finite() {
                 return Err(Error::invalid(key(f), num(v), "a finite ln n"));
             }
         }
         if !(0.0..=1.0).contains(&self.floor) {
-            return Err(Error::invalid(key("floor"), num(self.floor), "a quality in [0, 1]"));
+            return Err(Error::invalid(
+                key("floor"),
+                num(self.floor),
+                "a quality in [0, 1]",
+            ));
         }
         Ok(())
     }
@@ -118,7 +144,11 @@ impl QuantileTable {
             return self.row_at(probs.len() - 1, ln_n);
         }
         let k = probs.partition_point(|&x| x <= p);
-        let (z0, z1, z) = (normal_quantile(probs[k - 1]), normal_quantile(probs[k]), normal_quantile(p));
+        let (z0, z1, z) = (
+            normal_quantile(probs[k - 1]),
+            normal_quantile(probs[k]),
+            normal_quantile(p),
+        );
         let t = (z - z0) / (z1 - z0);
         let (a, b) = (self.row_at(k - 1, ln_n), self.row_at(k, ln_n));
         a + t * (b - a)
@@ -131,6 +161,24 @@ impl QuantileTable {
     }
 }
 
+/// The row probability whose first crossing of a target covers the count needed with
+/// probability `level`, from a calibration map of pairs [level, row probability] (linear
+/// between its levels, held beyond them); 1 - level without a map.
+pub fn reach_prob(map: &[[f64; 2]], level: f64) -> f64 {
+    let (Some(first), Some(last)) = (map.first(), map.last()) else {
+        return 1.0 - level;
+    };
+    if level <= first[0] {
+        return first[1];
+    }
+    if level >= last[0] {
+        return last[1];
+    }
+    let k = map.partition_point(|p| p[0] <= level);
+    let (a, b) = (map[k - 1], map[k]);
+    a[1] + (level - a[0]) / (b[0] - a[0]) * (b[1] - a[1])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,10 +188,15 @@ mod tests {
             signal: Signal::Hard,
             ln_n: vec![0.0, 1.0, 2.0],
             probs: vec![0.1, 0.5, 0.9],
-            quality: vec![vec![0.1, 0.2, 0.3], vec![0.2, 0.4, 0.5], vec![0.3, 0.5, 0.9]],
+            quality: vec![
+                vec![0.1, 0.2, 0.3],
+                vec![0.2, 0.4, 0.5],
+                vec![0.3, 0.5, 0.9],
+            ],
             floor: 0.05,
             measured_to: 1.0,
             supported_to: 2.0,
+            reach: Vec::new(),
         }
     }
 
