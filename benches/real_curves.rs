@@ -3,7 +3,11 @@
 //!
 //! ```text
 //! cargo bench --bench real_curves -- [CURVES.csv[.gz]] [--limit K] [--folds K] [--out scores.csv]
+//!     [--answers answers.csv] [--groups G] [--uncalibrated]
 //! ```
+//!
+//! `--answers` writes every method's answer for every case; `--groups G` learns from G pilots a
+//! cut (disjoint seed groups); `--uncalibrated` skips the calibration (the raw regressions).
 //!
 //! CURVES defaults to the subset shipped for the tests (tests/data/lcdb-subset.csv.gz); the
 //! development set is `../shared/lcdb/curves.csv.gz` (LCDB 1.0, MIT). Every curve is scored
@@ -30,6 +34,8 @@ struct Args {
     folds: usize,
     out: Option<PathBuf>,
     answers: Option<PathBuf>,
+    groups: u32,
+    uncalibrated: bool,
 }
 
 fn args() -> Result<Args> {
@@ -39,6 +45,8 @@ fn args() -> Result<Args> {
         folds: 10,
         out: None,
         answers: None,
+        groups: 1,
+        uncalibrated: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(x) = it.next() {
@@ -57,8 +65,16 @@ fn args() -> Result<Args> {
             }
             "--out" => a.out = Some(value("--out")?.into()),
             "--answers" => a.answers = Some(value("--answers")?.into()),
+            "--groups" => {
+                a.groups = value("--groups")?
+                    .parse()
+                    .context("--groups: a whole number")?
+            }
+            "--uncalibrated" => a.uncalibrated = true,
             s if s.starts_with("--") => {
-                bail!("unknown option {s} (--limit K, --folds K, --out FILE, --answers FILE)")
+                bail!(
+                    "unknown option {s} (--limit K, --folds K, --out FILE, --answers FILE, --groups G, --uncalibrated)"
+                )
             }
             s => a.curves = s.into(),
         }
@@ -113,10 +129,7 @@ fn main() -> Result<()> {
         k
     );
     let opts = train::Options {
-        groups: std::env::var("PILOT_GROUPS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(1),
+        groups: a.groups,
         ..train::Options::default()
     };
     let rows = train::rows(&all, opts);
@@ -130,7 +143,11 @@ fn main() -> Result<()> {
     bar.set_message("priors");
     let mut ours: Vec<Option<Answer>> = vec![None; cases.len()];
     for f in 0..k {
-        let prior = calibration::fit(&all, &rows, opts, |c| fold_of(&c.dataset) == f, Some(&full))?;
+        let prior = if a.uncalibrated {
+            train::fit(&all, &rows, opts, |c| fold_of(&c.dataset) == f, Some(&full))?
+        } else {
+            calibration::fit(&all, &rows, opts, |c| fold_of(&c.dataset) == f, Some(&full))?
+        };
         let idx: Vec<usize> = (0..cases.len())
             .filter(|&i| fold_of(&all[cases[i].curve].dataset) == f)
             .collect();

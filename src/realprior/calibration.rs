@@ -13,9 +13,10 @@
 //! 2. **the safe budget**: for a target g above the pilot's level, the count where the row of
 //!    probability p first reaches it covers the count the curve needed on a share of new curves
 //!    that falls as p rises; [`CurvePrior::reach`] maps each nominal probability of reaching the
-//!    target ([`LEVELS`]) to the row whose counts cover that share, over the targets
-//!    [`GAINS`] above every pilot. A curve that never reaches the target within its measured
-//!    counts is covered when the row does not reach it there either.
+//!    target ([`LEVELS`]) to the row whose counts cover at least that share at each of the
+//!    targets [`GAINS`] above every pilot (the size of target where the row covers least
+//!    decides). A curve that never reaches the target within its measured counts is covered
+//!    when the row does not reach it there either.
 
 use super::curves::Curve;
 use super::prior::CurvePrior;
@@ -123,28 +124,30 @@ pub fn fit(
     // the reach map, on the scaled rows
     let scaled: Vec<Vec<Vec<f64>>> = held.iter().map(|x| prior.widen(&x.q)).collect();
     let probs = prior.probs.clone();
+    // the share of needs row k covers, at the target size where it covers the fewest
     let coverage = |k: usize| {
-        let mut hit = 0usize;
-        let mut all = 0usize;
-        for (x, q) in held.iter().zip(&scaled) {
-            let g = &x.row.gain;
-            let top = g
-                .iter()
-                .rposition(|v| v.is_finite())
-                .unwrap_or(0)
-                .min(q[k].len() - 1);
-            for &t in &GAINS {
-                let truth = crossing(&g[..=top], t);
-                let pred = crossing(&q[k][..=top], t);
-                all += 1;
-                hit += usize::from(match (truth, pred) {
-                    (Some(a), Some(b)) => a <= b + 1e-9,
-                    (None, p) => p.is_none(),
-                    (Some(_), None) => true,
-                });
-            }
-        }
-        hit as f64 / all.max(1) as f64
+        GAINS
+            .iter()
+            .map(|&t| {
+                let mut hit = 0usize;
+                for (x, q) in held.iter().zip(&scaled) {
+                    let g = &x.row.gain;
+                    let top = g
+                        .iter()
+                        .rposition(|v| v.is_finite())
+                        .unwrap_or(0)
+                        .min(q[k].len() - 1);
+                    let truth = crossing(&g[..=top], t);
+                    let pred = crossing(&q[k][..=top], t);
+                    hit += usize::from(match (truth, pred) {
+                        (Some(a), Some(b)) => a <= b + 1e-9,
+                        (None, p) => p.is_none(),
+                        (Some(_), None) => true,
+                    });
+                }
+                hit as f64 / held.len().max(1) as f64
+            })
+            .fold(1.0, f64::min)
     };
     let cov: Vec<f64> = (0..probs.len()).map(coverage).collect();
     prior.reach = LEVELS

@@ -27,9 +27,13 @@ pub const NAMES: [&str; NF] = [
     "ln(n_cut)/10",
     "above_chance",
     "span/5",
+    "slope_0.75+*headroom",
+    "slope_3+*headroom",
+    "rise",
+    "noise*headroom",
 ];
 /// Number of design entries.
-pub const NF: usize = 13;
+pub const NF: usize = 17;
 
 /// The summary of a pilot the prior reads.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -50,6 +54,8 @@ pub struct Features {
     pub span: f64,
     /// The metric's chance (or untrained) level.
     pub floor: f64,
+    /// The level less the first count's mean.
+    pub rise: f64,
 }
 
 impl Features {
@@ -83,6 +89,7 @@ impl Features {
             ln_cut: p.n_cut().ln(),
             span: u[m - 1] - u[0],
             floor,
+            rise: level - y[0],
         }
     }
 
@@ -109,6 +116,10 @@ impl Features {
             self.ln_cut / 10.0,
             (self.level - self.floor) / (1.0 - self.floor).max(1e-3),
             self.span / 5.0,
+            self.slope[0].max(0.0) * h,
+            self.slope[2].max(0.0) * h,
+            self.rise,
+            self.noise * h,
         ]
     }
 }

@@ -25,7 +25,7 @@ pub const MAX_HORIZON: f64 = 8.05;
 /// Probabilities of the fitted quantiles.
 pub const PROBS: [f64; 11] = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
 /// Largest number of rows one regression is fitted on.
-pub const MAX_ROWS: usize = 8000;
+pub const MAX_ROWS: usize = 30000;
 /// A horizon is supported when at least this many rows reach it...
 pub const MIN_ROWS: usize = 2000;
 /// ... from at least this many datasets.
