@@ -1,5 +1,7 @@
 //! The `plan`, `frontier` and `chart` commands end to end, including bad inputs.
 
+mod common;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 use std::path::Path;
@@ -379,7 +381,7 @@ fn toml_type_errors_name_file_key_line_and_column() {
 }
 
 #[test]
-fn chart_paths_are_checked_before_anything_is_written() {
+fn chart_paths_are_checked_before_anything_is_written_or_after_the_plan() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("d.png")).unwrap();
     lb(dir.path())
@@ -388,12 +390,21 @@ fn chart_paths_are_checked_before_anything_is_written() {
         .failure()
         .stderr(predicate::str::contains("d.png").and(predicate::str::contains("folder")));
     assert!(!dir.path().join("ok.svg").exists());
+    // plan prints the plan it computed, then says the chart cannot be written
     lb(dir.path())
         .args(["plan", "--chart", "d.png"])
         .assert()
         .failure()
-        .stdout(predicate::str::is_empty())
-        .stderr(predicate::str::contains("d.png"));
+        .stdout(predicate::str::contains("Recommendation: buy"))
+        .stderr(
+            predicate::str::contains("d.png").and(predicate::str::contains("the plan was printed")),
+        );
+    assert!(dir.path().join("d.png").is_dir());
+    assert_eq!(
+        common::files(dir.path()),
+        ["d.png"],
+        "no temporary file is left"
+    );
     lb(dir.path())
         .args(["chart", "--out", "a.svg", "--bits-out", "./a.svg"])
         .assert()

@@ -20,6 +20,26 @@ use std::path::PathBuf;
 const MIN_REPLICATES: usize = 2;
 const MAX_REPLICATES: usize = 100_000;
 
+/// Options that only the pilot mode reads (given with another mode they are an error, not ignored).
+const PILOT_ONLY: [&str; 1] = ["floor"];
+/// Options that only the features mode reads.
+const FEATURES_ONLY: [&str; 12] = [
+    "labels",
+    "soft",
+    "metric",
+    "signals",
+    "points",
+    "n_min",
+    "max_fraction",
+    "fit_fraction",
+    "test_fraction",
+    "seeds",
+    "rep",
+    "curves",
+];
+/// Options that only the annotations mode reads.
+const ANNOTATIONS_ONLY: [&str; 2] = ["wage", "unit"];
+
 /// Calibrate labelbudget on your own data: pilot points, features and labels, or annotation logs.
 ///
 /// Three mutually exclusive modes:
@@ -43,26 +63,6 @@ const MAX_REPLICATES: usize = 100_000;
 /// Model files are read by `plan`, `predict`, `frontier` and `chart` with --model; cost files by
 /// `plan` with --costs. Outputs are written atomically; runs are seeded and identical for any
 /// thread count.
-/// Options that only the pilot mode reads (given with another mode they are an error, not ignored).
-const PILOT_ONLY: [&str; 1] = ["floor"];
-/// Options that only the features mode reads.
-const FEATURES_ONLY: [&str; 12] = [
-    "labels",
-    "soft",
-    "metric",
-    "signals",
-    "points",
-    "n_min",
-    "max_fraction",
-    "fit_fraction",
-    "test_fraction",
-    "seeds",
-    "rep",
-    "curves",
-];
-/// Options that only the annotations mode reads.
-const ANNOTATIONS_ONLY: [&str; 2] = ["wage", "unit"];
-
 #[derive(Debug, Parser)]
 #[command(
     group(ArgGroup::new("mode").required(true).args(["pilot", "features", "annotations"])),
@@ -217,7 +217,7 @@ pub struct Args {
     pub unit: String,
 
     /// Output file: a model (TOML) for --pilot and --features, a cost file for --annotations.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, short = 'o', value_name = "FILE")]
     pub out: PathBuf,
 
     /// A quality to reach: the report says how many annotations it needs.

@@ -11,8 +11,9 @@ use labelbudget::surrogate::{Covariate, FitOptions, Metric, Model, fit_model, ru
 use std::path::PathBuf;
 use std::time::Instant;
 
-/// Fit the surrogate: one saturating learning curve per signal, chosen among a power law with
-/// offset, a Weibull and a Morgan-Mercer-Flodin form by held-out error (grouped
+/// Fit the surrogate's learning curves to simulated runs, with prediction intervals.
+///
+/// One saturating learning curve per signal, chosen among a power law with offset, a Weibull and a Morgan-Mercer-Flodin form by held-out error (grouped
 /// cross-validation over scenarios), fitted by Huber-robust least squares (argmin L-BFGS from
 /// several starts), with a bootstrap over seeds for prediction intervals.
 ///
@@ -35,7 +36,7 @@ pub struct Args {
     pub runs: PathBuf,
 
     /// Where to write the fitted model (TOML). Omit to print diagnostics only.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, short = 'o', value_name = "PATH")]
     pub out: Option<PathBuf>,
 
     /// Quality metric to model: cka or transfer.

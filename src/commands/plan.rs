@@ -16,10 +16,9 @@ pub fn run(args: PlanArgs) -> Result<()> {
              --format json (or table) with --verify"
         );
     }
+    // a chart that cannot be written is reported after the plan, which is printed either way
     if !args.no_chart {
         labelbudget::chart::ImageFormat::of(&args.chart)?;
-        labelbudget::io::check_writable(&args.chart)
-            .with_context(|| format!("cannot write the chart to {}", args.chart.display()))?;
     }
     let (planner, objective) = planner(&args.inputs)?;
     let plan = planner
@@ -47,7 +46,14 @@ pub fn run(args: PlanArgs) -> Result<()> {
         }
     }
     if !args.no_chart {
-        TradeoffChart::from_plan(&planner, &plan).save(&args.chart)?;
+        TradeoffChart::from_plan(&planner, &plan)
+            .save(&args.chart)
+            .with_context(|| {
+                format!(
+                    "the plan was printed, but the chart cannot be written to {}",
+                    args.chart.display()
+                )
+            })?;
         if format == Format::Table {
             println!("\nChart written to {}", args.chart.display());
         }

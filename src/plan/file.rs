@@ -3,7 +3,7 @@
 //! ```toml
 //! name = "CIFAR-like, 10 classes"   # shown in tables and chart titles
 //! items = 50000                     # items available to annotate (0 = unlimited)
-//! target = 0.6                      # the quality wanted (linear CKA), or:
+//! target = 0.6                      # the quality wanted (in the model's metric), or:
 //! # budget = 2000                   # the money available (cost-file units)
 //! confidence = 0.9                  # probability the safe budget reaches the target
 //!
@@ -302,7 +302,7 @@ impl Objective {
             Objective::Target(t) if !(t.is_finite() && t > 0.0 && t < 1.0) => Err(Error::invalid(
                 "target",
                 t,
-                "a quality (linear CKA) in (0, 1)",
+                "a quality in (0, 1), in the model's metric",
             )),
             Objective::Budget(b) if !(b.is_finite() && b > 0.0) => {
                 Err(Error::invalid("budget", b, "an amount of money > 0"))

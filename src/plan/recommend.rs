@@ -4,6 +4,7 @@ use super::curves::Kind;
 use super::file::Objective;
 use super::frontier::{Crossover, FRONTIER_POINTS, FrontierPoint};
 use super::mix::Counts;
+use super::report::money;
 use super::roots::first_nonneg;
 use super::solver::{Evaluated, Planner};
 use crate::error::{Error, Result};
@@ -380,14 +381,16 @@ impl Planner {
         if crossovers.is_empty() {
             return match self.winner(hi) {
                 Some(w) => format!(
-                    "no crossover: {w} is the best single buy at every budget from {lo:.3} to {hi:.0} {unit} where any signal learns"
+                    "no crossover: {w} is the best single buy at every budget from {} to {} {unit} where any signal learns",
+                    money(lo),
+                    money(hi)
                 ),
                 None => "no signal learns within the budgets considered".to_string(),
             };
         }
         let mut s = format!("{} is the best single buy", crossovers[0].from);
         for c in crossovers {
-            s.push_str(&format!(" up to {:.2} {unit}, then {}", c.budget, c.to));
+            s.push_str(&format!(" up to {} {unit}, then {}", money(c.budget), c.to));
         }
         s.push_str(" above");
         s

@@ -4,8 +4,13 @@ use super::file::Objective;
 use super::recommend::Plan;
 use crate::io::render_table;
 
-fn money(v: f64) -> String {
-    if v >= 100.0 {
+/// An amount of money as text: cents from 1 to 100, whole units from 100 to 1e9, four digits
+/// below 1 and three significant digits in scientific notation from 1e9 on (a budget of 1e300
+/// is one short number, not 300 digits).
+pub fn money(v: f64) -> String {
+    if v >= 1e9 {
+        format!("{v:.2e}")
+    } else if v >= 100.0 {
         format!("{v:.0}")
     } else if v >= 1.0 {
         format!("{v:.2}")
