@@ -221,7 +221,12 @@ fn chart_writes_png_and_svg_with_title() {
         .assert()
         .success();
     let svg = std::fs::read_to_string(dir.path().join("t.svg")).unwrap();
-    assert!(svg.len() > 5_000 && svg.contains("quality against supervision cost"));
+    assert!(
+        svg.len() > 5_000
+            && svg.contains(
+                "CIFAR-like, 10 classes, 50000 items: predicted linear CKA against supervision cost"
+            )
+    );
     // the legend names the recommendation and its safe budget
     assert!(svg.contains("recommended: ") && svg.contains("safe budget (90%): "));
     let bits = std::fs::read_to_string(dir.path().join("t-bits.svg")).unwrap();

@@ -48,10 +48,11 @@ pub fn run(args: FrontierArgs) -> Result<()> {
     if let Some(p) = &args.out {
         labelbudget::io::check_writable(p)?;
     }
-    let (planner, objective) = planner(&args.inputs)?;
-    let extra = match objective {
-        Objective::Budget(b) => Some(b),
-        Objective::Target(_) => None,
+    let setup = planner(&args.inputs)?;
+    let planner = &setup.planner;
+    let extra = match setup.objective().ok() {
+        Some(Objective::Budget(b)) => Some(b),
+        _ => None,
     };
     let frontier = planner.frontier(args.points, extra);
     let unit = planner.costs.unit.clone();

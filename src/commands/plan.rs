@@ -20,12 +20,13 @@ pub fn run(args: PlanArgs) -> Result<()> {
     if !args.no_chart {
         labelbudget::chart::ImageFormat::of(&args.chart)?;
     }
-    let (planner, objective) = planner(&args.inputs)?;
+    let setup = planner(&args.inputs)?;
+    let planner = &setup.planner;
     let plan = planner
-        .plan(Some(objective))
-        .map_err(|e| super::inputs::explain(&args.inputs, e))?;
+        .plan(Some(setup.objective()?))
+        .map_err(|e| setup.explain(e))?;
     let verification: Option<Verification> = if args.verify {
-        Some(verify(&planner, &plan, args.seeds)?)
+        Some(verify(planner, &plan, args.seeds)?)
     } else {
         None
     };
@@ -46,7 +47,8 @@ pub fn run(args: PlanArgs) -> Result<()> {
         }
     }
     if !args.no_chart {
-        TradeoffChart::from_plan(&planner, &plan)
+        TradeoffChart::from_plan(planner, &plan)
+            .with_measured(planner, &setup.measured)
             .save(&args.chart)
             .with_context(|| {
                 format!(

@@ -194,6 +194,35 @@ impl PlanScenario {
         PlanScenario::from_toml(EMBEDDED_SCENARIO).expect("the embedded scenario is valid")
     }
 
+    /// The user's own dataset behind a calibrated model: `name`, `items` available to label (0:
+    /// unknown, as many as needed) and, when they are known, at most one hard and one soft
+    /// label per item; the default target and confidence, every signal offered. The `dataset`
+    /// world is the default one, which a calibrated model's curves ignore.
+    pub fn for_data(name: &str, items: u64) -> PlanScenario {
+        let one_each = SignalLimit {
+            per_item: (items > 0).then_some(1.0),
+            ..SignalLimit::default()
+        };
+        let limits = Signal::ALL
+            .into_iter()
+            .map(|s| {
+                let l = match s {
+                    Signal::Hard | Signal::Soft => one_each,
+                    Signal::Triplet | Signal::Pair => SignalLimit::default(),
+                };
+                (s, l)
+            })
+            .collect();
+        PlanScenario {
+            name: name.to_string(),
+            dataset: Scenario::default(),
+            items,
+            objective: Objective::Target(DEFAULT_TARGET),
+            confidence: 0.9,
+            limits,
+        }
+    }
+
     /// Check every field; the error names the key, the value and the accepted range.
     pub fn validate(&self) -> Result<()> {
         self.dataset.validate().map_err(|e| match e {

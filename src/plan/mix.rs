@@ -116,10 +116,23 @@ pub enum MixRule {
 pub fn mix_quality_with(curves: &Curves, kind: Kind, counts: &Counts, rule: MixRule) -> f64 {
     match rule {
         MixRule::AdditiveBits => mix_quality(curves, kind, counts),
-        MixRule::Best => Signal::ALL
-            .into_iter()
-            .map(|s| curves.q(s, kind, counts.get(s)))
-            .fold(curves.q(Signal::Hard, kind, 0.0), f64::max),
+        // the best part bought; with nothing bought, the best start of a signal with data
+        MixRule::Best => {
+            let used = counts.used();
+            let parts: Vec<Signal> = if used.is_empty() {
+                Signal::ALL
+                    .into_iter()
+                    .filter(|&s| curves.known(s))
+                    .collect()
+            } else {
+                used
+            };
+            let best = parts
+                .into_iter()
+                .map(|s| curves.q(s, kind, counts.get(s)))
+                .fold(f64::NEG_INFINITY, f64::max);
+            if best.is_finite() { best } else { curves.floor }
+        }
     }
 }
 

@@ -37,7 +37,7 @@ pub use file::{Objective, PlanScenario, SignalLimit};
 pub use frontier::{Crossover, CurvePoint, FrontierPoint};
 pub use hill::HillModel;
 pub use mix::{Counts, MixRule};
-pub use recommend::{Plan, Recommendation, SafeBudget, SignalPlan};
+pub use recommend::{Plan, Recommendation, SafeBudget, SignalPlan, SignalStatus};
 pub use solver::{Evaluated, Planner};
 
 use crate::surrogate::QualityModel;

@@ -47,26 +47,59 @@ pub struct SafeBudget {
     pub confidence: f64,
 }
 
+/// What a plan can say of one signal alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignalStatus {
+    /// Reaches the target (or buys what the budget affords).
+    Planned,
+    /// Cannot reach the target within its limits.
+    Unreachable,
+    /// The scenario does not offer it.
+    NotOffered,
+    /// The model has no curve for it (a calibrated model knows only what was measured).
+    NoData,
+}
+
+impl SignalStatus {
+    /// The status as in JSON and CSV.
+    pub fn name(self) -> &'static str {
+        match self {
+            SignalStatus::Planned => "planned",
+            SignalStatus::Unreachable => "unreachable",
+            SignalStatus::NotOffered => "not_offered",
+            SignalStatus::NoData => "no_data",
+        }
+    }
+}
+
 /// One signal alone.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SignalPlan {
     pub signal: Signal,
+    pub status: SignalStatus,
     pub offered: bool,
     /// Annotations bought (for a target: needed; `None` when it cannot reach the target).
     pub annotations: Option<u64>,
     pub cost: Option<f64>,
     /// Predicted quality at those annotations.
     pub quality: Option<f64>,
-    /// The model's ceiling for this signal.
-    pub ceiling: f64,
-    /// The best quality within this signal's limits.
-    pub best_reachable: f64,
+    /// The model's ceiling for this signal (`None`: no data).
+    pub ceiling: Option<f64>,
+    /// The best quality within this signal's limits (`None`: no data).
+    pub best_reachable: Option<f64>,
 }
 
 /// A full plan.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Plan {
+    /// The scenario's name, or the dataset's for a calibrated model.
     pub scenario: String,
+    /// Items available to label (0: as many as needed).
+    pub items: u64,
+    /// Whether the model was calibrated on the user's data (`calibrate`) rather than fitted to
+    /// simulations.
+    pub calibrated: bool,
     pub objective: Objective,
     /// The quality metric the model predicts.
     pub metric: Metric,
@@ -114,6 +147,10 @@ impl Planner {
             let offered = self.scenario.limit(s).offered;
             let best = self.best_reachable(s);
             let mut part = format!("{s} {ceil:.3}");
+            if !self.curves.known(s) {
+                parts.push(format!("{s} no data"));
+                continue;
+            }
             if !offered {
                 part.push_str(" (not on offer)");
             } else if best < ceil - 1e-9 {
@@ -310,6 +347,7 @@ impl Planner {
             .into_iter()
             .map(|s| {
                 let offered = self.scenario.limit(s).offered;
+                let known = self.curves.known(s);
                 let e = if !offered {
                     None
                 } else {
@@ -326,14 +364,25 @@ impl Planner {
                         }
                     }
                 };
+                let status = match (known, offered, e.is_some()) {
+                    (false, _, _) => SignalStatus::NoData,
+                    (true, false, _) => SignalStatus::NotOffered,
+                    (true, true, false) => SignalStatus::Unreachable,
+                    (true, true, true) => SignalStatus::Planned,
+                };
                 SignalPlan {
                     signal: s,
+                    status,
                     offered,
                     annotations: e.map(|e| e.counts.get(s) as u64),
                     cost: e.map(|e| e.cost),
                     quality: e.map(|e| e.quality),
-                    ceiling: self.curves.ceiling(s),
-                    best_reachable: if offered { self.best_reachable(s) } else { 0.0 },
+                    ceiling: known.then(|| self.curves.ceiling(s)),
+                    best_reachable: known.then(
+                        || {
+                            if offered { self.best_reachable(s) } else { 0.0 }
+                        },
+                    ),
                 }
             })
             .collect()
@@ -363,6 +412,8 @@ impl Planner {
         recommendation.level = self.level;
         Ok(Plan {
             scenario: self.scenario.name.clone(),
+            items: self.scenario.items,
+            calibrated: self.calibrated,
             objective,
             metric: self.metric,
             unit: self.costs.unit.clone(),
