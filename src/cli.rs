@@ -88,10 +88,10 @@ pub struct PlanArgs {
     /// quality achieved against the target.
     #[arg(long)]
     pub verify: bool,
-    /// Seeds for --verify, from 1 to 1000.
+    /// Worlds (seeds 0 to R-1) for --verify, from 1 to 1000.
     #[arg(
         long,
-        default_value_t = 3,
+        default_value_t = 10,
         value_name = "R",
         requires = "verify",
         value_parser = clap::value_parser!(u64).range(1..=1000)
