@@ -49,7 +49,7 @@ pub struct PlanInputs {
     #[arg(long, value_name = "FILE")]
     pub costs: Option<PathBuf>,
     /// Fitted quality model (TOML, written by `fit` or `calibrate`; its numbers are checked on
-    /// loading, notes/surrogate.md "Model file checks"). Default: the embedded default model.
+    /// loading: docs/reference.md, "Model files"). Default: the embedded default model.
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
     /// Quality to reach, in (0, 1), in the model's metric: linear CKA for the default model, the

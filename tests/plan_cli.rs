@@ -147,7 +147,7 @@ fn every_example_plans() {
     }
 }
 
-/// The crossover the README documents: with a noisy crowd, hard labels are the better buy below
+/// The crossover docs/validation.md documents ("Where the richer signal wins"): with a noisy crowd, hard labels are the better buy below
 /// a crossover budget and soft labels above it (soft labels' worth in hard labels grows with n
 /// in this world, `examples/soft_worth.rs`); with a careful crowd at the same prices, soft labels
 /// never win.

@@ -1,5 +1,5 @@
-//! Calibrating the planner on the user's own data (SCIENCE.md, "From simulations to a plan",
-//! point 5). Three sources, one output each:
+//! Calibrating the planner on the user's own data (docs/method.md, "Calibration on your data").
+//! Three sources, one output each:
 //!
 //! | source                         | module      | output                                   |
 //! |--------------------------------|-------------|------------------------------------------|

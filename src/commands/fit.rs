@@ -45,7 +45,7 @@ pub struct Args {
 
     /// Covariate of the curves: n (raw annotation count) or bits (n * bits per annotation /
     /// P_eff, bits measured by the information module at each scenario of the sweep). On the
-    /// default sweep n gives the lower held-out error (notes/surrogate.md).
+    /// default sweep n gives the lower held-out error (docs/validation.md, "Choices measured").
     #[arg(long, default_value = "n", value_name = "COVARIATE")]
     pub covariate: Covariate,
 
@@ -56,8 +56,9 @@ pub struct Args {
 
     /// Scenario terms of the curves, replacing the shipped set: a comma list of scale terms
     /// (C,d,D,e,Cd,CC,dd,eC,DD,s,CD,dD), shape terms a:NAME (the first ten) and ceiling terms
-    /// w:NAME (q,e,d,s,C), for every signal, or per signal as `hard=...;pair=...` (see
-    /// notes/surrogate.md). The shipped set adds CD,dD only for runs of 100 scenarios or more.
+    /// w:NAME (q,e,d,s,C), for every signal, or per signal as `hard=...;pair=...`
+    /// (docs/method.md, "The surrogate"). The shipped set adds CD,dD only for runs of 100
+    /// scenarios or more.
     #[arg(long, value_name = "TERMS")]
     pub terms: Option<String>,
 

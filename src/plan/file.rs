@@ -127,7 +127,7 @@ impl PlanScenario {
                 &e,
                 "scenario",
                 "a planning scenario file: name, items, target or budget, confidence, [dataset], \
-                 [limits.<signal>] (see README.md, Planning)",
+                 [limits.<signal>] (docs/reference.md, \"Scenario files\")",
             )
         })?;
         let objective = match (f.target, f.budget) {

@@ -233,8 +233,8 @@ impl Verification {
         let least = expected_at_least(n, p, 0.9);
         out.push_str(&format!(
             " The safe budget is what to buy: under the model it reaches the target in {:.0}% \
-             of worlds, so at least {least} of {n} worlds should reach it (in 9 checks of {n} \
-             worlds out of 10); here {k} of {n}.",
+             of worlds, so at least {least} of {n} worlds should reach it (the model's 90% lower \
+             bound for {n} worlds); here {k} of {n}.",
             100.0 * p
         ));
         if k < least {

@@ -5,9 +5,9 @@
 //! | file | what |
 //! |------|------|
 //! | `mod.rs` | the model, loading, saving and predicting |
-//! | [`format`] | format versions and reading older files |
-//! | [`range`] | the scenarios and counts a model was fitted on |
-//! | [`spread`] | the spread of a run around the curve and its quantile tables |
+//! | `format.rs` | format versions and reading older files |
+//! | `range.rs` | the scenarios and counts a model was fitted on ([`Range`]) |
+//! | `spread.rs` | the spread of a run around the curve and its quantile tables ([`Residual`]) |
 //! | `check.rs` | the checks of every number a file carries |
 //! | [`calibration`] | the user's dataset and measured points behind a calibrated model |
 
