@@ -238,3 +238,17 @@ fn the_chart_shows_the_data_the_measured_points_and_no_data() {
     // no signal without data is drawn, and no quality at 1.0 for lack of it
     assert!(!svg.contains("soft alone") && !svg.contains("pair alone"));
 }
+
+#[test]
+fn chart_on_a_calibrated_model_draws_no_bits_of_a_world_it_does_not_have() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = calibrate(dir.path(), "m.toml", &["--pool", "1438"]);
+    lb().current_dir(dir.path())
+        .args(["chart", "--target", "0.9", "--out", "t.svg", "--model"])
+        .arg(&model)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("No bits chart"));
+    assert!(dir.path().join("t.svg").exists());
+    assert!(!dir.path().join("t-bits.svg").exists());
+}
