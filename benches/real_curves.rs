@@ -86,8 +86,14 @@ fn args() -> Result<Args> {
 /// (central and 90% safe counts) and `predict` read it.
 fn labelbudget(prior: &labelbudget::realprior::prior::CurvePrior, c: &Case) -> Answer {
     let pilots = vec![(Signal::Hard, c.pilot.clone())];
-    let (m, _) =
-        predict::model(prior, &pilots, c.chance, "bench".into()).expect("a pilot predicts");
+    let (m, _) = predict::model(
+        prior,
+        &pilots,
+        c.chance,
+        labelbudget::surrogate::Metric::Accuracy,
+        "bench".into(),
+    )
+    .expect("a pilot predicts");
     let sc = Scenario::default();
     let need = |prob: f64| {
         c.targets

@@ -53,7 +53,8 @@ const TARGETS: [f64; 5] = [0.90, 0.92, 0.94, 0.95, 0.96];
 const FIT_FRACTION: f64 = 0.1;
 
 /// The selection rules compared, with their printed names; the power law is printed after them.
-/// The profile rule is the variant frozen on the development seeds 0-19 (notes/calibrate.md);
+/// The profile rule is the variant frozen on the development seeds 0-19 (tried and not adopted:
+/// the doc comment of `src/calibrate/select.rs`);
 /// the others tried there (`CeilingPrior` x `Centre`) are not printed.
 const RULES: [(&str, Rule); 3] = [
     ("lowest score", Rule::Lowest),

@@ -1,5 +1,5 @@
-//! Calibrating the planner on the user's own data (SCIENCE.md, "From simulations to a plan",
-//! point 5). Three sources, one output each:
+//! Calibrating the planner on the user's own data (docs/method.md, "Calibration on your data").
+//! Three sources, one output each:
 //!
 //! | source                         | module      | output                                   |
 //! |--------------------------------|-------------|------------------------------------------|
@@ -112,9 +112,11 @@ pub fn build_model(
 }
 
 /// Annotations needed for the prediction at quantile `prob` (0.5: the central curve) to reach
-/// `target`; `None` when the curve's ceiling lies below the target.
+/// `target` (at least the smallest measured count of a calibrated curve,
+/// `QualityModel::measured_from`); `None` when the curve's ceiling lies below the target.
 pub fn n_for_target(model: &Model, signal: Signal, target: f64, prob: f64) -> Option<f64> {
     let sc = Scenario::default();
+    let from = model.measured_from(signal).unwrap_or(0.0);
     n_reaching(
         |n: f64| {
             if prob == 0.5 {
@@ -125,6 +127,7 @@ pub fn n_for_target(model: &Model, signal: Signal, target: f64, prob: f64) -> Op
         },
         target,
     )
+    .map(|n| n.max(from))
 }
 
 /// The n where a rising quality curve `q` first reaches `target` on [1, N_SEARCH_MAX]

@@ -13,12 +13,33 @@ use labelbudget::calibrate::select::{self, fit_selected};
 use labelbudget::calibrate::{self, costs, data, pilot};
 use labelbudget::io::{Format, check_writable, render_table, write_atomic};
 use labelbudget::signal::Signal;
+use labelbudget::surrogate::model::calibration::{check_name, check_pool, mean_points};
+use labelbudget::surrogate::model::{CALIBRATED_SOURCE, Calibration, MeasuredPoint};
 use labelbudget::surrogate::{Metric, Model};
 use std::path::PathBuf;
 
 /// Accepted `--replicates`: at least 2 for a spread, at most enough for any interval.
 const MIN_REPLICATES: usize = 2;
 const MAX_REPLICATES: usize = 100_000;
+
+/// Options that only the pilot mode reads (given with another mode they are an error, not ignored).
+const PILOT_ONLY: [&str; 1] = ["floor"];
+/// Options that only the features mode reads.
+const FEATURES_ONLY: [&str; 11] = [
+    "labels",
+    "soft",
+    "signals",
+    "points",
+    "n_min",
+    "max_fraction",
+    "fit_fraction",
+    "test_fraction",
+    "seeds",
+    "rep",
+    "curves",
+];
+/// Options that only the annotations mode reads.
+const ANNOTATIONS_ONLY: [&str; 2] = ["wage", "unit"];
 
 /// Calibrate labelbudget on your own data: pilot points, features and labels, or annotation logs.
 ///
@@ -43,26 +64,6 @@ const MAX_REPLICATES: usize = 100_000;
 /// Model files are read by `plan`, `predict`, `frontier` and `chart` with --model; cost files by
 /// `plan` with --costs. Outputs are written atomically; runs are seeded and identical for any
 /// thread count.
-/// Options that only the pilot mode reads (given with another mode they are an error, not ignored).
-const PILOT_ONLY: [&str; 3] = ["floor", "prior", "pool"];
-/// Options that only the features mode reads.
-const FEATURES_ONLY: [&str; 12] = [
-    "labels",
-    "soft",
-    "metric",
-    "signals",
-    "points",
-    "n_min",
-    "max_fraction",
-    "fit_fraction",
-    "test_fraction",
-    "seeds",
-    "rep",
-    "curves",
-];
-/// Options that only the annotations mode reads.
-const ANNOTATIONS_ONLY: [&str; 2] = ["wage", "unit"];
-
 #[derive(Debug, Parser)]
 #[command(
     group(ArgGroup::new("mode").required(true).args(["pilot", "features", "annotations"])),
@@ -101,10 +102,6 @@ pub struct Args {
     )]
     pub prior: String,
 
-    /// Items in the pool the pilot was drawn from: a pilot count above it is an error.
-    #[arg(long, value_name = "N", help_heading = "Pilot mode")]
-    pub pool: Option<u64>,
-
     /// Features, items x D (.npy: 2-D float64, float32 or an integer type; or CSV).
     #[arg(
         long,
@@ -136,14 +133,12 @@ pub struct Args {
     )]
     pub soft: Option<PathBuf>,
 
-    /// accuracy (linear probe, hard/soft) or transfer (the simulator's encoder, any signal).
-    #[arg(
-        long,
-        default_value = "accuracy",
-        value_name = "METRIC",
-        help_heading = "Features mode"
-    )]
-    pub metric: Metric,
+    /// Features mode: what to measure, accuracy (linear probe, hard/soft; the default) or
+    /// transfer (the simulator's encoder, any signal). Pilot mode: what the pilot's quality is
+    /// (accuracy, transfer or user, the default: a metric of your own), for the plan's tables
+    /// and charts.
+    #[arg(long, value_name = "METRIC", conflicts_with = "annotations")]
+    pub metric: Option<Metric>,
 
     /// Signals to measure (default: hard, and soft when --soft is given).
     #[arg(
@@ -219,7 +214,7 @@ pub struct Args {
         help_heading = "Annotations mode",
         conflicts_with_all = PILOT_ONLY,
         conflicts_with_all = FEATURES_ONLY,
-        conflicts_with_all = ["target", "replicates"]
+        conflicts_with_all = ["target", "replicates", "name", "pool"]
     )]
     pub annotations: Option<PathBuf>,
 
@@ -233,8 +228,19 @@ pub struct Args {
     pub unit: String,
 
     /// Output file: a model (TOML) for --pilot and --features, a cost file for --annotations.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, short = 'o', value_name = "FILE")]
     pub out: PathBuf,
+
+    /// The dataset's name, kept in the model: `plan --model` titles its table and chart with it
+    /// (default: the model file's name).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Items available to label, kept in the model: `plan --model` buys at most one hard and one
+    /// soft label per item (default: the training pool in features mode, unknown with --pilot;
+    /// a pilot count above it is an error).
+    #[arg(long, value_name = "N")]
+    pub pool: Option<u64>,
 
     /// A quality to reach: the report says how many annotations it needs.
     #[arg(long, value_name = "Q")]
@@ -266,6 +272,12 @@ pub fn run(args: Args) -> Result<()> {
     }
     if let Some(t) = args.target {
         calibrate::check_target(t)?;
+    }
+    if let Some(name) = &args.name {
+        check_name("name", name)?;
+    }
+    if let Some(pool) = args.pool {
+        check_pool("pool", pool)?;
     }
     if args.format == Format::Csv {
         anyhow::bail!("--format csv is not available for calibrate; use table or json");
@@ -357,10 +369,21 @@ pub(crate) fn source_hash(paths: &[&std::path::Path]) -> Result<String> {
             &[labelbudget::rng::hash_str(&String::from_utf8_lossy(&bytes))],
         );
     }
-    Ok(format!("calibrate:{h:016x}"))
+    Ok(format!("{CALIBRATED_SOURCE}{h:016x}"))
 }
 
 fn run_pilot(args: &Args, path: &std::path::Path) -> Result<()> {
+    let metric = args.metric.unwrap_or(Metric::User);
+    if metric == Metric::Cka {
+        // a CKA model's class-based curves carry the simulator's dimension cap
+        return Err(labelbudget::Error::invalid(
+            "metric",
+            "cka",
+            "accuracy, transfer or user with --pilot (user for a pilot measured in CKA: cka \
+             models carry the simulator's dimension cap)",
+        )
+        .into());
+    }
     let pts = pilot::read(path)?;
     if !(0.0..1.0).contains(&args.floor) {
         return Err(labelbudget::Error::invalid("floor", args.floor, "a quality in [0, 1)").into());
@@ -369,7 +392,7 @@ fn run_pilot(args: &Args, path: &std::path::Path) -> Result<()> {
         super::pilot_report::check_pool(&pts, pool, path)?;
     }
     if args.prior != "sim" {
-        return super::pilot_report::run_real(args, path, pts);
+        return super::pilot_report::run_real(args, path, pts, metric);
     }
     let fits = pilot::fit_pilot(&pts, args.floor, args.replicates, args.seed)?;
     let all: Vec<f64> = pts.values().flatten().map(|p| p.n).collect();
@@ -377,15 +400,10 @@ fn run_pilot(args: &Args, path: &std::path::Path) -> Result<()> {
         all.iter().cloned().fold(f64::INFINITY, f64::min) as u64,
         all.iter().cloned().fold(0.0, f64::max) as u64,
     ];
-    let model = calibrate::build_model(
-        Metric::User,
-        args.floor,
-        source_hash(&[path])?,
-        &fits,
-        range,
-    )?;
-    model.save(&args.out)?;
+    let model = calibrate::build_model(metric, args.floor, source_hash(&[path])?, &fits, range)?;
     let measured: Vec<(Signal, Vec<CurvePoint>)> = pts.into_iter().collect();
+    let model = model.with_calibration(calibration(args, None, &measured))?;
+    model.save(&args.out)?;
     report(args, &model, &fits, &measured, None)?;
     eprintln!("wrote model {}", args.out.display());
     Ok(())
@@ -414,7 +432,7 @@ fn run_features(args: &Args) -> Result<()> {
         args.signals.clone()
     };
     let opts = CurveOptions {
-        metric: args.metric,
+        metric: args.metric.unwrap_or(Metric::Accuracy),
         signals,
         points: args.points,
         n_min: args.n_min,
@@ -512,6 +530,11 @@ fn run_features(args: &Args) -> Result<()> {
             })
         })
         .collect::<Result<_>>()?;
+    let fitted: Vec<(Signal, Vec<CurvePoint>)> = by_signal
+        .iter()
+        .map(|(s, pts)| (*s, pts.iter().copied().filter(|p| p.n <= limit).collect()))
+        .collect();
+    let model = model.with_calibration(calibration(args, Some(measured.pool as u64), &fitted))?;
     // every check has run: the outputs are written
     model.save(&args.out)?;
     if let Some(path) = &args.curves {
@@ -537,6 +560,27 @@ fn run_features(args: &Args) -> Result<()> {
         args.out.display()
     );
     Ok(())
+}
+
+/// The model's `[calibration]` section: `--name`, `--pool` (else `pool`, the training pool of
+/// features mode) and the mean of the fitted points at each count.
+pub(crate) fn calibration(
+    args: &Args,
+    pool: Option<u64>,
+    fitted: &[(Signal, Vec<CurvePoint>)],
+) -> Calibration {
+    let points = fitted.iter().flat_map(|(s, pts)| {
+        pts.iter().map(|p| MeasuredPoint {
+            signal: *s,
+            n: p.n,
+            quality: p.y,
+        })
+    });
+    Calibration {
+        name: args.name.clone(),
+        pool: args.pool.or(pool),
+        points: mean_points(points),
+    }
 }
 
 /// The default prior of a signal (the first candidate of `select`).

@@ -10,6 +10,7 @@ use labelbudget::realprior::predict::{self, Prediction};
 use labelbudget::realprior::prior::CurvePrior;
 use labelbudget::realprior::reach::{Reach, reach};
 use labelbudget::signal::Signal;
+use labelbudget::surrogate::Metric;
 use std::path::Path;
 
 /// An error when a pilot count exceeds the pool it was drawn from.
@@ -65,11 +66,12 @@ struct SignalReport {
     target: Option<Reach>,
 }
 
-pub fn run_real(args: &Args, path: &Path, pts: PilotPoints) -> Result<()> {
+pub fn run_real(args: &Args, path: &Path, pts: PilotPoints, metric: Metric) -> Result<()> {
     let prior = load_prior(&args.prior)?;
     let pilots: Vec<(Signal, Vec<CurvePoint>)> = pts.into_iter().collect();
     let source = super::calibrate::source_hash(&[path])?;
-    let (model, preds) = predict::model(&prior, &pilots, args.floor, source)?;
+    let (model, preds) = predict::model(&prior, &pilots, args.floor, metric, source)?;
+    let model = model.with_calibration(super::calibrate::calibration(args, None, &pilots))?;
     model.save(&args.out)?;
     let signals: Vec<SignalReport> = pilots
         .iter()

@@ -4,6 +4,7 @@ use super::curves::Kind;
 use super::file::Objective;
 use super::frontier::{Crossover, FRONTIER_POINTS, FrontierPoint};
 use super::mix::Counts;
+use super::report::money;
 use super::roots::first_nonneg;
 use super::solver::{Evaluated, Planner};
 use crate::error::{Error, Result};
@@ -46,26 +47,59 @@ pub struct SafeBudget {
     pub confidence: f64,
 }
 
+/// What a plan can say of one signal alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignalStatus {
+    /// Reaches the target (or buys what the budget affords).
+    Planned,
+    /// Cannot reach the target within its limits.
+    Unreachable,
+    /// The scenario does not offer it.
+    NotOffered,
+    /// The model has no curve for it (a calibrated model knows only what was measured).
+    NoData,
+}
+
+impl SignalStatus {
+    /// The status as in JSON and CSV.
+    pub fn name(self) -> &'static str {
+        match self {
+            SignalStatus::Planned => "planned",
+            SignalStatus::Unreachable => "unreachable",
+            SignalStatus::NotOffered => "not_offered",
+            SignalStatus::NoData => "no_data",
+        }
+    }
+}
+
 /// One signal alone.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SignalPlan {
     pub signal: Signal,
+    pub status: SignalStatus,
     pub offered: bool,
     /// Annotations bought (for a target: needed; `None` when it cannot reach the target).
     pub annotations: Option<u64>,
     pub cost: Option<f64>,
     /// Predicted quality at those annotations.
     pub quality: Option<f64>,
-    /// The model's ceiling for this signal.
-    pub ceiling: f64,
-    /// The best quality within this signal's limits.
-    pub best_reachable: f64,
+    /// The model's ceiling for this signal (`None`: no data).
+    pub ceiling: Option<f64>,
+    /// The best quality within this signal's limits (`None`: no data).
+    pub best_reachable: Option<f64>,
 }
 
 /// A full plan.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Plan {
+    /// The scenario's name, or the dataset's for a calibrated model.
     pub scenario: String,
+    /// Items available to label (0: as many as needed).
+    pub items: u64,
+    /// Whether the model was calibrated on the user's data (`calibrate`) rather than fitted to
+    /// simulations.
+    pub calibrated: bool,
     pub objective: Objective,
     /// The quality metric the model predicts.
     pub metric: Metric,
@@ -87,10 +121,11 @@ impl Planner {
         self.curves.q(signal, Kind::Mean, max)
     }
 
-    /// Cheapest whole number of `signal` annotations reaching `target`, within its limits.
+    /// Cheapest whole number of `signal` annotations reaching `target`, within its limits; at
+    /// least the smallest measured count of a calibrated curve (below it nothing was measured).
     pub fn single_for_target(&self, signal: Signal, target: f64) -> Option<Evaluated> {
         let n = self.curves.inverse(signal, Kind::Mean, target)?;
-        let mut n = n.ceil().max(1.0);
+        let mut n = n.max(self.curves.measured_from(signal)).ceil().max(1.0);
         while self.curves.q(signal, Kind::Mean, n) < target {
             n += 1.0;
         }
@@ -113,6 +148,10 @@ impl Planner {
             let offered = self.scenario.limit(s).offered;
             let best = self.best_reachable(s);
             let mut part = format!("{s} {ceil:.3}");
+            if !self.curves.known(s) {
+                parts.push(format!("{s} no data"));
+                continue;
+            }
             if !offered {
                 part.push_str(" (not on offer)");
             } else if best < ceil - 1e-9 {
@@ -129,10 +168,27 @@ impl Planner {
                 });
             }
         }
-        let verdict = if could.is_empty() {
-            "no signal can reach it".to_string()
-        } else {
+        // a curve held flat beyond what real curves support: its optimistic side may reach
+        // the target there, which is not "unreachable"
+        let beyond: Vec<String> = Signal::ALL
+            .into_iter()
+            .filter(|&s| self.curves.known(s) && self.scenario.limit(s).offered)
+            .filter_map(|s| {
+                let top = self.curves.supported_to(s)?;
+                let at = self.curves.inverse(s, Kind::Hi, target)?;
+                Some(format!(
+                    "{s}: more than {top:.0} annotations, beyond what real learning curves support \
+                     from this pilot (the upper end of the interval reaches it at {:.0})",
+                    at.max(self.curves.measured_from(s)).ceil()
+                ))
+            })
+            .collect();
+        let verdict = if !could.is_empty() {
             could.join("; ")
+        } else if !beyond.is_empty() {
+            beyond.join("; ")
+        } else {
+            "no signal can reach it".to_string()
         };
         Error::invalid(
             "target",
@@ -309,6 +365,7 @@ impl Planner {
             .into_iter()
             .map(|s| {
                 let offered = self.scenario.limit(s).offered;
+                let known = self.curves.known(s);
                 let e = if !offered {
                     None
                 } else {
@@ -325,14 +382,25 @@ impl Planner {
                         }
                     }
                 };
+                let status = match (known, offered, e.is_some()) {
+                    (false, _, _) => SignalStatus::NoData,
+                    (true, false, _) => SignalStatus::NotOffered,
+                    (true, true, false) => SignalStatus::Unreachable,
+                    (true, true, true) => SignalStatus::Planned,
+                };
                 SignalPlan {
                     signal: s,
+                    status,
                     offered,
                     annotations: e.map(|e| e.counts.get(s) as u64),
                     cost: e.map(|e| e.cost),
                     quality: e.map(|e| e.quality),
-                    ceiling: self.curves.ceiling(s),
-                    best_reachable: if offered { self.best_reachable(s) } else { 0.0 },
+                    ceiling: known.then(|| self.curves.ceiling(s)),
+                    best_reachable: known.then(
+                        || {
+                            if offered { self.best_reachable(s) } else { 0.0 }
+                        },
+                    ),
                 }
             })
             .collect()
@@ -362,6 +430,8 @@ impl Planner {
         recommendation.level = self.level;
         Ok(Plan {
             scenario: self.scenario.name.clone(),
+            items: self.scenario.items,
+            calibrated: self.calibrated,
             objective,
             metric: self.metric,
             unit: self.costs.unit.clone(),
@@ -380,14 +450,16 @@ impl Planner {
         if crossovers.is_empty() {
             return match self.winner(hi) {
                 Some(w) => format!(
-                    "no crossover: {w} is the best single buy at every budget from {lo:.3} to {hi:.0} {unit} where any signal learns"
+                    "no crossover: {w} is the best single buy at every budget from {} to {} {unit} where any signal learns",
+                    money(lo),
+                    money(hi)
                 ),
                 None => "no signal learns within the budgets considered".to_string(),
             };
         }
         let mut s = format!("{} is the best single buy", crossovers[0].from);
         for c in crossovers {
-            s.push_str(&format!(" up to {:.2} {unit}, then {}", c.budget, c.to));
+            s.push_str(&format!(" up to {} {unit}, then {}", money(c.budget), c.to));
         }
         s.push_str(" above");
         s

@@ -82,8 +82,8 @@ pub fn predict(
 }
 
 /// A model file from pilot points of one or more signals under `prior`: each signal's curve
-/// as a quantile table ([`predict`]), the metric's `floor`, the counts measured as the model's
-/// range. Returns the model and each signal's prediction.
+/// as a quantile table ([`predict`]) of `metric`, its `floor`, the counts measured as the
+/// model's range. Returns the model and each signal's prediction.
 ///
 /// # Errors
 /// A signal without points; a table that fails its check (a bug).
@@ -91,11 +91,12 @@ pub fn model(
     prior: &CurvePrior,
     pilots: &[(Signal, Vec<CurvePoint>)],
     floor: f64,
+    metric: crate::surrogate::Metric,
     source: String,
 ) -> crate::Result<(crate::surrogate::Model, Vec<Prediction>)> {
     use crate::surrogate::covariate::FloorModel;
     use crate::surrogate::model::Range;
-    use crate::surrogate::{Covariate, Metric, Model};
+    use crate::surrogate::{Covariate, Model};
     let mut preds = Vec::with_capacity(pilots.len());
     for (s, pts) in pilots {
         preds.push(predict(prior, *s, pts, floor).ok_or_else(|| {
@@ -118,7 +119,7 @@ pub fn model(
     };
     let runs = pilots.iter().map(|(_, p)| p.len()).sum();
     let model = Model::new(
-        Metric::User,
+        metric,
         Covariate::N,
         false,
         crate::calibrate::LEVEL,

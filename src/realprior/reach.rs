@@ -38,8 +38,11 @@ pub struct Reach {
 /// The counts `table` needs for `target`, with the safe budget at probability `level`.
 pub fn reach(table: &QuantileTable, target: f64, level: f64) -> Reach {
     let supported = table.supported_to.exp();
+    let from = table.ln_n[0].exp();
     let at = |p: f64| {
-        n_reaching(|n| table.quantile(n, p), target).filter(|&n| n <= supported * (1.0 + 1e-9))
+        n_reaching(|n| table.quantile(n, p), target)
+            .map(|n| n.max(from))
+            .filter(|&n| n <= supported * (1.0 + 1e-9))
     };
     let central = at(0.5);
     let safe = at(crate::surrogate::model::reach_prob(&table.reach, level));

@@ -5,11 +5,13 @@
 //! | file | what |
 //! |------|------|
 //! | `mod.rs` | the model, loading, saving and predicting |
-//! | [`format`] | format versions and reading older files |
-//! | [`range`] | the scenarios and counts a model was fitted on |
-//! | [`spread`] | the spread of a run around the curve and its quantile tables |
+//! | `format.rs` | format versions and reading older files |
+//! | `range.rs` | the scenarios and counts a model was fitted on ([`Range`]) |
+//! | `spread.rs` | the spread of a run around the curve and its quantile tables ([`Residual`]) |
 //! | `check.rs` | the checks of every number a file carries |
+//! | [`calibration`] | the user's dataset and measured points behind a calibrated model |
 
+pub mod calibration;
 mod check;
 mod format;
 mod range;
@@ -18,6 +20,7 @@ mod table;
 #[cfg(test)]
 mod tests;
 
+pub use calibration::{Calibration, MeasuredPoint};
 pub use check::{MAX_RESIDUAL_QUANTILE, MAX_RESIDUAL_SD};
 pub use format::{FORMAT_VERSION, OLDEST_READABLE_FORMAT};
 pub use range::{RANGE_MARGIN, Range};
@@ -43,6 +46,9 @@ use std::path::Path;
 
 /// The model compiled into the binary (`models/default.toml`).
 pub const EMBEDDED_DEFAULT: &str = include_str!("../../../models/default.toml");
+
+/// How a model written by `calibrate` starts its `sweep_hash` (the hash of the user's files).
+pub const CALIBRATED_SOURCE: &str = "calibrate:";
 
 /// Fit diagnostics kept with the model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -106,6 +112,10 @@ pub struct Model {
     /// a fitted family.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tables: Vec<QuantileTable>,
+    /// The user's dataset and measured points, in a model written by `calibrate` (absent in
+    /// `fit` models and in calibrated models written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<Calibration>,
     #[serde(skip)]
     cache: Cache,
 }
@@ -160,10 +170,27 @@ impl Model {
             floor,
             signals,
             tables: Vec::new(),
+            calibration: None,
             cache: Cache::default(),
         };
         m.prepare()?;
         Ok(m)
+    }
+
+    /// The model with the `[calibration]` section `c`, checked.
+    ///
+    /// # Errors
+    /// A value of `c` out of range ([`Calibration::validate`]).
+    pub fn with_calibration(mut self, c: Calibration) -> Result<Model> {
+        c.validate()?;
+        self.calibration = Some(c);
+        Ok(self)
+    }
+
+    /// Whether the model was written by `calibrate` (from the user's data, one dataset, no
+    /// scenario terms) rather than fitted to simulations by `fit`.
+    pub fn is_calibrated(&self) -> bool {
+        self.calibration.is_some() || self.sweep_hash.starts_with(CALIBRATED_SOURCE)
     }
 
     /// Check the contents and build the lookup tables.
@@ -194,6 +221,9 @@ impl Model {
             return Err(Error::invalid("level", self.level, "a coverage in (0, 1)"));
         }
         self.range.validate()?;
+        if let Some(c) = &self.calibration {
+            c.validate()?;
+        }
         for (key, v) in [
             ("floor.intercept", self.floor.intercept),
             ("floor.slope", self.floor.slope),
@@ -596,6 +626,22 @@ impl QualityModel for Model {
 
     fn metric(&self) -> Metric {
         self.metric
+    }
+
+    fn has_curve(&self, signal: Signal) -> bool {
+        self.has(signal)
+    }
+
+    fn measured_from(&self, signal: Signal) -> Option<f64> {
+        self.table(signal).map(|t| t.ln_n[0].exp())
+    }
+
+    fn supported_to(&self, signal: Signal) -> Option<f64> {
+        self.table(signal).map(|t| t.supported_to.exp())
+    }
+
+    fn is_calibrated(&self) -> bool {
+        Model::is_calibrated(self)
     }
 
     /// An error naming the first scenario parameter outside the fitted range (see

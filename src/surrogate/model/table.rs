@@ -1,9 +1,10 @@
 //! A learning curve given as quantile curves on a grid of ln n: what a calibration from real
 //! curves produces (`realprior`, docs/real-curves.md). Between grid points the quality is
-//! linear in ln n; across probabilities, linear in the normal score of p; below the first grid
-//! point (the smallest count measured) it is the metric's floor, since nothing was measured
-//! there, and beyond the last it is held (beyond `supported_to` nothing supports a prediction,
-//! and the plan says so).
+//! linear in ln n; across probabilities, linear in the normal score of p. Below the first grid
+//! point (the smallest count measured) nothing was measured: the curve runs linearly in ln n
+//! from the metric's floor at one annotation up to the first grid point (the floor below one
+//! annotation). Beyond the last grid point it is held (beyond `supported_to` nothing supports
+//! a prediction, and the plan says so).
 
 use super::check::num;
 use super::spread::normal_quantile;
@@ -23,7 +24,8 @@ pub struct QuantileTable {
     /// `quality[k][j]`: the quality not exceeded with probability `probs[k]` at `ln_n[j]`, in
     /// [0, 1], non-decreasing along each row and down each column.
     pub quality: Vec<Vec<f64>>,
-    /// The metric's floor, the quality below the first grid point.
+    /// The metric's floor: the quality at one annotation, from which the curve rises to the
+    /// first grid point.
     pub floor: f64,
     /// ln n of the largest measured count.
     pub measured_to: f64,
@@ -133,8 +135,15 @@ impl QuantileTable {
     /// in the normal score of p (the outermost rows held beyond them).
     pub fn quantile(&self, n: f64, p: f64) -> f64 {
         let ln_n = n.max(1e-300).ln();
-        if ln_n < self.ln_n[0] {
-            return self.floor;
+        let first = self.ln_n[0];
+        if ln_n < first {
+            // from the floor at n = 1 to the first grid point
+            let t = if first > 0.0 {
+                (ln_n / first).max(0.0)
+            } else {
+                0.0
+            };
+            return self.floor + t * (self.quantile(first.exp(), p) - self.floor);
         }
         let probs = &self.probs;
         if p <= probs[0] {
@@ -205,8 +214,8 @@ mod tests {
         let t = table();
         assert!((t.quantile(1f64.exp(), 0.5) - 0.4).abs() < 1e-12);
         assert!((t.quantile(0.5f64.exp(), 0.5) - 0.3).abs() < 1e-12);
-        // the floor below the grid (nothing measured there), held beyond it and beyond the
-        // outer probabilities
+        // from the floor at n = 1 to the first grid point (ln n = 0 here: the floor below it),
+        // held beyond the grid and beyond the outer probabilities
         assert_eq!(t.quantile(0.5, 0.5), 0.05);
         assert_eq!(t.quantile(1e9, 0.5), 0.5);
         assert_eq!(t.quantile(1.0, 0.01), 0.1);
@@ -216,6 +225,10 @@ mod tests {
         assert!((q - (0.1 + w * 0.1)).abs() < 1e-12, "{q}");
         assert_eq!(t.ceiling(), 0.5);
         t.check().unwrap();
+        let mut later = table();
+        later.ln_n = vec![2.0, 3.0, 4.0];
+        let half = later.quantile(1f64.exp(), 0.5);
+        assert!((half - (0.05 + 0.5 * (0.2 - 0.05))).abs() < 1e-12, "{half}");
     }
 
     #[test]
