@@ -12,6 +12,7 @@ use labelbudget::calibrate::prior::Prior;
 use labelbudget::calibrate::select::{self, fit_selected};
 use labelbudget::calibrate::{self, costs, data, pilot};
 use labelbudget::io::{Format, check_writable, render_table, write_atomic};
+use labelbudget::realprior::predict;
 use labelbudget::signal::Signal;
 use labelbudget::surrogate::model::calibration::{check_name, check_pool, mean_points};
 use labelbudget::surrogate::model::{CALIBRATED_SOURCE, Calibration, MeasuredPoint};
@@ -90,16 +91,11 @@ pub struct Args {
     )]
     pub floor: f64,
 
-    /// What the pilot is extrapolated with: `real` (default), a prior learned from 1,712 real
-    /// learning curves of 106 datasets (LCDB 1.0, models/real-curves.toml); `sim`, the curve
-    /// shapes of the simulation world (models/default.toml); or a prior file written by
-    /// `labelbudget prior`.
-    #[arg(
-        long,
-        default_value = "real",
-        value_name = "real|sim|FILE",
-        help_heading = "Pilot mode"
-    )]
+    /// What a measured curve (--pilot or --features) is extrapolated with: `real` (default), a
+    /// prior learned from 1,712 real learning curves of 106 datasets (LCDB 1.0,
+    /// models/real-curves.toml, docs/real-curves.md); `sim`, the curve shapes of the simulation
+    /// world (models/default.toml); or a prior file written by `labelbudget prior`.
+    #[arg(long, default_value = "real", value_name = "real|sim|FILE")]
     pub prior: String,
 
     /// Features, items x D (.npy: 2-D float64, float32 or an integer type; or CSV).
@@ -466,10 +462,9 @@ fn run_features(args: &Args) -> Result<()> {
     let limit = args
         .fit_fraction
         .map_or(f64::INFINITY, |f| f * measured.pool as f64);
-    let default = Prior::default_model();
-    let mut fits: Vec<(Signal, CurveFit)> = Vec::new();
+    // every measured count for the report, the counts up to --fit-fraction for the fit
     let mut by_signal: Vec<(Signal, Vec<CurvePoint>)> = Vec::new();
-    let mut extrap = Vec::new();
+    let mut fitted: Vec<(Signal, Vec<CurvePoint>)> = Vec::new();
     for &s in &opts.signals {
         let all: Vec<CurvePoint> = measured
             .rows
@@ -492,48 +487,56 @@ fn run_features(args: &Args) -> Result<()> {
             )
             .into());
         }
-        let prior = Prior::for_signal(default.as_ref(), s);
-        let seed =
-            labelbudget::rng::derive(args.seed, &[labelbudget::rng::hash_str(s.name()), 0xF17]);
-        let fit = fit_selected(&used, measured.floor, &prior, args.replicates, seed)?;
-        if let (Some(target), Some(_)) = (args.target, args.fit_fraction) {
-            extrap.push((s, used.clone(), all.clone(), target));
-        }
-        fits.push((s, fit));
-        // the report shows every measured count, fitted or not
         by_signal.push((s, all));
+        fitted.push((s, used));
     }
-    let fitted_n = || {
-        fits.iter()
-            .zip(&by_signal)
-            .flat_map(|(_, (_, p))| p.iter().map(|q| q.n).filter(|n| *n <= limit))
+    let source = source_hash(&[&src.features, &src.labels])?;
+    let (model, fits, preds) = if args.prior == "sim" {
+        let default = Prior::default_model();
+        let mut fits: Vec<(Signal, CurveFit)> = Vec::new();
+        for (s, used) in &fitted {
+            let prior = Prior::for_signal(default.as_ref(), *s);
+            let seed =
+                labelbudget::rng::derive(args.seed, &[labelbudget::rng::hash_str(s.name()), 0xF17]);
+            fits.push((
+                *s,
+                fit_selected(used, measured.floor, &prior, args.replicates, seed)?,
+            ));
+        }
+        let fitted_n = || fitted.iter().flat_map(|(_, p)| p.iter().map(|q| q.n));
+        let top = fitted_n().fold(0.0, f64::max);
+        let bottom = fitted_n().fold(f64::INFINITY, f64::min);
+        let model = calibrate::build_model(
+            measured.metric,
+            measured.floor,
+            source,
+            &fits,
+            [bottom as u64, top as u64],
+        )?;
+        (model, Some(fits), Vec::new())
+    } else {
+        let prior = super::pilot_report::load_prior(&args.prior)?;
+        let (model, preds) =
+            predict::model(&prior, &fitted, measured.floor, measured.metric, source)?;
+        (model, None, preds)
     };
-    let top = fitted_n().fold(0.0, f64::max);
-    let bottom = fitted_n().fold(f64::INFINITY, f64::min);
-    let model = calibrate::build_model(
-        measured.metric,
-        measured.floor,
-        source_hash(&[&src.features, &src.labels])?,
-        &fits,
-        [bottom as u64, top as u64],
-    )?;
-    let rows: Vec<ExtrapolationRow> = extrap
-        .into_iter()
-        .map(|(s, used, all, target)| -> Result<ExtrapolationRow> {
-            Ok(ExtrapolationRow {
-                signal: s,
-                target,
-                fitted_up_to: used.iter().map(|p| p.n).fold(0.0, f64::max),
-                measured: measured_n_for_target(&calibrate::mean_by_n(&all), target),
-                calibrated: calibrate::n_for_target(&model, s, target, 0.5),
-                power_law: power_law_n_for_target(&used, target)?,
+    let rows: Vec<ExtrapolationRow> = match (args.target, args.fit_fraction) {
+        (Some(target), Some(_)) => fitted
+            .iter()
+            .zip(&by_signal)
+            .map(|((s, used), (_, all))| -> Result<ExtrapolationRow> {
+                Ok(ExtrapolationRow {
+                    signal: *s,
+                    target,
+                    fitted_up_to: used.iter().map(|p| p.n).fold(0.0, f64::max),
+                    measured: measured_n_for_target(&calibrate::mean_by_n(all), target),
+                    calibrated: calibrate::n_for_target(&model, *s, target, 0.5),
+                    power_law: power_law_n_for_target(used, target)?,
+                })
             })
-        })
-        .collect::<Result<_>>()?;
-    let fitted: Vec<(Signal, Vec<CurvePoint>)> = by_signal
-        .iter()
-        .map(|(s, pts)| (*s, pts.iter().copied().filter(|p| p.n <= limit).collect()))
-        .collect();
+            .collect::<Result<_>>()?,
+        _ => Vec::new(),
+    };
     let model = model.with_calibration(calibration(args, Some(measured.pool as u64), &fitted))?;
     // every check has run: the outputs are written
     model.save(&args.out)?;
@@ -544,13 +547,11 @@ fn run_features(args: &Args) -> Result<()> {
         }
         write_atomic(path, text.as_bytes())?;
     }
-    report(
-        args,
-        &model,
-        &fits,
-        &by_signal,
-        (!rows.is_empty()).then_some(&rows[..]),
-    )?;
+    let extrap = (!rows.is_empty()).then_some(&rows[..]);
+    match &fits {
+        Some(fits) => report(args, &model, fits, &by_signal, extrap)?,
+        None => super::pilot_report::report_real(args, &model, &preds, &by_signal, extrap)?,
+    }
     eprintln!(
         "measured {} curve points (pool {}, floor {:.3}) in {:.1} s; wrote model {}",
         measured.rows.len(),
@@ -712,39 +713,45 @@ fn report(
         println!();
     }
     if let Some(rows) = extrap {
-        let pct = |v: Option<f64>| v.map_or("-".into(), |x| format!("{:.0}%", 100.0 * x));
-        let table: Vec<Vec<String>> = rows
-            .iter()
-            .map(|r| {
-                vec![
-                    r.signal.to_string(),
-                    format!("{:.3}", r.target),
-                    format!("{:.0}", r.fitted_up_to),
-                    opt(r.measured, 0),
-                    opt(r.calibrated, 0),
-                    pct(r.rel_err(r.calibrated)),
-                    opt(r.power_law, 0),
-                    pct(r.rel_err(r.power_law)),
-                ]
-            })
-            .collect();
-        println!("extrapolation (n needed for the target):");
-        print!(
-            "{}",
-            render_table(
-                &[
-                    "signal",
-                    "target",
-                    "fitted up to n",
-                    "measured",
-                    "calibrated",
-                    "error",
-                    "power law",
-                    "error"
-                ],
-                &table
-            )
-        );
+        print_extrapolation(rows);
     }
     Ok(())
+}
+
+/// The extrapolation check of `--fit-fraction` with `--target`: the counts the fit, the power
+/// law and the measured curve give.
+pub(crate) fn print_extrapolation(rows: &[ExtrapolationRow]) {
+    let pct = |v: Option<f64>| v.map_or("-".into(), |x| format!("{:.0}%", 100.0 * x));
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.signal.to_string(),
+                format!("{:.3}", r.target),
+                format!("{:.0}", r.fitted_up_to),
+                opt(r.measured, 0),
+                opt(r.calibrated, 0),
+                pct(r.rel_err(r.calibrated)),
+                opt(r.power_law, 0),
+                pct(r.rel_err(r.power_law)),
+            ]
+        })
+        .collect();
+    println!("extrapolation (n needed for the target):");
+    print!(
+        "{}",
+        render_table(
+            &[
+                "signal",
+                "target",
+                "fitted up to n",
+                "measured",
+                "calibrated",
+                "error",
+                "power law",
+                "error"
+            ],
+            &table
+        )
+    );
 }

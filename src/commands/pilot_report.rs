@@ -2,6 +2,7 @@
 
 use super::calibrate::Args;
 use anyhow::Result;
+use labelbudget::calibrate::extrapolate::ExtrapolationRow;
 use labelbudget::calibrate::fit::CurvePoint;
 use labelbudget::calibrate::pilot::PilotPoints;
 use labelbudget::calibrate::{self, LEVEL};
@@ -33,7 +34,7 @@ pub fn check_pool(pts: &PilotPoints, pool: u64, path: &Path) -> labelbudget::Res
 }
 
 /// The prior `--prior` names: the embedded one for `real`, else a file.
-fn load_prior(name: &str) -> labelbudget::Result<CurvePrior> {
+pub(crate) fn load_prior(name: &str) -> labelbudget::Result<CurvePrior> {
     if name == "real" {
         Ok(CurvePrior::embedded())
     } else {
@@ -46,6 +47,7 @@ struct Report<'a> {
     model: String,
     prior: &'a str,
     signals: Vec<SignalReport>,
+    extrapolation: Option<&'a [ExtrapolationRow]>,
 }
 
 #[derive(serde::Serialize)]
@@ -73,10 +75,26 @@ pub fn run_real(args: &Args, path: &Path, pts: PilotPoints, metric: Metric) -> R
     let (model, preds) = predict::model(&prior, &pilots, args.floor, metric, source)?;
     let model = model.with_calibration(super::calibrate::calibration(args, None, &pilots))?;
     model.save(&args.out)?;
-    let signals: Vec<SignalReport> = pilots
+    report_real(args, &model, &preds, &pilots, None)?;
+    eprintln!("wrote model {}", args.out.display());
+    Ok(())
+}
+
+/// The report of a calibration under the real-curve prior: per signal what the pilot shows,
+/// its warnings, the curve at the `shown` counts and 2, 4 and 10 times the largest, and what
+/// `--target` needs; then the extrapolation check of features mode, when run.
+pub fn report_real(
+    args: &Args,
+    model: &labelbudget::surrogate::Model,
+    preds: &[Prediction],
+    shown: &[(Signal, Vec<CurvePoint>)],
+    extrap: Option<&[ExtrapolationRow]>,
+) -> Result<()> {
+    let prior_source = load_prior(&args.prior)?;
+    let signals: Vec<SignalReport> = shown
         .iter()
-        .zip(&preds)
-        .map(|((s, p), pred)| signal_report(*s, p, pred, &model, args.target))
+        .zip(preds)
+        .map(|((s, p), pred)| signal_report(*s, p, pred, model, args.target))
         .collect();
     for s in &signals {
         for w in &s.warnings {
@@ -86,14 +104,17 @@ pub fn run_real(args: &Args, path: &Path, pts: PilotPoints, metric: Metric) -> R
     if args.format == Format::Json {
         let r = Report {
             model: args.out.display().to_string(),
-            prior: &prior.source,
+            prior: &prior_source.source,
             signals,
+            extrapolation: extrap,
         };
         println!("{}", serde_json::to_string_pretty(&r)?);
     } else {
-        print_table(&signals, &prior);
+        print_table(&signals, &prior_source);
+        if let Some(rows) = extrap {
+            super::calibrate::print_extrapolation(rows);
+        }
     }
-    eprintln!("wrote model {}", args.out.display());
     Ok(())
 }
 
@@ -104,7 +125,7 @@ fn signal_report(
     model: &labelbudget::surrogate::Model,
     target: Option<f64>,
 ) -> SignalReport {
-    let means: Vec<(f64, f64)> = pred.pilot.anchors.iter().map(|a| (a.n, a.mean)).collect();
+    let means = calibrate::mean_by_n(pts);
     SignalReport {
         signal,
         points: pts.len(),

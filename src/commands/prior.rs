@@ -46,6 +46,7 @@ pub fn run(args: Args) -> Result<()> {
         pilot_seeds: args.pilot_seeds,
         groups: args.groups,
         seed: args.seed,
+        ..train::Options::default()
     };
     let rows = train::rows(&all, opts);
     let mut prior = calibration::fit(&all, &rows, opts, |_| false, None)?;

@@ -26,7 +26,7 @@ pub const MAX_HORIZON: f64 = 8.05;
 pub const PROBS: [f64; 11] = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
 /// Largest number of rows one regression is fitted on.
 pub const MAX_ROWS: usize = 30000;
-/// A horizon is supported when at least this many rows reach it...
+/// A horizon is supported (by default) when at least this many rows reach it...
 pub const MIN_ROWS: usize = 2000;
 /// ... from at least this many datasets.
 pub const MIN_DATASETS: usize = 20;
@@ -45,6 +45,10 @@ pub struct Options {
     pub groups: u32,
     /// Seed of the row subsample.
     pub seed: u64,
+    /// A horizon is supported when at least `min_rows` rows from `min_datasets` datasets reach
+    /// it ([`MIN_ROWS`], [`MIN_DATASETS`]).
+    pub min_rows: usize,
+    pub min_datasets: usize,
 }
 
 impl Default for Options {
@@ -53,6 +57,8 @@ impl Default for Options {
             pilot_seeds: 5,
             groups: 1,
             seed: 0,
+            min_rows: MIN_ROWS,
+            min_datasets: MIN_DATASETS,
         }
     }
 }
@@ -62,6 +68,9 @@ impl Default for Options {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     pub curve: usize,
+    /// A hash of (dataset, learner, cut, seed group): what the row subsample is drawn by, so
+    /// that a row is kept or not whatever other curves are in the collection.
+    pub key: u64,
     pub x: [f64; NF],
     pub gain: Vec<f64>,
 }
@@ -113,8 +122,17 @@ pub fn rows(curves: &[Curve], opts: Options) -> Vec<Row> {
                             .iter()
                             .map(|h| mean2.at(n_cut * h.exp()).map_or(f64::NAN, |q| q - f.level))
                             .collect();
+                        let key = crate::rng::derive(
+                            crate::rng::hash_str(&c.dataset),
+                            &[
+                                crate::rng::hash_str(&c.learner),
+                                n_cut.to_bits(),
+                                u64::from(g),
+                            ],
+                        );
                         Some(Row {
                             curve: ci,
+                            key,
                             x: f.design(),
                             gain,
                         })
@@ -163,7 +181,7 @@ pub fn fit(
                 .collect();
             if r.len() > MAX_ROWS {
                 // a seeded subsample of the rows, the same whatever the thread count
-                r.sort_by_key(|(i, _)| crate::rng::derive(opts.seed, &[*i as u64, h as u64]));
+                r.sort_by_key(|(_, row)| crate::rng::derive(opts.seed, &[row.key, h as u64]));
                 r.truncate(MAX_ROWS);
                 r.sort_by_key(|(i, _)| *i);
             }
@@ -184,7 +202,7 @@ pub fn fit(
         d.len()
     };
     let supported = (0..hs.len())
-        .take_while(|&h| counts[h] >= MIN_ROWS && datasets(h) >= MIN_DATASETS)
+        .take_while(|&h| counts[h] >= opts.min_rows && datasets(h) >= opts.min_datasets)
         .last()
         .unwrap_or(0);
     let nh = supported + 1;
