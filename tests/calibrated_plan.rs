@@ -293,3 +293,36 @@ fn a_target_beyond_what_real_curves_support_is_not_called_unreachable() {
         .failure()
         .stderr(predicate::str::contains("no signal can reach it"));
 }
+
+#[test]
+fn bad_names_pools_and_metrics_are_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&[&str], &[&str]); 4] = [
+        (&["--pool", "0"], &["`pool`", "0", "from 1"]),
+        (&["--name", " "], &["`name`", "1 to 120 characters"]),
+        (
+            &["--metric", "cka"],
+            &["`metric`", "accuracy, transfer or user"],
+        ),
+        (&["--metric", "bleu"], &["bleu"]),
+    ];
+    for (args, needles) in cases {
+        let out = lb()
+            .current_dir(dir.path())
+            .args(["calibrate", "--out", "m.toml", "--pilot"])
+            .arg(pilot())
+            .args(args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(if args[1] == "bleu" { 2 } else { 1 }),
+            "{err}"
+        );
+        for n in needles {
+            assert!(err.contains(n), "{args:?}: `{n}` not in {err}");
+        }
+        assert!(!dir.path().join("m.toml").exists(), "{args:?}");
+    }
+}

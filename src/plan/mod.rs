@@ -21,6 +21,7 @@
 //! is monotone (more cost, no less quality); the cheapest plan for a target costs no more than
 //! for a higher target; everything is deterministic.
 
+pub mod alone;
 pub mod bits;
 pub mod curves;
 pub mod file;
@@ -33,11 +34,12 @@ pub mod roots;
 pub mod solver;
 pub mod verify;
 
+pub use alone::{SignalPlan, SignalStatus};
 pub use file::{Objective, PlanScenario, SignalLimit};
 pub use frontier::{Crossover, CurvePoint, FrontierPoint};
 pub use hill::HillModel;
 pub use mix::{Counts, MixRule};
-pub use recommend::{Plan, Recommendation, SafeBudget, SignalPlan, SignalStatus};
+pub use recommend::{Plan, Recommendation, SafeBudget};
 pub use solver::{Evaluated, Planner};
 
 use crate::surrogate::QualityModel;

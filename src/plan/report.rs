@@ -1,7 +1,8 @@
 //! Plain-text rendering of a plan.
 
+use super::alone::SignalStatus;
 use super::file::Objective;
-use super::recommend::{Plan, SignalStatus};
+use super::recommend::Plan;
 use crate::io::render_table;
 
 /// An amount of money as text: cents from 1 to 100, whole units from 100 to 1e9, four digits
