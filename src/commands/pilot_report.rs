@@ -69,7 +69,7 @@ struct SignalReport {
 }
 
 pub fn run_real(args: &Args, path: &Path, pts: PilotPoints, metric: Metric) -> Result<()> {
-    let prior = load_prior(&args.prior)?;
+    let prior = load_prior(args.prior_for(metric))?;
     let pilots: Vec<(Signal, Vec<CurvePoint>)> = pts.into_iter().collect();
     let source = super::calibrate::source_hash(&[path])?;
     let (model, preds) = predict::model(&prior, &pilots, args.floor, metric, source)?;
@@ -90,7 +90,7 @@ pub fn report_real(
     shown: &[(Signal, Vec<CurvePoint>)],
     extrap: Option<&[ExtrapolationRow]>,
 ) -> Result<()> {
-    let prior_source = load_prior(&args.prior)?;
+    let prior_source = load_prior(args.prior_for(model.metric))?;
     let signals: Vec<SignalReport> = shown
         .iter()
         .zip(preds)
@@ -158,9 +158,6 @@ fn print_table(signals: &[SignalReport], prior: &CurvePrior) {
             "{}: {} points at {} counts up to n = {top:.0}; level {:.3} there, rising {:+.4} per doubling of n, noise sd {:.3}; supported up to n = {:.0}",
             s.signal, s.points, s.counts, s.level, s.rise_per_doubling, s.noise, s.supported_to
         );
-        for w in &s.warnings {
-            println!("warning: {w}");
-        }
         let rows: Vec<Vec<String>> = s
             .curve
             .iter()
