@@ -86,7 +86,23 @@ pub fn build_model(
             bootstrap: f.replicates.iter().map(|p| p.to_array()).collect(),
         })
         .collect();
-    // the calibrated curves ignore the scenario: any scenario lies in range
+    calibrated_model(metric, floor, source, runs, n_range, signals)
+}
+
+/// A model of one dataset's curves: no scenario terms (any scenario lies in range), the counts
+/// `n_range` measured, a constant `floor`, `runs` measured points and the fitted `signals`
+/// (empty for curves given as quantile tables, `Model::with_tables`).
+///
+/// # Errors
+/// As `Model::new`.
+pub fn calibrated_model(
+    metric: Metric,
+    floor: f64,
+    source: String,
+    runs: usize,
+    n_range: [u64; 2],
+    signals: Vec<SignalModel>,
+) -> Result<Model> {
     let range = Range {
         classes: [2, 1_000_000],
         dims: [1, 1_000_000],

@@ -694,23 +694,7 @@ fn report(
                 s.growth
             );
         }
-        let rows: Vec<Vec<String>> = s
-            .curve
-            .iter()
-            .map(|c| {
-                vec![
-                    format!("{:.0}", c.n),
-                    c.measured.map_or("-".into(), |m| format!("{m:.3}")),
-                    format!("{:.3}", c.mean),
-                    format!("{:.3}", c.lo),
-                    format!("{:.3}", c.hi),
-                ]
-            })
-            .collect();
-        print!(
-            "{}",
-            render_table(&["n", "measured", "fitted", "lo 90%", "hi 90%"], &rows)
-        );
+        print_curve(&s.curve, "fitted");
         if let Some(t) = &s.target {
             println!(
                 "target {:.3}: n = {} (central), {} (safe, 90%); {} / {} more than the {:.0} measured; ceiling {:.3}",
@@ -766,5 +750,26 @@ pub(crate) fn print_extrapolation(rows: &[ExtrapolationRow]) {
             ],
             &table
         )
+    );
+}
+
+/// A calibrated curve as a table: the count, the measured mean there (or `-`), the `central`
+/// column and the 90% interval.
+pub(crate) fn print_curve(curve: &[calibrate::CurveRow], central: &str) {
+    let rows: Vec<Vec<String>> = curve
+        .iter()
+        .map(|c| {
+            vec![
+                format!("{:.0}", c.n),
+                c.measured.map_or("-".into(), |m| format!("{m:.3}")),
+                format!("{:.3}", c.mean),
+                format!("{:.3}", c.lo),
+                format!("{:.3}", c.hi),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        render_table(&["n", "measured", central, "lo 90%", "hi 90%"], &rows)
     );
 }

@@ -6,7 +6,7 @@ use labelbudget::calibrate::extrapolate::ExtrapolationRow;
 use labelbudget::calibrate::fit::CurvePoint;
 use labelbudget::calibrate::pilot::PilotPoints;
 use labelbudget::calibrate::{self, LEVEL};
-use labelbudget::io::{Format, render_table};
+use labelbudget::io::Format;
 use labelbudget::realprior::predict::{self, Prediction};
 use labelbudget::realprior::prior::CurvePrior;
 use labelbudget::realprior::reach::{Reach, reach};
@@ -158,23 +158,7 @@ fn print_table(signals: &[SignalReport], prior: &CurvePrior) {
             "{}: {} points at {} counts up to n = {top:.0}; level {:.3} there, rising {:+.4} per doubling of n, noise sd {:.3}; supported up to n = {:.0}",
             s.signal, s.points, s.counts, s.level, s.rise_per_doubling, s.noise, s.supported_to
         );
-        let rows: Vec<Vec<String>> = s
-            .curve
-            .iter()
-            .map(|c| {
-                vec![
-                    format!("{:.0}", c.n),
-                    c.measured.map_or("-".into(), |m| format!("{m:.3}")),
-                    format!("{:.3}", c.mean),
-                    format!("{:.3}", c.lo),
-                    format!("{:.3}", c.hi),
-                ]
-            })
-            .collect();
-        print!(
-            "{}",
-            render_table(&["n", "measured", "central", "lo 90%", "hi 90%"], &rows)
-        );
+        super::calibrate::print_curve(&s.curve, "central");
         if let Some(r) = &s.target {
             println!("{}", r.describe());
         }

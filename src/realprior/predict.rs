@@ -94,9 +94,6 @@ pub fn model(
     metric: crate::surrogate::Metric,
     source: String,
 ) -> crate::Result<(crate::surrogate::Model, Vec<Prediction>)> {
-    use crate::surrogate::covariate::FloorModel;
-    use crate::surrogate::model::Range;
-    use crate::surrogate::{Covariate, Model};
     let mut preds = Vec::with_capacity(pilots.len());
     for (s, pts) in pilots {
         preds.push(predict(prior, *s, pts, floor).ok_or_else(|| {
@@ -109,27 +106,13 @@ pub fn model(
     }
     let all = pilots.iter().flat_map(|(_, p)| p.iter().map(|p| p.n));
     let (lo, hi) = all.fold((f64::INFINITY, 0.0f64), |(a, b), n| (a.min(n), b.max(n)));
-    let range = Range {
-        classes: [2, 1_000_000],
-        dims: [1, 1_000_000],
-        features: [1, 1_000_000],
-        noise: [0.0, 1.0],
-        nuisance: [0.0, 1e6],
-        n: [lo as u64, hi as u64],
-    };
     let runs = pilots.iter().map(|(_, p)| p.len()).sum();
-    let model = Model::new(
+    let model = crate::calibrate::calibrated_model(
         metric,
-        Covariate::N,
-        false,
-        crate::calibrate::LEVEL,
+        floor,
         source,
         runs,
-        range,
-        FloorModel {
-            intercept: floor,
-            slope: 0.0,
-        },
+        [lo as u64, hi as u64],
         Vec::new(),
     )?
     .with_tables(preds.iter().map(|p| p.table.clone()).collect())?;
