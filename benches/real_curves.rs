@@ -2,8 +2,8 @@
 //! usual parametric baselines, on a collection of measured curves (docs/real-curves.md).
 //!
 //! ```text
-//! cargo bench --bench real_curves -- [CURVES.csv[.gz]] [--limit K] [--folds K] [--out scores.csv]
-//!     [--answers answers.csv] [--groups G] [--uncalibrated]
+//! cargo bench --bench real_curves -- [CURVES.csv[.gz]] [--limit K] [--folds K] [--out table.md]
+//!     [--answers answers.csv] [--groups G] [--uncalibrated]      (--help for each)
 //! ```
 //!
 //! `--answers` writes every method's answer for every case; `--groups G` learns from G pilots a
@@ -15,7 +15,8 @@
 //! 10; `--folds 0`, one fold per dataset) and the prior is refitted once per fold without it.
 //! The protocol is `realprior::protocol`'s; the table has one row per method and target.
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
+use clap::Parser;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use labelbudget::calibrate::n_for_target;
 use labelbudget::realprior::baselines::Family;
@@ -28,58 +29,37 @@ use rayon::prelude::*;
 use std::path::PathBuf;
 use std::time::Instant;
 
+/// Extrapolating real learning curves from a pilot: labelbudget's real-curve prior against the
+/// parametric baselines of LCDB, every curve scored by a prior learned without its dataset
+/// (docs/real-curves.md, "Protocol").
+#[derive(Parser)]
+#[command(name = "real_curves")]
 struct Args {
+    /// The curves: LCDB's CSV (`dataset,classes,learner,n,seed,accuracy`), gzipped when the name
+    /// ends in .gz.
+    #[arg(default_value = "tests/data/lcdb-subset.csv.gz")]
     curves: PathBuf,
+    /// Score only the first K scorable curves (0: all).
+    #[arg(long, default_value_t = 0, value_name = "K")]
     limit: usize,
+    /// Groups of datasets for the cross-validation (0: one per dataset).
+    #[arg(long, default_value_t = 10, value_name = "K")]
     folds: usize,
+    /// Write the table as CSV to FILE.
+    #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Write every method's answer for every case to FILE (CSV).
+    #[arg(long, value_name = "FILE")]
     answers: Option<PathBuf>,
+    /// Learn from G pilots per cut of a curve (disjoint groups of seeds).
+    #[arg(long, default_value_t = 1, value_name = "G")]
     groups: u32,
+    /// Skip the calibration: the regressions' own quantiles.
+    #[arg(long)]
     uncalibrated: bool,
-}
-
-fn args() -> Result<Args> {
-    let mut a = Args {
-        curves: PathBuf::from("tests/data/lcdb-subset.csv.gz"),
-        limit: 0,
-        folds: 10,
-        out: None,
-        answers: None,
-        groups: 1,
-        uncalibrated: false,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(x) = it.next() {
-        let mut value = |name: &str| it.next().with_context(|| format!("{name} needs a value"));
-        match x.as_str() {
-            "--bench" => {}
-            "--limit" => {
-                a.limit = value("--limit")?
-                    .parse()
-                    .context("--limit: a whole number")?
-            }
-            "--folds" => {
-                a.folds = value("--folds")?
-                    .parse()
-                    .context("--folds: a whole number")?
-            }
-            "--out" => a.out = Some(value("--out")?.into()),
-            "--answers" => a.answers = Some(value("--answers")?.into()),
-            "--groups" => {
-                a.groups = value("--groups")?
-                    .parse()
-                    .context("--groups: a whole number")?
-            }
-            "--uncalibrated" => a.uncalibrated = true,
-            s if s.starts_with("--") => {
-                bail!(
-                    "unknown option {s} (--limit K, --folds K, --out FILE, --answers FILE, --groups G, --uncalibrated)"
-                )
-            }
-            s => a.curves = s.into(),
-        }
-    }
-    Ok(a)
+    /// Passed by `cargo bench`; ignored.
+    #[arg(long, hide = true)]
+    bench: bool,
 }
 
 /// labelbudget's answer for a case: the model `calibrate --pilot` writes, read as `plan`
@@ -109,7 +89,7 @@ fn labelbudget(prior: &labelbudget::realprior::prior::CurvePrior, c: &Case) -> A
 }
 
 fn main() -> Result<()> {
-    let a = args()?;
+    let a = Args::parse();
     let start = Instant::now();
     let all = curves::read(&a.curves)?;
     let mut cases = protocol::cases(&all);
@@ -250,6 +230,8 @@ fn print_table(t: &[Score]) {
                 format!("{:.2}", s.median_ratio),
                 f(s.safe_covers),
                 f(s.safe_over),
+                f(s.safe_given),
+                f(s.safe_covers_given),
                 format!("{:.4}", s.mae_3x),
                 format!("{:.4}", s.mae_n),
                 f(s.band_3x),
@@ -272,6 +254,8 @@ fn print_table(t: &[Score]) {
                 "median ratio",
                 "safe covers",
                 "safe / need",
+                "safe given",
+                "covers where given",
                 "MAE 3x",
                 "MAE at N",
                 "90% band covers 3x",

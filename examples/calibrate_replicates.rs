@@ -429,10 +429,12 @@ fn main() -> anyhow::Result<()> {
                 .filter_map(|r| r.truth[ti].map(|n| (n, r.real_safe[ti])))
                 .collect();
             let covers = r.iter().filter(|(n, s)| s.is_some_and(|s| s >= *n)).count();
+            let none = r.iter().filter(|(_, s)| s.is_none()).count();
             let ratio = median(r.iter().filter_map(|(n, s)| s.map(|s| s / n)).collect());
             println!(
-                "Target {t:.2}: the real-curve prior's 90% safe budget covers the need in {covers} of {} replicates, at a median of {ratio:.2}x the need.",
-                r.len()
+                "Target {t:.2}: the real-curve prior's 90% safe budget covers the need in {covers} of {} replicates, falls short in {}, gives none within the supported counts in {none}; where given, a median of {ratio:.2}x the need.",
+                r.len(),
+                r.len() - covers - none
             );
         }
         let (a, n) = rs.iter().fold((0, 0), |acc, r| {

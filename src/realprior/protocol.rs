@@ -117,6 +117,10 @@ pub struct Score {
     /// Safe budget: share covering the truth and median safe / true over reachable targets.
     pub safe_covers: Option<f64>,
     pub safe_over: Option<f64>,
+    /// Reachable targets: share given a finite safe budget (the rest are told no budget within
+    /// the supported counts can be promised), and the share of those it covers.
+    pub safe_given: Option<f64>,
+    pub safe_covers_given: Option<f64>,
     /// Mean absolute error of the predicted quality at about 3 n_cut and at N.
     pub mae_3x: f64,
     pub mae_n: f64,
@@ -151,6 +155,7 @@ pub fn score(method: &str, cases: &[Case], answers: &[Answer]) -> Vec<Score> {
                 (0, 0, 0, 0, 0, 0);
             let mut ratios = Vec::new();
             let (mut covered, mut with_safe, mut over) = (0, 0, Vec::new());
+            let (mut given, mut given_covers) = (0, 0);
             for (c, a) in cases.iter().zip(answers) {
                 let pred = a.need[d];
                 match c.truth[d] {
@@ -178,6 +183,8 @@ pub fn score(method: &str, cases: &[Case], answers: &[Answer]) -> Vec<Score> {
                     });
                     if let Some(t) = c.truth[d].filter(|_| s.is_finite()) {
                         over.push(s / t);
+                        given += 1;
+                        given_covers += usize::from(s >= t);
                     }
                 }
             }
@@ -213,6 +220,8 @@ pub fn score(method: &str, cases: &[Case], answers: &[Answer]) -> Vec<Score> {
                 censored_called_reachable: share(cens_reach, cens),
                 safe_covers: (with_safe > 0).then(|| share(covered, with_safe)),
                 safe_over: (with_safe > 0).then(|| median(over)),
+                safe_given: (with_safe > 0).then(|| share(given, reach)),
+                safe_covers_given: (given > 0).then(|| share(given_covers, given)),
                 mae_3x: mae(0),
                 mae_n: mae(1),
                 band_3x: band(0),
@@ -302,6 +311,13 @@ mod tests {
         assert_eq!(s[0].within_25, 1.0);
         assert_eq!(s[0].safe_covers, Some(1.0));
         assert!((s[0].safe_over.unwrap() - 1.5).abs() < 1e-12);
+        assert_eq!(
+            (s[0].safe_given, s[0].safe_covers_given),
+            (Some(1.0), Some(1.0))
+        );
+        // no safe budget for a reached target: covered as the protocol counts it, not given
+        assert_eq!(s[1].safe_covers, Some(1.0));
+        assert_eq!((s[1].safe_given, s[1].safe_covers_given), (Some(0.0), None));
         assert_eq!(s[0].mae_n, 0.0);
         assert_eq!((s[0].band_3x, s[0].band_n), (Some(0.0), Some(1.0)));
         // the +0.03 target is reached by N (1.5 units of ln n): unreachable is wrong there
