@@ -34,6 +34,7 @@ pub enum Command {
     Info(crate::commands::info::Args),
     Fit(crate::commands::fit::Args),
     Predict(crate::commands::predict::Args),
+    Scenario(crate::commands::scenario::Args),
 }
 
 /// Inputs shared by `plan`, `frontier` and `chart`.

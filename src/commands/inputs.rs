@@ -16,7 +16,25 @@ pub fn planner(inputs: &PlanInputs) -> Result<(Planner, Objective)> {
         Some(p) => Costs::from_file(p)?,
         None => Costs::default(),
     };
-    let model = plan::load_model(inputs.model.as_deref())?;
+    let model = match (&inputs.model, &inputs.scenario) {
+        // a model without every signal (a calibration) planned for an explicit dataset: the
+        // other signals come by transfer from simulation (docs/scenario.md)
+        (Some(p), Some(_)) => {
+            let (model, transferred) = labelbudget::surrogate::transfer::complete(
+                labelbudget::surrogate::Model::from_file(p)?,
+            )?;
+            if !transferred.is_empty() {
+                let names: Vec<&str> = transferred.iter().map(|s| s.name()).collect();
+                eprintln!(
+                    "note: {} read through the model's hard-label curve at the simulated worth of \
+                     each signal for this dataset (transfer; docs/scenario.md)",
+                    names.join(", ")
+                );
+            }
+            model
+        }
+        _ => plan::load_model(inputs.model.as_deref())?,
+    };
     let objective = match (inputs.target, inputs.budget) {
         (Some(t), _) => Objective::Target(t),
         (None, Some(b)) => Objective::Budget(b),

@@ -9,6 +9,7 @@ mod inputs;
 pub mod merge;
 mod plan;
 pub mod predict;
+pub mod scenario;
 pub mod simulate;
 
 use crate::cli::{Cli, Command};
@@ -24,5 +25,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Info(a) => info::run(a),
         Command::Fit(a) => fit::run(a),
         Command::Predict(a) => predict::run(a),
+        Command::Scenario(a) => scenario::run(a),
     }
 }

@@ -18,10 +18,6 @@ use super::spectrum::{SpectrumFit, Verdict};
 use crate::scenario::Scenario;
 use ndarray::{Array2, Axis};
 
-/// The range of nuisance levels assumed when the spectrum does not measure it: the region the
-/// estimator was validated over (docs/scenario.md).
-pub const ASSUMED_NUISANCE: (f64, f64) = (1.0, 16.0);
-
 /// The latent dimension, the nuisance level and what needs saying about them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Combined {
@@ -168,13 +164,19 @@ pub fn dims(
     }
 }
 
-/// The nuisance level when the spectrum does not measure it.
+/// The nuisance level when the spectrum does not measure it: the simulator's default, the one
+/// level the default model was fitted at (a range would only show that model's extrapolation,
+/// which is poor: docs/scenario.md).
 fn assumed_nuisance() -> Value {
+    let v = Scenario::default().nuisance;
     Value {
-        estimate: Scenario::default().nuisance,
-        lo: ASSUMED_NUISANCE.0,
-        hi: ASSUMED_NUISANCE.1,
+        estimate: v,
+        lo: v,
+        hi: v,
         source: "assumed".into(),
-        note: Some("not measured: the spectrum has no two levels to compare".into()),
+        note: Some(
+            "not measured (the spectrum has no two levels to compare): the simulator's default"
+                .into(),
+        ),
     }
 }

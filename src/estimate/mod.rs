@@ -14,7 +14,10 @@
 pub mod classes;
 pub mod combine;
 pub mod linalg;
+pub mod load;
 pub mod noise;
+pub mod output;
+pub mod sensitivity;
 pub mod spectrum;
 
 use crate::error::{Error, Result};
@@ -131,8 +134,8 @@ impl ScenarioEstimate {
             classes,
             dims,
             features,
-            nuisance: self.nuisance.estimate,
-            noise: clamp_noise(self.noise.estimate, classes),
+            nuisance: (self.nuisance.estimate * 100.0).round() / 100.0,
+            noise: clamp_noise((self.noise.estimate * 1000.0).round() / 1000.0, classes),
             ..Scenario::default()
         }
     }
