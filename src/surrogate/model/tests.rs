@@ -1,7 +1,7 @@
 //! Tests of the model file: parsing, checks, predictions.
 
-use super::*;
 use super::format::FORMAT2_NZ;
+use super::*;
 
 #[test]
 fn embedded_default_parses_and_predicts_sensibly() {
