@@ -70,9 +70,10 @@ pub fn load(paths: &Paths) -> Result<Loaded> {
         return Err(Error::file(
             &paths.features,
             format!(
-                "every one of the {} feature columns is constant: the latent dimension is read \
-                 from how features vary between items",
-                x.ncols()
+                "every one of the {} feature columns is constant (column 1 is {} in every row): \
+                 the latent dimension is read from how features vary between items",
+                x.ncols(),
+                x[[0, 0]]
             ),
         ));
     }

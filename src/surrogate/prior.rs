@@ -133,3 +133,124 @@ pub fn fit_signal(
         bootstrap: reps.iter().map(Params::to_array).collect(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+    use crate::signal::Signal;
+    use crate::sim::RunRecord;
+    use crate::surrogate::{FitOptions, Model, QualityModel, fit_model};
+
+    /// Noiseless runs of `truth` at the default scenario, n <= 3,000, two seeds.
+    fn runs(truth: &Model) -> Vec<RunRecord> {
+        let sc = Scenario::default();
+        let floor = truth.floor(&sc);
+        let mut out = Vec::new();
+        for signal in Signal::ALL {
+            for n in [10u64, 30, 100, 300, 1000, 3000] {
+                for seed in 0..2 {
+                    out.push(RunRecord {
+                        run: 0,
+                        signal,
+                        n,
+                        classes: sc.classes,
+                        dims: sc.dims,
+                        features: sc.features,
+                        rep_dims: sc.rep(),
+                        nuisance: sc.nuisance,
+                        noise: sc.noise,
+                        latent: sc.latent,
+                        soft_annotators: 0,
+                        pool: 0,
+                        seed,
+                        cka: truth.predict(&sc, signal, n as f64).mean,
+                        transfer: 0.5,
+                        cka_floor: floor,
+                        transfer_floor: 0.1,
+                        tau: 1.0,
+                        evals: 1,
+                        seconds: 0.0,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// The default model with every curve's scale moved by `shift` in ln n.
+    fn shifted(shift: f64) -> Model {
+        let mut m = Model::embedded_default();
+        for s in &mut m.signals {
+            s.params.log_x0 += shift;
+        }
+        Model::from_toml_str(&m.to_toml_string().unwrap()).unwrap()
+    }
+
+    /// Runs of one scenario lean on the default model and follow a shift of its curves that
+    /// their counts show: at n = 30,000 the fit is on the moved curve, not the default's.
+    #[test]
+    fn one_scenario_follows_its_runs_from_the_default_curve() {
+        let truth = shifted(0.4);
+        let default = Model::embedded_default();
+        let sc = Scenario::default();
+        let opts = FitOptions {
+            bootstrap: 4,
+            ..FitOptions::default()
+        };
+        let m = fit_model(&runs(&truth), "test", &opts).unwrap();
+        for signal in Signal::ALL {
+            let s = m.signal(signal).unwrap();
+            assert!(s.diagnostics.termination.contains("prior"), "{signal}");
+            let fitted = s.params.log_x0 - default.signal(signal).unwrap().params.log_x0;
+            assert!(
+                fitted > 0.2,
+                "{signal}: scale moved by {fitted}, runs show 0.4"
+            );
+            let far = |m: &Model| m.predict(&sc, signal, 30_000.0).mean;
+            let (want, got, before) = (far(&truth), far(&m), far(&default));
+            // noiseless runs: the fit follows them (where the shift still shows at 30,000,
+            // closer than the default it started from)
+            let follows = (got - want).abs() < 0.01;
+            let closer = (before - want).abs() < 0.02 || (got - want).abs() < (before - want).abs();
+            assert!(
+                follows && closer,
+                "{signal}: {got} against {want} (default {before})"
+            );
+        }
+        // `none` fits the runs alone, with no trace of the prior
+        let alone = fit_model(
+            &runs(&truth),
+            "test",
+            &FitOptions {
+                prior: PriorMode::None,
+                ..opts
+            },
+        )
+        .unwrap();
+        assert!(
+            alone
+                .signals
+                .iter()
+                .all(|s| !s.diagnostics.termination.contains("prior"))
+        );
+    }
+
+    #[test]
+    fn prior_modes_parse_and_apply_below_three_scenarios() {
+        assert_eq!("auto".parse::<PriorMode>().unwrap(), PriorMode::Auto);
+        let e = "always".parse::<PriorMode>().unwrap_err().to_string();
+        assert!(e.contains("always") && e.contains("none"), "{e}");
+        let auto = FitOptions::default();
+        assert!(auto.uses_prior(1) && auto.uses_prior(2) && !auto.uses_prior(3));
+        let transfer = FitOptions {
+            metric: crate::surrogate::Metric::Transfer,
+            prior: PriorMode::Default,
+            ..FitOptions::default()
+        };
+        assert!(
+            !transfer.uses_prior(1),
+            "the default model has no transfer curves"
+        );
+    }
+}

@@ -191,8 +191,13 @@ impl Transferred {
         if q_sim < q_low {
             // the simulated hard curve is nearly flat here: inverting it would turn differences
             // of a few thousandths into large counts, so the map is linear in quality
+            // (below one simulated hard label's quality, the shortfall is carried over as it is)
             let at = |n: f64| self.user.predict(sc, Signal::Hard, n).mean;
-            let (g0, h_low) = (at(1.0), Self::hard_count(table, q_low).unwrap_or(1.0));
+            let g0 = at(1.0);
+            if q_sim < q0 {
+                return ((g0 - (q0 - q_sim)).max(0.0), 1.0);
+            }
+            let h_low = Self::hard_count(table, q_low).unwrap_or(1.0);
             let slope = (at(h_low) - g0) / (q_low - q0).max(1e-12);
             return ((g0 + slope * (q_sim - q0)).clamp(0.0, 1.0), 1.0);
         }
@@ -325,6 +330,93 @@ mod tests {
         // measured signals pass through
         let h = t.predict(&sc, Signal::Hard, 500.0);
         assert_eq!(h, sim.predict(&sc, Signal::Hard, 500.0));
+    }
+
+    /// A team's hard curve: the default model's, lifted by `lift` (capped at 1) and read at
+    /// `pace` times the count, in the team's own metric.
+    struct Team {
+        sim: Model,
+        lift: f64,
+        pace: f64,
+    }
+
+    impl QualityModel for Team {
+        fn predict(&self, sc: &Scenario, s: Signal, n: f64) -> Prediction {
+            let p = self.sim.predict(sc, s, n * self.pace);
+            let up = |q: f64| (q + self.lift).min(1.0);
+            Prediction {
+                mean: up(p.mean),
+                lo: up(p.lo),
+                hi: up(p.hi),
+                level: p.level,
+            }
+        }
+        fn quantile(&self, sc: &Scenario, s: Signal, n: f64, prob: f64) -> f64 {
+            (self.sim.quantile(sc, s, n * self.pace, prob) + self.lift).min(1.0)
+        }
+        fn ceiling(&self, sc: &Scenario, s: Signal) -> f64 {
+            (self.sim.ceiling(sc, s) + self.lift).min(1.0)
+        }
+        fn floor(&self, sc: &Scenario) -> f64 {
+            self.sim.floor(sc) + self.lift
+        }
+        fn metric(&self) -> Metric {
+            Metric::User
+        }
+    }
+
+    fn team(lift: f64, pace: f64) -> Transferred {
+        let sim = Model::embedded_default();
+        let user = Team {
+            sim: sim.clone(),
+            lift,
+            pace,
+        };
+        Transferred::new(Box::new(user), vec![Signal::Hard], sim).unwrap()
+    }
+
+    /// The transferred curves rise with n, keep their intervals ordered, and follow the team:
+    /// a team whose hard labels do better (higher, or sooner) gets no worse other signals.
+    #[test]
+    fn transferred_curves_follow_the_team_and_stay_ordered() {
+        let sc = Scenario {
+            classes: 6,
+            dims: 12,
+            features: 48,
+            noise: 0.25,
+            ..Scenario::default()
+        };
+        let (base, lifted, faster) = (team(0.0, 1.0), team(0.05, 1.0), team(0.0, 2.0));
+        assert_eq!(base.metric(), Metric::User);
+        for s in [Signal::Soft, Signal::Triplet, Signal::Pair] {
+            let mut last = f64::NEG_INFINITY;
+            for k in 0..40 {
+                let n = 5.0 * 1.3f64.powi(k);
+                let p = base.predict(&sc, s, n);
+                assert!(p.mean >= last - 1e-9, "{s} falls at {n}");
+                last = p.mean;
+                assert!(p.lo <= p.mean && p.mean <= p.hi, "{s} at {n}: {p:?}");
+                assert!(base.quantile(&sc, s, n, 0.9) <= p.mean + 1e-12);
+                assert!(base.quantile(&sc, s, n, 0.1) >= p.mean - 1e-12);
+                assert!(
+                    p.mean <= base.ceiling(&sc, s) + 1e-9,
+                    "{s} above its ceiling at {n}"
+                );
+                for better in [&lifted, &faster] {
+                    assert!(
+                        better.predict(&sc, s, n).mean >= p.mean - 1e-9,
+                        "{s} at {n}"
+                    );
+                }
+            }
+            // the transfer's error widens the interval beyond the team's own
+            let n = 2000.0;
+            let own = base
+                .user
+                .predict(&sc, Signal::Hard, base.central(&sc, s, n).1);
+            let p = base.predict(&sc, s, n);
+            assert!(p.hi - p.lo > own.hi - own.lo, "{s}");
+        }
     }
 
     #[test]
