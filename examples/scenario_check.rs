@@ -26,7 +26,7 @@
 
 use labelbudget::Scenario;
 use labelbudget::calibrate::synthetic;
-use labelbudget::estimate::{self, Data, Options, classes, linalg, noise, spectrum};
+use labelbudget::estimate::{self, Data, Options, classes, linalg, noise};
 use labelbudget::info::item_labels::ItemLabels;
 use labelbudget::sim::annotator::draw_categorical;
 use ndarray::{Array2, Axis};
@@ -189,6 +189,7 @@ fn main() -> anyhow::Result<()> {
         }
     );
     let (mut d_ok, mut e_ok, mut covered, mut n) = (0, 0, 0, 0);
+    let (mut nu_covered, mut e_covered) = (0, 0);
     let mut cmp_ok = [0usize; 4];
     let mut sym_ok = 0usize;
     let start = std::time::Instant::now();
@@ -217,6 +218,8 @@ fn main() -> anyhow::Result<()> {
         d_ok += usize::from(within);
         e_ok += usize::from(e_within);
         covered += usize::from(est.dims.lo <= d && d <= est.dims.hi);
+        nu_covered += usize::from(est.nuisance.lo <= sc.nuisance && sc.nuisance <= est.nuisance.hi);
+        e_covered += usize::from(est.noise.lo <= sc.noise && sc.noise <= est.noise.hi);
         n += 1;
         let mut extra = String::new();
         if compare {
@@ -260,10 +263,12 @@ fn main() -> anyhow::Result<()> {
     }
     let pct = |k: usize| 100.0 * k as f64 / n.max(1) as f64;
     println!(
-        "\nd within 25% of the truth in {d_ok} of {n} worlds ({:.0}%); the truth inside the interval in {covered} ({:.0}%); noise within 0.03 in {e_ok} ({:.0}%). {:.0} s.",
+        "\nd within 25% of the truth in {d_ok} of {n} worlds ({:.0}%); the truth inside the interval in {covered} ({:.0}%); noise within 0.03 in {e_ok} ({:.0}%), inside its interval in {e_covered} ({:.0}%); the nuisance inside its interval in {nu_covered} ({:.0}%). {:.0} s.",
         pct(d_ok),
         pct(covered),
         pct(e_ok),
+        pct(e_covered),
+        pct(nu_covered),
         start.elapsed().as_secs_f64()
     );
     if compare {
@@ -280,6 +285,5 @@ fn main() -> anyhow::Result<()> {
             pct(sym_ok)
         );
     }
-    let _ = spectrum::ZERO_SHARE;
     Ok(())
 }
