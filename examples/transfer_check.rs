@@ -28,7 +28,9 @@
 //!
 //! Prints one row per case, then the share of cases whose predicted count is within 1.25x of
 //! the truth for soft labels and for triplets (next to the default model alone at the estimated
-//! scenario, for comparison), and the share of runs reaching the target at the safe budget.
+//! scenario, for comparison), the same for the calibrated hard-label curve the transfer reads
+//! through (how much of the transfer's error is the calibration's), and the share of runs
+//! reaching the target at the safe budget.
 
 use labelbudget::calibrate::fit::CurvePoint;
 use labelbudget::calibrate::{self, pilot, synthetic};
@@ -304,11 +306,11 @@ fn main() -> anyhow::Result<()> {
     }
     let sim = Model::embedded_default();
     println!(
-        "| case | C | d | D | nuisance | noise | items | target | estimated C, d, D, nuisance, noise | pilot up to | soft: predicted / true (default model alone) | triplet: predicted / true (default model alone) | plan: safe budget | reached |"
+        "| case | C | d | D | nuisance | noise | items | target | estimated C, d, D, nuisance, noise | pilot up to | soft: predicted / true (default model alone) | triplet: predicted / true (default model alone) | hard: calibrated / true (default model alone) | plan: safe budget | reached |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---|---|---:|");
-    let mut tally = [(0u64, 0u64); 4];
-    let (mut hit, mut runs) = (0u64, 0u64);
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---|---|---|---:|");
+    let mut tally = [(0u64, 0u64); 6];
+    let (mut hit, mut runs, mut planned) = (0u64, 0u64, 0usize);
     let start = std::time::Instant::now();
     for (i, case) in cases(k, vary).into_iter().enumerate().skip(from.max(1) - 1) {
         let base = WORLD_BASE + 1000 * (i as u64 + 1);
@@ -323,7 +325,10 @@ fn main() -> anyhow::Result<()> {
         let (user, top) = pilot_model(&case, base)?;
         let t = Transferred::new(Box::new(user), vec![Signal::Hard], sim.clone())?;
         let mut cells = Vec::new();
-        for (j, s) in [Signal::Soft, Signal::Triplet].into_iter().enumerate() {
+        for (j, s) in [Signal::Soft, Signal::Triplet, Signal::Hard]
+            .into_iter()
+            .enumerate()
+        {
             let truth_n = truth.count(s, case.target)?;
             let pred = count_for(&t, &est, s, case.target);
             let alone = count_for(&sim, &t.sim_scenario(&est), s, case.target);
@@ -357,6 +362,7 @@ fn main() -> anyhow::Result<()> {
                 let h = truth.hits(&s.allocation, case.target)?;
                 hit += h;
                 runs += seeds;
+                planned += 1;
                 (
                     format!("{} ({:.2})", s.allocation, s.budget),
                     format!("{h}/{seeds}"),
@@ -365,7 +371,7 @@ fn main() -> anyhow::Result<()> {
             None => ("none".into(), "-".into()),
         };
         println!(
-            "| {} | {} | {} | {} | {:.1} | {} | {} | {} | {}, {}, {}, {:.1}, {:.2} | {top} | {} | {} | {safe_cell} | {reached} |",
+            "| {} | {} | {} | {} | {:.1} | {} | {} | {} | {}, {}, {}, {:.1}, {:.2} | {top} | {} | {} | {} | {safe_cell} | {reached} |",
             i + 1,
             case.sc.classes,
             case.sc.dims,
@@ -380,12 +386,13 @@ fn main() -> anyhow::Result<()> {
             est.nuisance,
             est.noise,
             cells[0],
-            cells[1]
+            cells[1],
+            cells[2]
         );
     }
     let pct = |(a, b): (u64, u64)| 100.0 * a as f64 / b.max(1) as f64;
     println!(
-        "\nWithin 1.25x of the dense-simulation truth: soft {} of {} cases ({:.0}%; the default model alone {} of {}, {:.0}%), triplets {} of {} ({:.0}%; alone {} of {}, {:.0}%). The safe budget reached the target in {hit} of {runs} runs ({:.0}%). {:.0} s.",
+        "\nWithin 1.25x of the dense-simulation truth: soft {} of {} cases ({:.0}%; the default model alone {} of {}, {:.0}%), triplets {} of {} ({:.0}%; alone {} of {}, {:.0}%); the calibrated hard-label curve itself {} of {} ({:.0}%; the default model alone {} of {}, {:.0}%). The safe budget reached the target in {hit} of {runs} runs ({:.0}%), in the {planned} cases that have one. {:.0} s.",
         tally[0].0,
         tally[0].1,
         pct(tally[0]),
@@ -398,6 +405,12 @@ fn main() -> anyhow::Result<()> {
         tally[3].0,
         tally[3].1,
         pct(tally[3]),
+        tally[4].0,
+        tally[4].1,
+        pct(tally[4]),
+        tally[5].0,
+        tally[5].1,
+        pct(tally[5]),
         pct((hit, runs)),
         start.elapsed().as_secs_f64()
     );
