@@ -15,37 +15,21 @@
 //! Prints the errors and the share of (scenario, signal) pairs within 0.05 CKA. `--save` writes
 //! the simulated runs (CSV, as `simulate` does), `--runs` reads them back instead of simulating.
 
+mod common;
+
 use labelbudget::sim::{RunRecord, Setting};
 use labelbudget::surrogate::prior::PriorMode;
 use labelbudget::surrogate::{FitOptions, Model, QualityModel, fit_model};
 use labelbudget::{Scenario, Signal};
-use rand::{RngExt, SeedableRng};
+use rand::SeedableRng;
 use rayon::prelude::*;
 
 const COUNTS: [usize; 6] = [10, 30, 100, 300, 1000, 3000];
 const FAR: usize = 30_000;
 
 fn scenarios(k: usize, seed: u64) -> Vec<Scenario> {
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    let lu = |lo: f64, hi: f64, r: &mut rand_chacha::ChaCha8Rng| {
-        (lo.ln() + r.random::<f64>() * (hi.ln() - lo.ln())).exp()
-    };
-    (0..k)
-        .map(|_| {
-            let c = lu(3.0, 30.0, &mut rng).round() as usize;
-            let d = lu(4.0, 32.0, &mut rng).round() as usize;
-            let lo = d.max(32);
-            let big_d = lo + (rng.random::<f64>() * (128 - lo + 1) as f64) as usize;
-            let noise = (rng.random::<f64>() * 0.35 * 100.0).round() / 100.0;
-            Scenario {
-                classes: c,
-                dims: d,
-                features: big_d,
-                noise,
-                ..Scenario::default()
-            }
-        })
-        .collect()
+    let mut rng = common::Rng::seed_from_u64(seed);
+    (0..k).map(|_| common::common_region(&mut rng)).collect()
 }
 
 fn main() -> anyhow::Result<()> {

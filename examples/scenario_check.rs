@@ -24,6 +24,8 @@
 //! features) with C - 1 < d, where labels alone see at most C - 1 directions, and prints their
 //! intervals.
 
+mod common;
+
 use labelbudget::Scenario;
 use labelbudget::calibrate::synthetic;
 use labelbudget::estimate::{self, Data, Options, classes, linalg, noise};
@@ -44,10 +46,8 @@ struct World {
 }
 
 fn draw(k: usize, seed: u64, undecidable: bool) -> Vec<World> {
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    let lu = |lo: f64, hi: f64, r: &mut rand_chacha::ChaCha8Rng| {
-        (lo.ln() + r.random::<f64>() * (hi.ln() - lo.ln())).exp()
-    };
+    let mut rng = common::Rng::seed_from_u64(seed);
+    let lu = common::log_uniform;
     (0..k)
         .map(|_| {
             let (c, d) = if undecidable {

@@ -32,6 +32,8 @@
 //! through (how much of the transfer's error is the calibration's), and the share of runs
 //! reaching the target at the safe budget.
 
+mod common;
+
 use labelbudget::calibrate::fit::CurvePoint;
 use labelbudget::calibrate::{self, pilot, synthetic};
 use labelbudget::cost::Costs;
@@ -41,7 +43,7 @@ use labelbudget::plan::{Counts, PlanScenario, Planner};
 use labelbudget::sim::Setting;
 use labelbudget::sim::annotator::draw_categorical;
 use labelbudget::surrogate::transfer::Transferred;
-use labelbudget::surrogate::{Metric, Model, QualityModel};
+use labelbudget::surrogate::{Metric, Model};
 use labelbudget::{Scenario, Signal};
 use ndarray::Array2;
 use rand::{RngExt, SeedableRng};
@@ -61,33 +63,18 @@ struct Case {
 }
 
 fn cases(k: usize, vary_nuisance: bool) -> Vec<Case> {
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(RANDOM_SEED);
-    let lu = |lo: f64, hi: f64, r: &mut rand_chacha::ChaCha8Rng| {
-        (lo.ln() + r.random::<f64>() * (hi.ln() - lo.ln())).exp()
-    };
+    let mut rng = common::Rng::seed_from_u64(RANDOM_SEED);
     (0..k)
         .map(|_| {
-            let c = lu(3.0, 30.0, &mut rng).round() as usize;
-            let d = lu(4.0, 32.0, &mut rng).round() as usize;
-            let lo = d.max(32);
-            let big_d = lo + (rng.random::<f64>() * (128 - lo + 1) as f64) as usize;
-            let noise = (rng.random::<f64>() * 0.35 * 100.0).round() / 100.0;
-            let nu = lu(2.0, 16.0, &mut rng);
-            let items = lu(5000.0, 50000.0, &mut rng).round() as usize;
-            let cap = ((c as f64 - 1.0).min(d as f64) / d as f64).sqrt();
+            let mut sc = common::common_region(&mut rng);
+            let nu = common::log_uniform(2.0, 16.0, &mut rng);
+            let items = common::log_uniform(5000.0, 50000.0, &mut rng).round() as usize;
             let share = 0.6 + 0.25 * rng.random::<f64>();
-            Case {
-                sc: Scenario {
-                    classes: c,
-                    dims: d,
-                    features: big_d,
-                    noise,
-                    nuisance: if vary_nuisance { nu } else { 4.0 },
-                    ..Scenario::default()
-                },
-                items,
-                target: (share * cap * 100.0).round() / 100.0,
+            if vary_nuisance {
+                sc.nuisance = nu;
             }
+            let target = (share * common::class_cap(&sc) * 100.0).round() / 100.0;
+            Case { sc, items, target }
         })
         .collect()
 }
@@ -172,23 +159,6 @@ fn pilot_model(case: &Case, seed: u64) -> anyhow::Result<(Model, f64)> {
         [counts[0] as u64, top as u64],
     )?;
     Ok((model, top))
-}
-
-/// The smallest count at which `signal`'s central prediction reaches `q` (bisection in ln n).
-fn count_for(model: &dyn QualityModel, sc: &Scenario, signal: Signal, q: f64) -> Option<f64> {
-    let (mut lo, mut hi) = (0.0f64, 1e7f64.ln());
-    if model.predict(sc, signal, hi.exp()).mean < q {
-        return None;
-    }
-    for _ in 0..60 {
-        let mid = 0.5 * (lo + hi);
-        if model.predict(sc, signal, mid.exp()).mean >= q {
-            hi = mid;
-        } else {
-            lo = mid;
-        }
-    }
-    Some(hi.exp())
 }
 
 /// Where the truth is measured: the team's own world with fresh annotations (seeds base + 1 to
@@ -330,8 +300,8 @@ fn main() -> anyhow::Result<()> {
             .enumerate()
         {
             let truth_n = truth.count(s, case.target)?;
-            let pred = count_for(&t, &est, s, case.target);
-            let alone = count_for(&sim, &t.sim_scenario(&est), s, case.target);
+            let pred = common::count_for(&t, &est, s, case.target);
+            let alone = common::count_for(&sim, &t.sim_scenario(&est), s, case.target);
             let fmt = |p: Option<f64>| p.map_or("-".into(), |v| format!("{v:.0}"));
             let mut cell = format!("{} / {}", fmt(pred), fmt(truth_n));
             if let Some((ok, r)) = within(pred, truth_n) {

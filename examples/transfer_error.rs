@@ -16,11 +16,13 @@
 //! standard deviation, the sd that `TRANSFER_SD` holds. `--save` writes the runs (CSV), `--runs`
 //! reads them back instead of simulating.
 
+mod common;
+
 use labelbudget::sim::Setting;
 use labelbudget::surrogate::transfer::Transferred;
 use labelbudget::surrogate::{Model, Prediction, QualityModel};
 use labelbudget::{Scenario, Signal};
-use rand::{RngExt, SeedableRng};
+use rand::SeedableRng;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
@@ -84,46 +86,11 @@ impl QualityModel for Tabulated {
     }
 }
 
-/// The smallest count at which `signal` reaches `q` under `model` (bisection in ln n).
-fn count_for(model: &dyn QualityModel, sc: &Scenario, signal: Signal, q: f64) -> Option<f64> {
-    let (mut lo, mut hi) = (0.0f64, 1e7f64.ln());
-    if model.predict(sc, signal, hi.exp()).mean < q {
-        return None;
-    }
-    for _ in 0..60 {
-        let mid = 0.5 * (lo + hi);
-        if model.predict(sc, signal, mid.exp()).mean >= q {
-            hi = mid;
-        } else {
-            lo = mid;
-        }
-    }
-    Some(hi)
-}
-
 type Runs = Vec<(usize, u64, Signal, usize, f64)>;
 
 fn scenarios(k: usize) -> Vec<Scenario> {
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
-    let lu = |lo: f64, hi: f64, r: &mut rand_chacha::ChaCha8Rng| {
-        (lo.ln() + r.random::<f64>() * (hi.ln() - lo.ln())).exp()
-    };
-    (0..k)
-        .map(|_| {
-            let c = lu(3.0, 30.0, &mut rng).round() as usize;
-            let d = lu(4.0, 32.0, &mut rng).round() as usize;
-            let lo = d.max(32);
-            let big_d = lo + (rng.random::<f64>() * (128 - lo + 1) as f64) as usize;
-            let noise = (rng.random::<f64>() * 0.35 * 100.0).round() / 100.0;
-            Scenario {
-                classes: c,
-                dims: d,
-                features: big_d,
-                noise,
-                ..Scenario::default()
-            }
-        })
-        .collect()
+    let mut rng = common::Rng::seed_from_u64(7);
+    (0..k).map(|_| common::common_region(&mut rng)).collect()
 }
 
 fn simulate(scs: &[Scenario], worlds: u64) -> labelbudget::Result<Runs> {
@@ -199,12 +166,15 @@ fn main() -> anyhow::Result<()> {
         let sc = &scs[*k];
         let hard = Tabulated::new(pts.clone());
         let t = Transferred::new(Box::new(hard), vec![Signal::Hard], sim.clone())?;
-        let cap = ((sc.classes as f64 - 1.0).min(sc.dims as f64) / sc.dims as f64).sqrt();
+        let cap = common::class_cap(sc);
         for other in [Signal::Soft, Signal::Triplet, Signal::Pair] {
             let own = Tabulated::new(curves[&(*k, *seed, other)].clone());
             for share in SHARES {
                 let q = share * cap;
-                if let (Some(truth), Some(pred)) = (own.inverse(q), count_for(&t, sc, other, q)) {
+                if let (Some(truth), Some(pred)) = (
+                    own.inverse(q),
+                    common::count_for(&t, sc, other, q).map(f64::ln),
+                ) {
                     errors.entry(other).or_default().push(pred - truth);
                 }
             }

@@ -146,20 +146,22 @@ fn a_simulated_world_is_recovered_with_its_intervals() {
         e["lo"].as_f64().unwrap() <= 0.2 && 0.2 <= e["hi"].as_f64().unwrap(),
         "{e}"
     );
-    // with nuisance 4 the file cannot be planned on the default model without --extrapolate
-    // only when outside its range: here it is inside
+    // the measured nuisance is within 5% of the default model's 4: the file plans as it is
     lb().args(["plan", "--no-chart", "--scenario"])
         .arg(&out)
         .assert()
         .success();
 }
 
-/// The error of `scenario` on the given arguments (which must fail).
-fn fails(args: &[&std::ffi::OsStr]) -> String {
+/// The error of `scenario` on the given flags and their values (which must fail).
+fn fails(args: &[(&str, &std::ffi::OsStr)]) -> String {
     let dir = tempfile::tempdir().unwrap();
-    let out = lb()
-        .arg("scenario")
-        .args(args)
+    let mut cmd = lb();
+    cmd.arg("scenario");
+    for (flag, value) in args {
+        cmd.arg(flag).arg(value);
+    }
+    let out = cmd
         .arg("--out")
         .arg(dir.path().join("s.toml"))
         .assert()
@@ -173,7 +175,6 @@ fn fails(args: &[&std::ffi::OsStr]) -> String {
 #[test]
 fn bad_inputs_are_named_with_what_is_accepted() {
     let dir = tempfile::tempdir().unwrap();
-    let os = |p: &PathBuf| p.as_os_str().to_owned();
     // fewer items than classes: 4 items, soft labels over 6 classes
     let x = dir.path().join("x.npy");
     ndarray_npy::write_npy(
@@ -187,12 +188,8 @@ fn bad_inputs_are_named_with_what_is_accepted() {
         p[[i, i]] = 1.0;
     }
     ndarray_npy::write_npy(&soft, &p).unwrap();
-    let e = fails(&[
-        &os(&"--features".into()),
-        &os(&x),
-        &os(&"--soft".into()),
-        &os(&soft),
-    ]);
+    let features = ("--features", x.as_os_str());
+    let e = fails(&[features, ("--soft", soft.as_os_str())]);
     assert!(
         e.contains("x.npy")
             && e.contains("4 items")
@@ -206,12 +203,7 @@ fn bad_inputs_are_named_with_what_is_accepted() {
         "log.csv",
         "item,annotator,label\n0,a,c0\n0,b,c1\n1,a,c2\n1,b,c3\n2,a,c4\n",
     );
-    let e = fails(&[
-        &os(&"--features".into()),
-        &os(&x),
-        &os(&"--annotations".into()),
-        &os(&log),
-    ]);
+    let e = fails(&[features, ("--annotations", log.as_os_str())]);
     assert!(
         e.contains("x.npy") && e.contains("4 items") && e.contains("5 classes"),
         "{e}"
@@ -220,57 +212,37 @@ fn bad_inputs_are_named_with_what_is_accepted() {
     let flat = write(dir.path(), "flat.csv", "a,b\n1,7\n1,7\n1,7\n1,7\n1,7\n");
     let labels = write(dir.path(), "y.csv", "0\n1\n0\n1\n0\n");
     let e = fails(&[
-        &os(&"--features".into()),
-        &os(&flat),
-        &os(&"--labels".into()),
-        &os(&labels),
+        ("--features", flat.as_os_str()),
+        ("--labels", labels.as_os_str()),
     ]);
     assert!(
         e.contains("flat.csv") && e.contains("constant") && e.contains("vary"),
         "{e}"
     );
-    // a log whose items are not rows of the features
-    let log = write(
-        dir.path(),
-        "stray.csv",
-        "item,annotator,label\n0,a,1\n0,b,1\n17,a,0\n17,b,1\n",
-    );
-    let e = fails(&[
-        &os(&"--features".into()),
-        &os(&x),
-        &os(&"--annotations".into()),
-        &os(&log),
-    ]);
-    assert!(
-        e.contains("stray.csv, line 4") && e.contains("`17`") && e.contains("0 to 3"),
-        "{e}"
-    );
-    let log = write(
-        dir.path(),
-        "named.csv",
-        "item,annotator,label\ncat1,a,1\ncat1,b,0\n",
-    );
-    let e = fails(&[
-        &os(&"--features".into()),
-        &os(&x),
-        &os(&"--annotations".into()),
-        &os(&log),
-    ]);
-    assert!(
-        e.contains("named.csv, line 2") && e.contains("`cat1`") && e.contains("row"),
-        "{e}"
-    );
+    // a log whose items are not rows of the features, by number or by name
+    for (text, line, item) in [
+        ("0,a,1\n0,b,1\n17,a,0\n17,b,1\n", "line 4", "`17`"),
+        ("cat1,a,1\ncat1,b,0\n", "line 2", "`cat1`"),
+    ] {
+        let log = write(
+            dir.path(),
+            "stray.csv",
+            &format!("item,annotator,label\n{text}"),
+        );
+        let e = fails(&[features, ("--annotations", log.as_os_str())]);
+        assert!(
+            e.contains(&format!("stray.csv, {line}")) && e.contains(item) && e.contains("0 to 3"),
+            "{e}"
+        );
+    }
     // no source of the number of classes
-    let e = fails(&[&os(&"--features".into()), &os(&x)]);
+    let e = fails(&[features]);
     assert!(e.contains("classes") && e.contains("--labels"), "{e}");
     // an impossible target
     let e = fails(&[
-        &os(&"--features".into()),
-        &os(&x),
-        &os(&"--soft".into()),
-        &os(&soft),
-        &os(&"--target".into()),
-        &os(&"1.5".into()),
+        features,
+        ("--soft", soft.as_os_str()),
+        ("--target", "1.5".as_ref()),
     ]);
     assert!(e.contains("target") && e.contains("1.5"), "{e}");
 }

@@ -210,6 +210,16 @@ fn report(est: &ScenarioEstimate, sens: &[Sensitivity], metric: &str) -> String 
         out.push_str("\nEvery value is exact: the plan does not depend on an estimate.\n");
         return out;
     };
+    if first.cost_ratio.is_nan() {
+        // no value of any parameter has a plan: the scenario itself is out of the model's reach
+        let at = &first.plans[first.plans.len() / 2];
+        out.push_str(&format!(
+            "\nNo plan at the estimated scenario ({}): plan it with a model that covers it \
+             (--model), or pass --extrapolate to `plan`.\n",
+            at.recommended.trim_start_matches("no plan: ")
+        ));
+        return out;
+    }
     out.push_str(&format!(
         "\nThe plan across the least certain value, {} (the plans at its interval's ends move the \
          recommended cost by {}; quality in {metric}):\n",

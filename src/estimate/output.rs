@@ -14,16 +14,14 @@ fn num(v: f64) -> String {
     }
 }
 
-/// "[lo, hi]", or "exact", or "not measured" for an assumed point.
+/// "[lo, hi]"; "exact" for a value counted, not estimated (classes, features); "not
+/// measured" for an assumed one.
 pub fn interval(v: &Value) -> String {
-    if v.lo == v.hi && v.lo == v.estimate {
-        if v.source == "assumed" {
-            "not measured".into()
-        } else {
-            "exact".into()
-        }
-    } else {
-        format!("[{}, {}]", num(v.lo), num(v.hi))
+    let point = v.lo == v.hi && v.lo == v.estimate;
+    match v.source.as_str() {
+        "assumed" if point => "not measured".into(),
+        "labels" | "soft labels" | "annotation log" | "features" if point => "exact".into(),
+        _ => format!("[{}, {}]", num(v.lo), num(v.hi)),
     }
 }
 
