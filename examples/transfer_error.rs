@@ -13,8 +13,10 @@
 //! signal reaching a quality, for qualities of 0.3, 0.45, 0.6, 0.75 and 0.85 of the class cap
 //! that the world's curve of that signal reaches, and the error is ln(predicted / the world's
 //! own count). Prints per signal the number of such comparisons, the mean error and its
-//! standard deviation, the sd that `TRANSFER_SD` holds. `--save` writes the runs (CSV), `--runs`
-//! reads them back instead of simulating.
+//! standard deviation (the sd that `TRANSFER_SD` holds), and the same for two alternatives: a
+//! pace transfer (the default model's count of the signal, times the ratio of the world's hard
+//! labels to the simulated ones at the quality the world reaches with 1,000), and the default
+//! model alone. `--save` writes the runs (CSV), `--runs` reads them back instead of simulating.
 
 mod common;
 
@@ -28,6 +30,8 @@ use std::collections::BTreeMap;
 
 const COUNTS: [usize; 7] = [30, 100, 300, 1000, 3000, 10000, 30000];
 const SHARES: [f64; 5] = [0.3, 0.45, 0.6, 0.75, 0.85];
+/// The hard-label count at which the pace transfer compares the world with the simulation.
+const PACE_AT: f64 = 1000.0;
 
 /// A tabulated curve (ln n, quality), monotone, as a quality model for hard labels.
 struct Tabulated(Vec<(f64, f64)>);
@@ -158,34 +162,61 @@ fn main() -> anyhow::Result<()> {
             .push(((n as f64).ln(), q));
     }
     let sim = Model::embedded_default();
-    let mut errors: BTreeMap<Signal, Vec<f64>> = BTreeMap::new();
+    // per signal, the errors of the exchange (the transfer built), of a pace transfer and of
+    // the default model alone
+    let mut errors: BTreeMap<Signal, [Vec<f64>; 3]> = BTreeMap::new();
     for ((k, seed, s), pts) in &curves {
         if *s != Signal::Hard {
             continue;
         }
         let sc = &scs[*k];
         let hard = Tabulated::new(pts.clone());
+        // the pace: how many times the simulated hard labels the world's need, at the quality
+        // its own hard labels reach at PACE_AT
+        let pace =
+            common::count_for(&sim, sc, Signal::Hard, hard.at(PACE_AT.ln())).map(|n| PACE_AT / n);
         let t = Transferred::new(Box::new(hard), vec![Signal::Hard], sim.clone())?;
         let cap = common::class_cap(sc);
         for other in [Signal::Soft, Signal::Triplet, Signal::Pair] {
             let own = Tabulated::new(curves[&(*k, *seed, other)].clone());
             for share in SHARES {
                 let q = share * cap;
-                if let (Some(truth), Some(pred)) = (
-                    own.inverse(q),
-                    common::count_for(&t, sc, other, q).map(f64::ln),
-                ) {
-                    errors.entry(other).or_default().push(pred - truth);
+                let Some(truth) = own.inverse(q) else {
+                    continue;
+                };
+                let alone = common::count_for(&sim, sc, other, q);
+                let preds = [
+                    common::count_for(&t, sc, other, q),
+                    alone.zip(pace).map(|(n, r)| n * r),
+                    alone,
+                ];
+                let e = errors.entry(other).or_default();
+                for (j, p) in preds.into_iter().enumerate() {
+                    if let Some(p) = p {
+                        e[j].push(p.ln() - truth);
+                    }
                 }
             }
         }
     }
-    println!("| signal | comparisons | mean ln(predicted / own count) | sd |");
-    println!("|---|---:|---:|---:|");
+    let stats = |e: &[f64]| {
+        let m = e.iter().sum::<f64>() / e.len().max(1) as f64;
+        let sd =
+            (e.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (e.len().max(2) - 1) as f64).sqrt();
+        let within = e.iter().filter(|x| x.abs() <= 1.25f64.ln()).count();
+        format!("{} | {m:.3} | {sd:.3} | {within}", e.len())
+    };
+    println!(
+        "| signal | transfer | comparisons | mean ln(predicted / own count) | sd | within 1.25x |"
+    );
+    println!("|---|---|---:|---:|---:|---:|");
     for (s, e) in &errors {
-        let m = e.iter().sum::<f64>() / e.len() as f64;
-        let sd = (e.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (e.len() - 1) as f64).sqrt();
-        println!("| {s} | {} | {m:.3} | {sd:.3} |", e.len());
+        for (name, v) in ["exchange (built)", "pace", "default model alone"]
+            .iter()
+            .zip(e)
+        {
+            println!("| {s} | {name} | {} |", stats(v));
+        }
     }
     Ok(())
 }
