@@ -15,7 +15,8 @@
 //! simulation rises above anything hard labels reach (triplets past the class cap), the
 //! sim-to-team map of qualities is continued linearly from its value at [`N_TOP`] hard labels
 //! to the metric's bound 1; at the foot of the simulated hard curve (its first [`FOOT`] of the
-//! rise), where it is too flat to invert, the map is linear in quality. Measured against a pace transfer (the sim's curve of S shifted in
+//! rise), where it is too flat to invert, the map is linear in quality from the floors (no
+//! annotations: the untrained encoder, in either world). Measured against a pace transfer (the sim's curve of S shifted in
 //! n by the ratio of the two hard curves) and against the default model alone: the exchange was
 //! closest for soft labels and on par for triplets (docs/scenario.md).
 //!
@@ -185,21 +186,28 @@ impl Transferred {
 
     /// The team's quality equal to the simulated quality `q_sim`, with the team's hard-label
     /// count it was read at (1 at the foot of the curve, N_TOP above the map's range).
-    fn team_quality(&self, sc: &Scenario, table: &[f64], q_sim: f64) -> (f64, f64) {
+    fn team_quality(
+        &self,
+        sc: &Scenario,
+        sim_sc: &Scenario,
+        table: &[f64],
+        q_sim: f64,
+    ) -> (f64, f64) {
         let (q0, q_top) = (table[0], *table.last().unwrap_or(&1.0));
         let q_low = q0 + FOOT * (q_top - q0);
         if q_sim < q_low {
             // the simulated hard curve is nearly flat here: inverting it would turn differences
-            // of a few thousandths into large counts, so the map is linear in quality
-            // (below one simulated hard label's quality, the shortfall is carried over as it is)
-            let at = |n: f64| self.user.predict(sc, Signal::Hard, n).mean;
-            let g0 = at(1.0);
-            if q_sim < q0 {
-                return ((g0 - (q0 - q_sim)).max(0.0), 1.0);
+            // of a few thousandths into large counts, so the map is linear in quality from the
+            // floors (no annotations: the untrained encoder, in either world) to the foot's top;
+            // a shortfall below the floor is carried over as it is
+            let (f_sim, f_team) = (self.sim.floor(sim_sc), self.user.floor(sc));
+            if q_sim <= f_sim {
+                return ((f_team - (f_sim - q_sim)).max(0.0), 1.0);
             }
             let h_low = Self::hard_count(table, q_low).unwrap_or(1.0);
-            let slope = (at(h_low) - g0) / (q_low - q0).max(1e-12);
-            return ((g0 + slope * (q_sim - q0)).clamp(0.0, 1.0), 1.0);
+            let top = self.user.predict(sc, Signal::Hard, h_low).mean;
+            let slope = (top - f_team) / (q_low - f_sim).max(1e-12);
+            return ((f_team + slope * (q_sim - f_sim)).clamp(0.0, 1.0), 1.0);
         }
         match Self::hard_count(table, q_sim) {
             Some(h) => (self.user.predict(sc, Signal::Hard, h).mean, h),
@@ -218,7 +226,7 @@ impl Transferred {
         let sim_sc = self.sim_scenario(sc);
         let table = self.table(&sim_sc);
         let q_sim = self.sim.predict(&sim_sc, signal, m).mean;
-        self.team_quality(sc, &table, q_sim)
+        self.team_quality(sc, &sim_sc, &table, q_sim)
     }
 
     /// The half-widths below and above the centre at normal quantile `z` (> 0): the team's
@@ -280,7 +288,7 @@ impl QualityModel for Transferred {
         let sim_sc = self.sim_scenario(sc);
         let table = self.table(&sim_sc);
         let q_sim = self.sim.ceiling(&sim_sc, signal);
-        self.team_quality(sc, &table, q_sim).0
+        self.team_quality(sc, &sim_sc, &table, q_sim).0
     }
 
     fn floor(&self, sc: &Scenario) -> f64 {
