@@ -22,7 +22,9 @@
 //!    (`select::Rule::Lowest`: the candidate with the lowest forward-validation RMSE, the
 //!    rule before; `select::Rule::Evidence`, the default; `select::Rule::ProfileCeiling`:
 //!    the central curve's ceiling from the profile likelihood), and the plain power law
-//!    (`extrapolate::power_law_n_for_target`). A prediction above the fitted ceiling is
+//!    (`extrapolate::power_law_n_for_target`), and the real-curve prior `calibrate --pilot` uses
+//!    by default (`realprior`: its central count, and its 90% safe budget against the truth;
+//!    docs/real-curves.md). A prediction above the fitted ceiling is
 //!    "unreachable" and counts as an infinite error.
 //!
 //! Printed, per target: median |relative error| against the truth, median signed relative
@@ -43,6 +45,9 @@ use labelbudget::calibrate::fit::{CurvePoint, fit_curve, inputs};
 use labelbudget::calibrate::prior::Prior;
 use labelbudget::calibrate::select::{self, CeilingPrior, Centre, Rule};
 use labelbudget::calibrate::{N_SEARCH_MAX, build_model, mean_by_n, n_reaching};
+use labelbudget::realprior::predict::predict;
+use labelbudget::realprior::prior::CurvePrior;
+use labelbudget::realprior::reach::reach;
 use labelbudget::surrogate::QualityModel as _;
 use rayon::prelude::*;
 use std::fmt::Write as _;
@@ -53,7 +58,8 @@ const TARGETS: [f64; 5] = [0.90, 0.92, 0.94, 0.95, 0.96];
 const FIT_FRACTION: f64 = 0.1;
 
 /// The selection rules compared, with their printed names; the power law is printed after them.
-/// The profile rule is the variant frozen on the development seeds 0-19 (notes/calibrate.md);
+/// The profile rule is the variant frozen on the development seeds 0-19 (tried and not adopted:
+/// the doc comment of `src/calibrate/select.rs`);
 /// the others tried there (`CeilingPrior` x `Centre`) are not printed.
 const RULES: [(&str, Rule); 3] = [
     ("lowest score", Rule::Lowest),
@@ -76,6 +82,10 @@ struct Replicate {
     /// orders lies inside the rule's 90% interval: (with the ceiling envelope, with the forward
     /// growth alone, counts).
     inside: Vec<(usize, usize, usize)>,
+    /// The real-curve prior's 90% safe budget per target, and its unseen counts inside its 90%
+    /// interval: (inside, counts).
+    real_safe: Vec<Option<f64>>,
+    real_inside: (usize, usize),
     dump: String,
 }
 
@@ -122,6 +132,7 @@ fn one(
     let limit = FIT_FRACTION * m.pool as f64;
     let default = Prior::for_signal(Prior::default_model().as_ref(), Signal::Hard);
     let floor = m.floor;
+    let prior = CurvePrior::embedded();
     let mut out = Vec::new();
     for &k in fit_seeds {
         let used: Vec<CurvePoint> = m
@@ -155,6 +166,23 @@ fn one(
                 .map(|&t| power_law_n_for_target(&used, t))
                 .collect::<labelbudget::Result<_>>()?,
         );
+        // the real-curve prior (`calibrate --pilot`'s default): central and safe counts
+        let real = predict(&prior, Signal::Hard, &used, floor)
+            .ok_or_else(|| anyhow::anyhow!("no pilot points"))?;
+        let reaches: Vec<_> = targets
+            .iter()
+            .map(|&t| reach(&real.table, t, labelbudget::calibrate::LEVEL))
+            .collect();
+        pred.push(reaches.iter().map(|r| r.central).collect());
+        let real_safe = reaches.iter().map(|r| r.safe).collect();
+        let top = used.iter().map(|p| p.n).fold(0.0, f64::max);
+        let real_inside = mean_by_n(&all)
+            .into_iter()
+            .filter(|p| p.0 > top && p.0 <= real.table.supported_to.exp())
+            .fold((0, 0), |(a, k), (n, q)| {
+                let inside = real.table.quantile(n, 0.05) <= q && q <= real.table.quantile(n, 0.95);
+                (a + usize::from(inside), k + 1)
+            });
         let dump = if with_dump {
             dump_line(
                 seed,
@@ -175,6 +203,8 @@ fn one(
             truth: truth.clone(),
             pred,
             inside,
+            real_safe,
+            real_inside,
             dump,
         });
     }
@@ -349,7 +379,11 @@ fn main() -> anyhow::Result<()> {
         std::fs::write(path, text)?;
     }
     let power = RULES.len();
-    let names: Vec<&str> = RULES.iter().map(|r| r.0).chain(["power law"]).collect();
+    let names: Vec<&str> = RULES
+        .iter()
+        .map(|r| r.0)
+        .chain(["power law", "real-curve prior"])
+        .collect();
     for &k in &fit_seeds {
         println!("\n### master seeds {from}-{to}, fit seeds {k}, truth seeds {truth_seeds}\n");
         println!(
@@ -368,7 +402,7 @@ fn main() -> anyhow::Result<()> {
             for (mi, name) in names.iter().enumerate() {
                 let e: Vec<f64> = with.iter().map(|r| err(r, mi)).collect();
                 let within = e.iter().filter(|x| **x <= 0.25).count();
-                let closer = if mi < power {
+                let closer = if mi != power {
                     let c = with.iter().filter(|r| err(r, mi) < err(r, power)).count();
                     format!("{c}/{}", with.len())
                 } else {
@@ -389,6 +423,25 @@ fn main() -> anyhow::Result<()> {
             }
         }
         println!();
+        for (ti, &t) in targets.iter().enumerate() {
+            let r: Vec<(f64, Option<f64>)> = rs
+                .iter()
+                .filter_map(|r| r.truth[ti].map(|n| (n, r.real_safe[ti])))
+                .collect();
+            let covers = r.iter().filter(|(n, s)| s.is_some_and(|s| s >= *n)).count();
+            let ratio = median(r.iter().filter_map(|(n, s)| s.map(|s| s / n)).collect());
+            println!(
+                "Target {t:.2}: the real-curve prior's 90% safe budget covers the need in {covers} of {} replicates, at a median of {ratio:.2}x the need.",
+                r.len()
+            );
+        }
+        let (a, n) = rs.iter().fold((0, 0), |acc, r| {
+            (acc.0 + r.real_inside.0, acc.1 + r.real_inside.1)
+        });
+        println!(
+            "Unseen counts (up to the supported count) whose mean measured quality lies inside the real-curve prior's 90% interval: {a} of {n} ({}).",
+            pct(a as f64 / n.max(1) as f64)
+        );
         for (ci, &ri) in CHECKED.iter().enumerate() {
             let (a, b, n) = rs.iter().fold((0, 0, 0), |acc, r| {
                 let x = r.inside[ci];

@@ -1,4 +1,5 @@
-//! The README's "What the simulations show" tables, from the runs of `examples/sweeps/paper.toml`:
+//! The tables of docs/validation.md, "What the simulations show", from the runs of
+//! `examples/sweeps/paper.toml`:
 //! mean ± standard deviation of CKA over seeds for each cell.
 //!
 //! ```sh

@@ -6,9 +6,8 @@
 //!
 //! `cargo run --release --example score_runs -- RUNS.csv [MODEL.toml|-] [OUT.csv]`
 //!
-//! notes/plan.md ("The validation's scenarios at fixed counts") runs it on the validation
-//! cases' scenarios simulated on a grid of counts, to tell the surrogate's error at those
-//! scenarios from the choice of n the planner makes.
+//! Run on the validation cases' scenarios simulated on a grid of counts, it tells the
+//! surrogate's error at those scenarios from the choice of n the planner makes.
 
 use labelbudget::io::{csv_bytes, write_atomic};
 use labelbudget::surrogate::holdout::{

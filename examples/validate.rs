@@ -27,7 +27,7 @@
 //! `cargo run --release --example validate -- [--seeds 10] [--model FILE] [--random K]
 //! [--from J] [--confidence P] [--no-truth] [--shared-seeds] [FILES...]`
 //! (10 seeds by default: the true minimal budget is found on the mean of the seeds, and with 3
-//! that mean is uncertain by about 30% in n near the targets; notes/plan.md)
+//! that mean is uncertain by about 30% in n near the targets; docs/validation.md)
 //!
 //! `--random K` validates K scenarios drawn at random instead of the files, a set nobody chose:
 //! C log-uniform in 3..30, d log-uniform in 4..32, D uniform in max(d, 32)..128, noise uniform in

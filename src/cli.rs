@@ -24,7 +24,7 @@ pub enum Command {
     /// quality 0.6) with the default quality model and default prices, prints the plan and
     /// writes the tradeoff chart to tradeoff.png.
     Plan(PlanArgs),
-    /// Write the Pareto frontier of cost against quality (single signals and mixes).
+    /// Write the Pareto frontier of cost against quality: the best plan at each budget.
     Frontier(FrontierArgs),
     /// Draw the tradeoff chart (quality against cost) and the bits-per-cost chart.
     Chart(ChartArgs),
@@ -34,14 +34,18 @@ pub enum Command {
     Info(crate::commands::info::Args),
     Fit(crate::commands::fit::Args),
     Predict(crate::commands::predict::Args),
+    Prior(crate::commands::prior::Args),
     Scenario(crate::commands::scenario::Args),
 }
 
 /// Inputs shared by `plan`, `frontier` and `chart`.
 #[derive(Debug, Args)]
 pub struct PlanInputs {
-    /// Planning scenario (TOML: dataset, target or budget, confidence, limits per signal).
-    /// Default: the embedded CIFAR-like example.
+    /// Planning scenario (TOML: dataset, target or budget, confidence, limits per signal; one
+    /// for your data is written by `labelbudget scenario`). With a model from `calibrate` that
+    /// has a hard-label curve, the signals it lacks are read through that curve at their
+    /// simulated worth in hard labels for this dataset (transfer). Default: the dataset
+    /// recorded in a calibrated model, else the embedded CIFAR-like example.
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
     /// Prices (TOML: per annotation in money or annotator seconds, per item, fixed).
@@ -50,10 +54,12 @@ pub struct PlanInputs {
     #[arg(long, value_name = "FILE")]
     pub costs: Option<PathBuf>,
     /// Fitted quality model (TOML, written by `fit` or `calibrate`; its numbers are checked on
-    /// loading, notes/surrogate.md "Model file checks"). Default: the embedded default model.
+    /// loading: docs/reference.md, "Model files"). Default: the embedded default model.
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
-    /// Quality to reach (linear CKA in (0, 1)); overrides the scenario's objective.
+    /// Quality to reach, in (0, 1), in the model's metric: linear CKA for the default model, the
+    /// calibrated metric (e.g. held-out accuracy) for a model from `calibrate`. Overrides the
+    /// scenario's objective.
     #[arg(
         long,
         value_name = "Q",
@@ -87,10 +93,10 @@ pub struct PlanArgs {
     /// quality achieved against the target.
     #[arg(long)]
     pub verify: bool,
-    /// Seeds for --verify, from 1 to 1000.
+    /// Worlds (seeds 0 to R-1) for --verify, from 1 to 1000.
     #[arg(
         long,
-        default_value_t = 3,
+        default_value_t = 10,
         value_name = "R",
         requires = "verify",
         value_parser = clap::value_parser!(u64).range(1..=1000)
@@ -106,7 +112,7 @@ pub struct FrontierArgs {
     #[arg(long, default_value_t = 200, value_name = "N")]
     pub points: usize,
     /// Output file (.csv or .json); the table goes to stdout when absent.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, short = 'o', value_name = "PATH")]
     pub out: Option<PathBuf>,
     /// Output format (table, json, csv); default from --out's extension.
     #[arg(long, value_name = "FORMAT")]
@@ -118,7 +124,7 @@ pub struct ChartArgs {
     #[command(flatten)]
     pub inputs: PlanInputs,
     /// Tradeoff chart (.png or .svg).
-    #[arg(long, default_value = "tradeoff.png", value_name = "PATH")]
+    #[arg(long, short = 'o', default_value = "tradeoff.png", value_name = "PATH")]
     pub out: PathBuf,
     /// Bits-per-cost chart (.png or .svg); default: next to --out with `-bits` added.
     #[arg(long, value_name = "PATH")]
@@ -133,5 +139,32 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// Every command is described in the command list, and the only short flag (besides -h and
+    /// -V) is -o, for --out, wherever a command writes a file.
+    #[test]
+    fn every_command_is_described_and_short_flags_agree() {
+        let cli = Cli::command();
+        for sub in cli.get_subcommands() {
+            let name = sub.get_name();
+            let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+            assert!(!about.trim().is_empty(), "`{name}` has no description");
+            for arg in sub.get_arguments() {
+                let id = arg.get_id().as_str();
+                match arg.get_short() {
+                    None => {}
+                    Some('o') => assert_eq!(id, "out", "`{name} -o` is not --out"),
+                    Some(c) => panic!("`{name} -{c}` (--{id}): no short flags but -o"),
+                }
+                if id == "out" {
+                    assert_eq!(arg.get_short(), Some('o'), "`{name} --out` lacks -o");
+                }
+                assert!(
+                    !["output", "out_file", "output_file"].contains(&id),
+                    "`{name} --{id}`: files are written with --out"
+                );
+            }
+        }
     }
 }

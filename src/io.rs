@@ -27,6 +27,16 @@ impl std::str::FromStr for Format {
     }
 }
 
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Csv => "csv",
+        })
+    }
+}
+
 impl Format {
     /// The format implied by a file name's extension, if any.
     pub fn from_extension(path: &Path) -> Option<Format> {

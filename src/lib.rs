@@ -1,6 +1,6 @@
 //! labelbudget: how to spend a supervision budget on hard labels, soft labels, triplets or pairs.
 //!
-//! The crate follows the pipeline of SCIENCE.md: [`sim`] simulates representation learning from
+//! The crate follows the pipeline of docs/method.md: [`sim`] simulates representation learning from
 //! each signal, [`info`] counts bits per annotation, [`surrogate`] fits learning curves, and
 //! [`plan`] turns them and a cost model into a plan; [`calibrate`] fits a user's own data.
 //!
@@ -29,6 +29,7 @@ pub mod info;
 pub mod io;
 pub mod optim;
 pub mod plan;
+pub mod realprior;
 pub mod rng;
 pub mod scenario;
 pub mod signal;

@@ -27,7 +27,9 @@ fn pilot_writes_a_model_that_reloads() {
         .success()
         .stdout(predicate::str::contains("target 0.800"));
     let m = labelbudget::surrogate::Model::from_file(&out).unwrap();
-    assert!(m.signal(labelbudget::Signal::Hard).is_some());
+    // the default prior (real curves) gives the curve as a quantile table
+    assert!(m.has(labelbudget::Signal::Hard) && m.table(labelbudget::Signal::Hard).is_some());
+    assert!(m.signal(labelbudget::Signal::Hard).is_none());
     // a plan on the calibrated model names its metric, in the table and the chart, not CKA
     let chart = dir.path().join("tradeoff.svg");
     lb().args(["plan", "--target", "0.8", "--model"])
@@ -525,4 +527,43 @@ fn an_absurd_wage_is_refused_and_large_prices_read_back() {
         .success();
     let c = labelbudget::cost::Costs::from_file(&out).unwrap();
     assert_eq!(c.wage_per_hour, 1e7);
+}
+
+#[test]
+fn the_simulation_prior_reports_the_chosen_candidates_own_forward_rmse() {
+    let dir = tempfile::tempdir().unwrap();
+    let pilot =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/own-data/pilot.csv");
+    let out = lb()
+        .current_dir(dir.path())
+        .args([
+            "calibrate",
+            "--prior",
+            "sim",
+            "--floor",
+            "0.1",
+            "--replicates",
+            "50",
+        ])
+        .args(["--format", "json", "--out", "m.toml", "--pilot"])
+        .arg(&pilot)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &v["signals"][0];
+    let choice = s["choice"].as_str().unwrap();
+    let cands = s["candidates"].as_array().unwrap();
+    assert!(cands.len() > 1, "{cands:?}");
+    let own = cands
+        .iter()
+        .find(|c| c[0].as_str() == Some(choice))
+        .unwrap_or_else(|| panic!("{choice} not among {cands:?}"))[1]
+        .as_f64()
+        .unwrap();
+    assert_eq!(s["chosen_forward_rmse"].as_f64(), Some(own));
 }

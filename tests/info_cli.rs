@@ -38,13 +38,13 @@ fn scenario_json_with_costs() {
     let out = bin()
         .args([
             "info",
-            "-C",
+            "--classes",
             "3",
-            "-d",
+            "--dims",
             "2",
-            "-D",
+            "--features",
             "4",
-            "-e",
+            "--noise",
             "0.1",
             "--samples",
             "1000",
@@ -207,18 +207,18 @@ fn output_file_is_written() {
     bin()
         .args([
             "info",
-            "-C",
+            "--classes",
             "3",
-            "-d",
+            "--dims",
             "2",
-            "-D",
+            "--features",
             "2",
             "--samples",
             "500",
             "--format",
             "csv",
         ])
-        .arg("--output")
+        .arg("--out")
         .arg(&out)
         .assert()
         .success();

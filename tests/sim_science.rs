@@ -1,5 +1,5 @@
-//! The simulation reproduces the qualitative results of SCIENCE.md (and of Sucholutsky et al.),
-//! measured, not assumed. Every comparison is over fixed seeds, paired within a seed (same world,
+//! The simulation reproduces the qualitative results of docs/validation.md, "What the simulations
+//! show" (and of Sucholutsky et al.), measured, not assumed. Every comparison is over fixed seeds, paired within a seed (same world,
 //! same items), with a margin of three standard errors of the mean paired difference.
 
 use labelbudget::sim::Setting;

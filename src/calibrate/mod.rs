@@ -1,5 +1,5 @@
-//! Calibrating the planner on the user's own data (SCIENCE.md, "From simulations to a plan",
-//! point 5). Three sources, one output each:
+//! Calibrating the planner on the user's own data (docs/method.md, "Calibration on your data").
+//! Three sources, one output each:
 //!
 //! | source                         | module      | output                                   |
 //! |--------------------------------|-------------|------------------------------------------|
@@ -86,7 +86,23 @@ pub fn build_model(
             bootstrap: f.replicates.iter().map(|p| p.to_array()).collect(),
         })
         .collect();
-    // the calibrated curves ignore the scenario: any scenario lies in range
+    calibrated_model(metric, floor, source, runs, n_range, signals)
+}
+
+/// A model of one dataset's curves: no scenario terms (any scenario lies in range), the counts
+/// `n_range` measured, a constant `floor`, `runs` measured points and the fitted `signals`
+/// (empty for curves given as quantile tables, `Model::with_tables`).
+///
+/// # Errors
+/// As `Model::new`.
+pub fn calibrated_model(
+    metric: Metric,
+    floor: f64,
+    source: String,
+    runs: usize,
+    n_range: [u64; 2],
+    signals: Vec<SignalModel>,
+) -> Result<Model> {
     let range = Range {
         classes: [2, 1_000_000],
         dims: [1, 1_000_000],
@@ -112,9 +128,11 @@ pub fn build_model(
 }
 
 /// Annotations needed for the prediction at quantile `prob` (0.5: the central curve) to reach
-/// `target`; `None` when the curve's ceiling lies below the target.
+/// `target` (at least the smallest measured count of a calibrated curve,
+/// `QualityModel::measured_from`); `None` when the curve's ceiling lies below the target.
 pub fn n_for_target(model: &Model, signal: Signal, target: f64, prob: f64) -> Option<f64> {
     let sc = Scenario::default();
+    let from = model.measured_from(signal).unwrap_or(0.0);
     n_reaching(
         |n: f64| {
             if prob == 0.5 {
@@ -125,6 +143,7 @@ pub fn n_for_target(model: &Model, signal: Signal, target: f64, prob: f64) -> Op
         },
         target,
     )
+    .map(|n| n.max(from))
 }
 
 /// The n where a rising quality curve `q` first reaches `target` on [1, N_SEARCH_MAX]

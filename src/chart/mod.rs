@@ -2,8 +2,8 @@
 //! (no system fonts or libraries).
 //!
 //! - [`TradeoffChart`]: predicted quality against cost (log axis) for each signal alone, the
-//!   Pareto frontier of mixes with its uncertainty band, the recommended point, the target and the
-//!   crossover budgets.
+//!   Pareto frontier (the best plan at each cost) with its interval, the recommended point and
+//!   the safe budget, the target, the crossover budgets and a calibrated model's measured points.
 //! - [`BitsChart`]: bits of information per unit cost, by signal.
 
 mod bits;

@@ -39,13 +39,23 @@ pub fn run(args: ChartArgs) -> Result<()> {
         ImageFormat::of(p)?;
         labelbudget::io::check_writable(p)?;
     }
-    let (planner, objective) = planner(&args.inputs)?;
+    let setup = planner(&args.inputs)?;
+    let planner = &setup.planner;
     let plan = planner
-        .plan(Some(objective))
-        .map_err(|e| super::inputs::explain(&args.inputs, e))?;
-    TradeoffChart::from_plan(&planner, &plan).save(&args.out)?;
+        .plan(Some(setup.objective()?))
+        .map_err(|e| setup.explain(e))?;
+    TradeoffChart::from_plan(planner, &plan)
+        .with_measured(planner, &setup.measured)
+        .save(&args.out)?;
     println!("Tradeoff chart written to {}", args.out.display());
-    let bars = labelbudget::plan::bits::bits_per_signal(&planner)?;
+    if planner.calibrated {
+        println!(
+            "No bits chart: bits per annotation are counted in the simulator's world, and a \
+             calibrated model's data is not one"
+        );
+        return Ok(());
+    }
+    let bars = labelbudget::plan::bits::bits_per_signal(planner)?;
     let title = if plan.scenario.is_empty() {
         "Bits per unit cost".to_string()
     } else {

@@ -11,8 +11,9 @@ use labelbudget::surrogate::{Covariate, FitOptions, Metric, Model, fit_model, ru
 use std::path::PathBuf;
 use std::time::Instant;
 
-/// Fit the surrogate: one saturating learning curve per signal, chosen among a power law with
-/// offset, a Weibull and a Morgan-Mercer-Flodin form by held-out error (grouped
+/// Fit the surrogate's learning curves to simulated runs, with prediction intervals.
+///
+/// One saturating learning curve per signal, chosen among a power law with offset, a Weibull and a Morgan-Mercer-Flodin form by held-out error (grouped
 /// cross-validation over scenarios), fitted by Huber-robust least squares (argmin L-BFGS from
 /// several starts), with a bootstrap over seeds for prediction intervals.
 ///
@@ -35,7 +36,7 @@ pub struct Args {
     pub runs: PathBuf,
 
     /// Where to write the fitted model (TOML). Omit to print diagnostics only.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, short = 'o', value_name = "PATH")]
     pub out: Option<PathBuf>,
 
     /// Quality metric to model: cka or transfer.
@@ -44,7 +45,7 @@ pub struct Args {
 
     /// Covariate of the curves: n (raw annotation count) or bits (n * bits per annotation /
     /// P_eff, bits measured by the information module at each scenario of the sweep). On the
-    /// default sweep n gives the lower held-out error (notes/surrogate.md).
+    /// default sweep n gives the lower held-out error (docs/validation.md, "Choices measured").
     #[arg(long, default_value = "n", value_name = "COVARIATE")]
     pub covariate: Covariate,
 
@@ -55,8 +56,9 @@ pub struct Args {
 
     /// Scenario terms of the curves, replacing the shipped set: a comma list of scale terms
     /// (C,d,D,e,Cd,CC,dd,eC,DD,s,CD,dD), shape terms a:NAME (the first ten) and ceiling terms
-    /// w:NAME (q,e,d,s,C), for every signal, or per signal as `hard=...;pair=...` (see
-    /// notes/surrogate.md). The shipped set adds CD,dD only for runs of 100 scenarios or more.
+    /// w:NAME (q,e,d,s,C), for every signal, or per signal as `hard=...;pair=...`
+    /// (docs/method.md, "The surrogate"). The shipped set adds CD,dD only for runs of 100
+    /// scenarios or more.
     #[arg(long, value_name = "TERMS")]
     pub terms: Option<String>,
 

@@ -6,25 +6,53 @@ use anyhow::Result;
 use labelbudget::io::{Format, render_table, write_atomic};
 use labelbudget::plan::Objective;
 use labelbudget::signal::Signal;
+use std::path::Path;
+
+/// The output format: a file (`--out`) is CSV or JSON by its extension, and `--format`, when
+/// given too, must say the same; without a file, `--format` or a table.
+fn output_format(format: Option<&str>, out: Option<&Path>) -> Result<Format> {
+    let asked: Option<Format> = format.map(str::parse).transpose()?;
+    let Some(p) = out else {
+        return Ok(asked.unwrap_or(Format::Table));
+    };
+    let by_name = match Format::from_extension(p) {
+        Some(f @ (Format::Csv | Format::Json)) => f,
+        _ => {
+            return Err(labelbudget::Error::invalid(
+                "out",
+                p.display(),
+                "a path ending in .csv or .json (the table goes to standard output without --out)",
+            )
+            .into());
+        }
+    };
+    match asked {
+        Some(f) if f != by_name => Err(labelbudget::Error::invalid(
+            "format",
+            format.unwrap_or_default(),
+            format!(
+                "the format of --out {} ({by_name}), or no --format",
+                p.display()
+            ),
+        )
+        .into()),
+        _ => Ok(by_name),
+    }
+}
 
 pub fn run(args: FrontierArgs) -> Result<()> {
-    let format = match (&args.format, &args.out) {
-        (Some(f), _) => f.parse()?,
-        (None, Some(p)) => Format::from_extension(p).ok_or_else(|| {
-            labelbudget::Error::invalid("out", p.display(), "a path ending in .csv, .json or .txt")
-        })?,
-        (None, None) => Format::Table,
-    };
+    let format = output_format(args.format.as_deref(), args.out.as_deref())?;
     if args.points < 2 || args.points > 100_000 {
         return Err(labelbudget::Error::invalid("points", args.points, "from 2 to 100000").into());
     }
     if let Some(p) = &args.out {
         labelbudget::io::check_writable(p)?;
     }
-    let (planner, objective) = planner(&args.inputs)?;
-    let extra = match objective {
-        Objective::Budget(b) => Some(b),
-        Objective::Target(_) => None,
+    let setup = planner(&args.inputs)?;
+    let planner = &setup.planner;
+    let extra = match setup.objective().ok() {
+        Some(Objective::Budget(b)) => Some(b),
+        _ => None,
     };
     let frontier = planner.frontier(args.points, extra);
     let unit = planner.costs.unit.clone();

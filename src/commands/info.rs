@@ -10,7 +10,7 @@ use labelbudget::io::{Format, render_table, write_atomic};
 use labelbudget::scenario::{Latent, Scenario};
 use std::path::PathBuf;
 
-/// Bits carried by one annotation of each signal, and the annotations and cost a learner needs.
+/// Bits carried by one annotation of each signal, and the annotations and cost a learner needs
 ///
 /// Scenario mode (default): for C classes, latent dimension d, D features and an annotator error
 /// rate (or temperature), prints one row per signal: the mutual information in bits between one
@@ -36,13 +36,14 @@ pub struct Args {
     #[arg(long, value_name = "LOG.csv")]
     pub annotations: Option<PathBuf>,
 
-    /// Read the scenario from a TOML file (keys as in `Scenario`); flags given override it.
+    /// Read the world from a planning scenario file (its [dataset]: the file `plan --scenario`
+    /// reads); flags given override it.
     #[arg(long, value_name = "FILE.toml", conflicts_with = "annotations")]
     pub scenario: Option<PathBuf>,
 
     /// C, number of classes, 2 to 10000 [default: 10]. In log mode: labels must be the integers
     /// 0..C-1, and a log may hold at most 10000 distinct labels.
-    #[arg(long, short = 'C')]
+    #[arg(long)]
     pub classes: Option<usize>,
 
     /// In log mode, the declared label names (comma-separated); any other label is an error.
@@ -55,11 +56,11 @@ pub struct Args {
     pub labels: Option<Vec<String>>,
 
     /// d, latent dimension [default: 16].
-    #[arg(long, short = 'd')]
+    #[arg(long)]
     pub dims: Option<usize>,
 
     /// D, observed feature dimension, >= d [default: 64].
-    #[arg(long, short = 'D')]
+    #[arg(long)]
     pub features: Option<usize>,
 
     /// r, dimension of the learned representation [default: d].
@@ -67,7 +68,7 @@ pub struct Args {
     pub rep_dims: Option<usize>,
 
     /// A single annotator's hard-label error rate e, in [0, 1 - 1/C) [default: 0.2].
-    #[arg(long, short = 'e')]
+    #[arg(long)]
     pub noise: Option<f64>,
 
     /// Annotator temperature tau instead of an error rate (0 = noiseless).
@@ -76,7 +77,7 @@ pub struct Args {
 
     /// K annotators pooled into one soft label, at most 10000; 0 = an elicited soft label
     /// quantised to --levels.
-    #[arg(long, short = 'K')]
+    #[arg(long)]
     pub soft_annotators: Option<usize>,
 
     /// q, levels per class of an elicited soft label (probabilities in steps of 1/(q-1)).
@@ -116,8 +117,8 @@ pub struct Args {
     pub format: Format,
 
     /// Write the output to this file (atomically) instead of standard output.
-    #[arg(long, short = 'o')]
-    pub output: Option<PathBuf>,
+    #[arg(long, short = 'o', value_name = "PATH")]
+    pub out: Option<PathBuf>,
 }
 
 /// Per-item entropy corrections for logs.
@@ -151,7 +152,7 @@ pub fn run(args: Args) -> Result<()> {
         Some(path) => log_mode(&args, path)?,
         None => scenario_mode(&args)?,
     };
-    match &args.output {
+    match &args.out {
         Some(path) => write_atomic(path, text.as_bytes())
             .with_context(|| format!("writing {}", path.display()))?,
         None => print!("{text}"),
@@ -160,21 +161,9 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 fn scenario_of(args: &Args) -> Result<Scenario> {
+    // the planning scenario file `plan --scenario` reads: its [dataset] is the world
     let mut sc = match &args.scenario {
-        Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("reading scenario {}", p.display()))?;
-            toml::from_str::<Scenario>(&text).map_err(|e| {
-                labelbudget::error::toml_error(
-                    &text,
-                    &e,
-                    "scenario",
-                    "a scenario: classes, dims, features, rep_dims, nuisance, noise, latent, \
-                     soft_annotators, pool, weight_decay, test_items (see README.md)",
-                )
-                .in_file(p)
-            })?
-        }
+        Some(p) => labelbudget::plan::PlanScenario::from_file(p)?.dataset,
         None => Scenario::default(),
     };
     if let Some(v) = args.classes {

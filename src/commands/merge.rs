@@ -23,7 +23,7 @@ pub struct Args {
     pub inputs: Vec<PathBuf>,
 
     /// Merged output (CSV, or JSON by extension).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, short = 'o', value_name = "PATH")]
     pub out: PathBuf,
 
     /// Accept runs missing before or between the inputs' runs (an incomplete set of shards).

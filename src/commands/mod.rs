@@ -7,8 +7,10 @@ mod frontier;
 pub mod info;
 mod inputs;
 pub mod merge;
+mod pilot_report;
 mod plan;
 pub mod predict;
+pub mod prior;
 pub mod scenario;
 pub mod simulate;
 
@@ -25,6 +27,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Info(a) => info::run(a),
         Command::Fit(a) => fit::run(a),
         Command::Predict(a) => predict::run(a),
+        Command::Prior(a) => prior::run(a),
         Command::Scenario(a) => scenario::run(a),
     }
 }

@@ -16,17 +16,17 @@ pub fn run(args: PlanArgs) -> Result<()> {
              --format json (or table) with --verify"
         );
     }
+    // a chart that cannot be written is reported after the plan, which is printed either way
     if !args.no_chart {
         labelbudget::chart::ImageFormat::of(&args.chart)?;
-        labelbudget::io::check_writable(&args.chart)
-            .with_context(|| format!("cannot write the chart to {}", args.chart.display()))?;
     }
-    let (planner, objective) = planner(&args.inputs)?;
+    let setup = planner(&args.inputs)?;
+    let planner = &setup.planner;
     let plan = planner
-        .plan(Some(objective))
-        .map_err(|e| super::inputs::explain(&args.inputs, e))?;
+        .plan(Some(setup.objective()?))
+        .map_err(|e| setup.explain(e))?;
     let verification: Option<Verification> = if args.verify {
-        Some(verify(&planner, &plan, args.seeds)?)
+        Some(verify(planner, &plan, args.seeds)?)
     } else {
         None
     };
@@ -47,7 +47,15 @@ pub fn run(args: PlanArgs) -> Result<()> {
         }
     }
     if !args.no_chart {
-        TradeoffChart::from_plan(&planner, &plan).save(&args.chart)?;
+        TradeoffChart::from_plan(planner, &plan)
+            .with_measured(planner, &setup.measured)
+            .save(&args.chart)
+            .with_context(|| {
+                format!(
+                    "the plan was printed, but the chart cannot be written to {}",
+                    args.chart.display()
+                )
+            })?;
         if format == Format::Table {
             println!("\nChart written to {}", args.chart.display());
         }

@@ -27,8 +27,13 @@ pub struct Args {
     #[arg(long)]
     pub signal: Signal,
 
-    /// Number of annotations (one or more, comma-separated).
-    #[arg(long, value_delimiter = ',', required = true)]
+    /// Number of annotations: whole counts from 1 to 1e12, comma-separated (1e6 is accepted).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        required = true,
+        allow_negative_numbers = true
+    )]
     pub n: Vec<f64>,
 
     /// Number of classes C.
@@ -57,10 +62,13 @@ pub struct Args {
     pub format: Format,
 }
 
+/// The largest count `predict` accepts.
+const MAX_N: f64 = 1e12;
+
 #[derive(serde::Serialize)]
 struct Row {
     signal: Signal,
-    n: f64,
+    n: u64,
     mean: f64,
     lo: f64,
     hi: f64,
@@ -68,6 +76,28 @@ struct Row {
     floor: f64,
     ceiling: f64,
     warnings: Vec<String>,
+}
+
+/// A whole count of annotations in [1, [`MAX_N`]].
+fn check_n(n: f64) -> Result<()> {
+    if n == 0.0 {
+        return Err(labelbudget::Error::invalid(
+            "n",
+            0,
+            "a count >= 1: with no annotations the quality is the untrained encoder's, the \
+             `untrained` column (`floor` in JSON and CSV)",
+        )
+        .into());
+    }
+    if !(n.is_finite() && (1.0..=MAX_N).contains(&n) && n.fract() == 0.0) {
+        return Err(labelbudget::Error::invalid(
+            "n",
+            n,
+            format!("a whole count of annotations from 1 to {MAX_N:e}"),
+        )
+        .into());
+    }
+    Ok(())
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -85,7 +115,7 @@ pub fn run(args: Args) -> Result<()> {
     };
     sc.validate()?;
     anyhow::ensure!(
-        model.signal(args.signal).is_some(),
+        model.has(args.signal),
         "the model has no curve for signal {} (it has: {})",
         args.signal,
         model
@@ -97,10 +127,7 @@ pub fn run(args: Args) -> Result<()> {
     let mut warnings = model.range_warnings(&sc);
     let mut rows = Vec::new();
     for &n in &args.n {
-        anyhow::ensure!(
-            n.is_finite() && n >= 0.0,
-            "invalid value for `n`: {n} (a count >= 0)"
-        );
+        check_n(n)?;
         let mut w = warnings.clone();
         if let Some(x) = model.range.check_n(n) {
             w.push(x);
@@ -108,7 +135,7 @@ pub fn run(args: Args) -> Result<()> {
         let p = model.predict(&sc, args.signal, n);
         rows.push(Row {
             signal: args.signal,
-            n,
+            n: n as u64,
             mean: p.mean,
             lo: p.lo,
             hi: p.hi,
@@ -170,10 +197,17 @@ pub fn run(args: Args) -> Result<()> {
             print!(
                 "{}",
                 render_table(
-                    &["signal", "n", "quality", &lo, &hi, "floor", "ceiling"],
+                    &["signal", "n", "quality", &lo, &hi, "untrained", "ceiling"],
                     &table
                 )
             );
+            if rows.iter().any(|r| r.mean < r.floor) {
+                println!(
+                    "(below `untrained`: with few annotations the trained encoder scores below \
+                     the untrained one, as in the simulator: weight decay shrinks the directions \
+                     the annotations do not yet pin down; docs/method.md)"
+                );
+            }
         }
     }
     Ok(())

@@ -51,7 +51,7 @@ pub struct Args {
     pub annotations: Option<PathBuf>,
 
     /// Where to write the scenario file (TOML, read by `plan --scenario`).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, short = 'o', value_name = "PATH")]
     pub out: PathBuf,
 
     /// The scenario's name (default: the features file's name).

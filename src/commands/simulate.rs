@@ -36,7 +36,7 @@ pub struct Args {
 
     /// Output file; without --format its extension gives the format and must be .csv or .json.
     /// Omit for stdout.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, short = 'o', value_name = "PATH")]
     pub out: Option<PathBuf>,
 
     /// Output format: csv or json (default: from the extension of --out, else csv).

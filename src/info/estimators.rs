@@ -16,7 +16,8 @@
 //!
 //! Why the default is an empirical-Bayes estimator: with 5 annotations per item and 10 classes, an
 //! item's small label probabilities (annotator slips, random annotators) are mostly unseen, and
-//! every per-item correction leaves a large bias (see notes/info.md for the measured table: on a
+//! every per-item correction leaves a large bias (docs/validation.md, "Bits from annotation logs",
+//! has the measured table: on a
 //! log whose true I(label; item) is 2.03 bits the plug-in says 2.28, jackknife 2.11, the mixture
 //! 2.00). No estimator is unbiased here: the per-item entropy is not identifiable from 5 draws
 //! without a model of how items differ, so the residual error is that of the model.

@@ -15,8 +15,9 @@
 //!   chosen [`Correction`] (default: Dirichlet-mixture empirical Bayes, see
 //!   [`super::estimators`]). The interval is a percentile bootstrap over items (items resampled
 //!   with replacement with their annotations; the empirical-Bayes prior is fitted once, so the
-//!   interval leaves out the prior's own uncertainty, and the model's residual bias, measured in
-//!   notes/info.md as about 0.03 bits at 5 annotations per item, is not in it either).
+//!   interval leaves out the prior's own uncertainty, and the model's residual bias, about 0.03
+//!   bits at 5 annotations per item (docs/validation.md, "Bits from annotation logs"), is not in
+//!   it either).
 //! - I(label; gold) and accuracy, over rows with a gold label (plug-in and Miller-Madow on the
 //!   label x gold table).
 //! - Bits per second of annotator time: corrected I(label; item) / mean seconds per annotation.
@@ -895,7 +896,7 @@ mod tests {
     /// 2.031 and the interval's upper end is 2.032: covered, but only just. The estimator's bias at
     /// 5 annotations per item (about -0.04 bits) is about the interval's half-width at 2000 items,
     /// so logs with many more items and 5 annotations each get intervals that miss the truth
-    /// (see the table in notes/info.md).
+    /// (docs/validation.md, "Bits from annotation logs").
     #[test]
     fn corrected_estimate_covers_the_truth_and_plugin_bias_shrinks() {
         let dir = tempfile::tempdir().unwrap();
@@ -955,7 +956,7 @@ mod tests {
         );
     }
 
-    /// The accuracy table of notes/info.md:
+    /// The accuracy table of docs/validation.md, "Bits from annotation logs":
     /// `cargo test --release --lib accuracy_table -- --ignored --nocapture`.
     #[test]
     #[ignore]

@@ -1,6 +1,6 @@
 //! Information analysis: how many bits one annotation of each signal carries, how many bits a
-//! learner needs, and what a real annotation log carries. See SCIENCE.md, "Information carried by
-//! one annotation".
+//! learner needs, and what a real annotation log carries. See docs/method.md, "Bits per
+//! annotation".
 //!
 //! - [`theory`]: closed forms (noiseless and symmetric-noise hard labels, pairs, the triplet bound)
 //!   and seeded Monte Carlo estimates of I(annotation; z) in the simulator's own world, through the

@@ -953,7 +953,7 @@ mod tests {
             assert!((r.lower_bound_annotations * r.bits.bits - need).abs() < 1e-6);
             assert!(r.bits_per_cost.unwrap() > 0.0);
         }
-        // SCIENCE.md conclusion 1, per annotation: soft > hard > pair
+        // the paper's first conclusion (docs/method.md, "The question"): soft > hard > pair
         assert!(rows[1].bits.bits > rows[0].bits.bits && rows[0].bits.bits > rows[3].bits.bits);
         assert!(analyse_scenario(&sc, &Settings::default(), None, 1.5).is_err());
         let pooled = Scenario {

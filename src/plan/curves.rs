@@ -6,6 +6,10 @@
 //! decade), and interpolated linearly in log n (linearly in n below one annotation). The planner
 //! uses the monotone envelope (running maximum) of every curve: buying more annotations never
 //! lowers quality, since a team can always leave some unused.
+//!
+//! A signal the model has no curve for ([`QualityModel::has_curve`]: a calibrated model knows
+//! only the signals the user measured) is tabulated flat at the floor, every kind alike, and
+//! marked unknown, so that nothing is ever learned from it.
 
 use super::file::MAX_ANNOTATIONS;
 use crate::scenario::Scenario;
@@ -46,6 +50,12 @@ pub struct Curve {
     values: [Vec<f64>; KINDS],
     /// Ceiling the model reports.
     pub ceiling: f64,
+    /// Whether the model has a curve for this signal.
+    pub known: bool,
+    /// The smallest count the curve rests on a measurement at (`QualityModel::measured_from`).
+    pub measured_from: f64,
+    /// The largest count real curves support it at (`QualityModel::supported_to`).
+    pub supported_to: Option<f64>,
 }
 
 /// Tabulated curves for every signal of one scenario.
@@ -77,9 +87,19 @@ impl Curves {
         let log_n: Vec<f64> = (0..points)
             .map(|k| k as f64 / STEPS_PER_DECADE as f64)
             .collect();
+        let floor = model.floor(scenario);
         let curves = Signal::ALL
             .iter()
             .map(|&s| {
+                if !model.has_curve(s) {
+                    return Curve {
+                        values: std::array::from_fn(|_| vec![floor; points + 1]),
+                        ceiling: floor,
+                        known: false,
+                        measured_from: 0.0,
+                        supported_to: None,
+                    };
+                }
                 let mut values: [Vec<f64>; KINDS] = Default::default();
                 for n in std::iter::once(0.0).chain(log_n.iter().map(|l| 10f64.powf(*l))) {
                     let p = model.predict(scenario, s, n);
@@ -94,13 +114,16 @@ impl Curves {
                 Curve {
                     values,
                     ceiling: model.ceiling(scenario, s),
+                    known: true,
+                    measured_from: model.measured_from(s).unwrap_or(0.0),
+                    supported_to: model.supported_to(s),
                 }
             })
             .collect();
         Curves {
             curves,
             log_n,
-            floor: model.floor(scenario),
+            floor,
         }
     }
 
@@ -134,6 +157,21 @@ impl Curves {
         *self.curve(signal).values[kind_index(kind)]
             .last()
             .expect("non-empty")
+    }
+
+    /// Whether the model has a curve for `signal` (otherwise it is "no data").
+    pub fn known(&self, signal: Signal) -> bool {
+        self.curve(signal).known
+    }
+
+    /// The smallest count `signal`'s curve rests on a measurement at (0: no such limit).
+    pub fn measured_from(&self, signal: Signal) -> f64 {
+        self.curve(signal).measured_from
+    }
+
+    /// The largest count real curves support `signal`'s curve at, if it has such a limit.
+    pub fn supported_to(&self, signal: Signal) -> Option<f64> {
+        self.curve(signal).supported_to
     }
 
     /// The model's ceiling of `signal`.

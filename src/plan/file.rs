@@ -3,7 +3,7 @@
 //! ```toml
 //! name = "CIFAR-like, 10 classes"   # shown in tables and chart titles
 //! items = 50000                     # items available to annotate (0 = unlimited)
-//! target = 0.6                      # the quality wanted (linear CKA), or:
+//! target = 0.6                      # the quality wanted (in the model's metric), or:
 //! # budget = 2000                   # the money available (cost-file units)
 //! confidence = 0.9                  # probability the safe budget reaches the target
 //!
@@ -127,7 +127,7 @@ impl PlanScenario {
                 &e,
                 "scenario",
                 "a planning scenario file: name, items, target or budget, confidence, [dataset], \
-                 [limits.<signal>] (see README.md, Planning)",
+                 [limits.<signal>] (docs/reference.md, \"Scenario files\")",
             )
         })?;
         let objective = match (f.target, f.budget) {
@@ -192,6 +192,35 @@ impl PlanScenario {
     /// The embedded example scenario.
     pub fn embedded() -> PlanScenario {
         PlanScenario::from_toml(EMBEDDED_SCENARIO).expect("the embedded scenario is valid")
+    }
+
+    /// The user's own dataset behind a calibrated model: `name`, `items` available to label (0:
+    /// unknown, as many as needed) and, when they are known, at most one hard and one soft
+    /// label per item; the default target and confidence, every signal offered. The `dataset`
+    /// world is the default one, which a calibrated model's curves ignore.
+    pub fn for_data(name: &str, items: u64) -> PlanScenario {
+        let one_each = SignalLimit {
+            per_item: (items > 0).then_some(1.0),
+            ..SignalLimit::default()
+        };
+        let limits = Signal::ALL
+            .into_iter()
+            .map(|s| {
+                let l = match s {
+                    Signal::Hard | Signal::Soft => one_each,
+                    Signal::Triplet | Signal::Pair => SignalLimit::default(),
+                };
+                (s, l)
+            })
+            .collect();
+        PlanScenario {
+            name: name.to_string(),
+            dataset: Scenario::default(),
+            items,
+            objective: Objective::Target(DEFAULT_TARGET),
+            confidence: 0.9,
+            limits,
+        }
     }
 
     /// Check every field; the error names the key, the value and the accepted range.
@@ -302,7 +331,7 @@ impl Objective {
             Objective::Target(t) if !(t.is_finite() && t > 0.0 && t < 1.0) => Err(Error::invalid(
                 "target",
                 t,
-                "a quality (linear CKA) in (0, 1)",
+                "a quality in (0, 1), in the model's metric",
             )),
             Objective::Budget(b) if !(b.is_finite() && b > 0.0) => {
                 Err(Error::invalid("budget", b, "an amount of money > 0"))

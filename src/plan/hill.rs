@@ -1,7 +1,7 @@
 //! A small closed-form quality model: one Hill curve per signal in log annotation count.
 //!
 //! `Q_s(n) = ceil_s * n^h_s / (n^h_s + n50_s^h_s)`, with
-//! - `ceil_s = sqrt(min(C - 1, d) / d)` for class-based signals (the dimension cap of SCIENCE.md)
+//! - `ceil_s = sqrt(min(C - 1, d) / d)` for class-based signals (docs/method.md, "The dimension cap")
 //!   and 1 for triplets;
 //! - `n50_s` scaled from a reference world (C = 10, d = 16, D = 64, noise 0.2) by the number of
 //!   encoder parameters `r * D` over the bits one annotation carries (the bits-per-parameter

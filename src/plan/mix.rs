@@ -8,7 +8,7 @@
 //! - [`MixRule::Best`] (the default): a mix is worth its best part alone, `max_s Q_s(n_s)`.
 //!   This is what the simulator shows: mixed training (a sum of objectives sharing the encoder,
 //!   [`crate::sim::mix`]) reached within about 0.015 of its best part in 6 of 8 checked mixes,
-//!   and below it when a weak signal diluted a strong one (`notes/plan.md`). Under this rule
+//!   and below it when a weak signal diluted a strong one (docs/validation.md, "Mixes"). Under this rule
 //!   buying a second signal never pays, so plans are single-signal.
 //! - [`MixRule::AdditiveBits`]: equivalent annotations of a reference signal, below. It is the
 //!   bits-per-parameter hypothesis applied to mixes, and it overestimated every checked mix by
@@ -24,12 +24,12 @@
 //!    reference annotations that teach as much as `n_s` annotations of `s` alone;
 //! 3. the mix is worth `Q_r(n_r + sum_s e_s)`.
 //!
-//! Under the bits-per-parameter hypothesis of SCIENCE.md (quality a function of
+//! Under the bits-per-parameter hypothesis (docs/method.md, "Bits per annotation") (quality a function of
 //! `n * I_signal / P_eff`) this is "signals add in bits": equivalent counts are bits divided by
 //! the reference's bits per annotation. The rule reduces to the single-signal curve for a
 //! one-signal mix, is non-decreasing in every count, and is never below the best part alone.
 //! It is checked against simulations of mixed training (a sum of objectives sharing the encoder,
-//! [`crate::sim::mix`]) in `notes/plan.md`.
+//! [`crate::sim::mix`]) in docs/validation.md, "Mixes".
 
 use super::curves::{Curves, Kind};
 use crate::signal::Signal;
@@ -116,10 +116,23 @@ pub enum MixRule {
 pub fn mix_quality_with(curves: &Curves, kind: Kind, counts: &Counts, rule: MixRule) -> f64 {
     match rule {
         MixRule::AdditiveBits => mix_quality(curves, kind, counts),
-        MixRule::Best => Signal::ALL
-            .into_iter()
-            .map(|s| curves.q(s, kind, counts.get(s)))
-            .fold(curves.q(Signal::Hard, kind, 0.0), f64::max),
+        // the best part bought; with nothing bought, the best start of a signal with data
+        MixRule::Best => {
+            let used = counts.used();
+            let parts: Vec<Signal> = if used.is_empty() {
+                Signal::ALL
+                    .into_iter()
+                    .filter(|&s| curves.known(s))
+                    .collect()
+            } else {
+                used
+            };
+            let best = parts
+                .into_iter()
+                .map(|s| curves.q(s, kind, counts.get(s)))
+                .fold(f64::NEG_INFINITY, f64::max);
+            if best.is_finite() { best } else { curves.floor }
+        }
     }
 }
 

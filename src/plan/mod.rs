@@ -1,7 +1,7 @@
 //! The planner: from a scenario, a cost model and a quality model to a plan, a Pareto frontier
 //! and the crossover budgets.
 //!
-//! Pipeline (SCIENCE.md, "From simulations to a plan"):
+//! Pipeline (docs/method.md, "The planner"):
 //! 1. [`PlanScenario`] reads the user's dataset, objective (`target` or `budget`), confidence
 //!    and per-signal limits from TOML;
 //! 2. [`Planner::new`] tabulates each signal's learning curve from a [`QualityModel`]
@@ -21,6 +21,7 @@
 //! is monotone (more cost, no less quality); the cheapest plan for a target costs no more than
 //! for a higher target; everything is deterministic.
 
+pub mod alone;
 pub mod bits;
 pub mod curves;
 pub mod file;
@@ -33,11 +34,12 @@ pub mod roots;
 pub mod solver;
 pub mod verify;
 
+pub use alone::{SignalPlan, SignalStatus};
 pub use file::{Objective, PlanScenario, SignalLimit};
 pub use frontier::{Crossover, CurvePoint, FrontierPoint};
 pub use hill::HillModel;
 pub use mix::{Counts, MixRule};
-pub use recommend::{Plan, Recommendation, SafeBudget, SignalPlan};
+pub use recommend::{Plan, Recommendation, SafeBudget};
 pub use solver::{Evaluated, Planner};
 
 use crate::surrogate::QualityModel;

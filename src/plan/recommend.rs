@@ -1,9 +1,11 @@
 //! A plan: the recommendation, each signal alone, the crossovers and the safe budget.
 
+use super::alone::SignalPlan;
 use super::curves::Kind;
 use super::file::Objective;
 use super::frontier::{Crossover, FRONTIER_POINTS, FrontierPoint};
 use super::mix::Counts;
+use super::report::money;
 use super::roots::first_nonneg;
 use super::solver::{Evaluated, Planner};
 use crate::error::{Error, Result};
@@ -46,26 +48,16 @@ pub struct SafeBudget {
     pub confidence: f64,
 }
 
-/// One signal alone.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SignalPlan {
-    pub signal: Signal,
-    pub offered: bool,
-    /// Annotations bought (for a target: needed; `None` when it cannot reach the target).
-    pub annotations: Option<u64>,
-    pub cost: Option<f64>,
-    /// Predicted quality at those annotations.
-    pub quality: Option<f64>,
-    /// The model's ceiling for this signal.
-    pub ceiling: f64,
-    /// The best quality within this signal's limits.
-    pub best_reachable: f64,
-}
-
 /// A full plan.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Plan {
+    /// The scenario's name, or the dataset's for a calibrated model.
     pub scenario: String,
+    /// Items available to label (0: as many as needed).
+    pub items: u64,
+    /// Whether the model was calibrated on the user's data (`calibrate`) rather than fitted to
+    /// simulations.
+    pub calibrated: bool,
     pub objective: Objective,
     /// The quality metric the model predicts.
     pub metric: Metric,
@@ -81,16 +73,11 @@ pub struct Plan {
 }
 
 impl Planner {
-    /// The best quality each signal can reach within its limits.
-    pub fn best_reachable(&self, signal: Signal) -> f64 {
-        let max = self.scenario.max_annotations(signal);
-        self.curves.q(signal, Kind::Mean, max)
-    }
-
-    /// Cheapest whole number of `signal` annotations reaching `target`, within its limits.
+    /// Cheapest whole number of `signal` annotations reaching `target`, within its limits; at
+    /// least the smallest measured count of a calibrated curve (below it nothing was measured).
     pub fn single_for_target(&self, signal: Signal, target: f64) -> Option<Evaluated> {
         let n = self.curves.inverse(signal, Kind::Mean, target)?;
-        let mut n = n.ceil().max(1.0);
+        let mut n = n.max(self.curves.measured_from(signal)).ceil().max(1.0);
         while self.curves.q(signal, Kind::Mean, n) < target {
             n += 1.0;
         }
@@ -113,6 +100,10 @@ impl Planner {
             let offered = self.scenario.limit(s).offered;
             let best = self.best_reachable(s);
             let mut part = format!("{s} {ceil:.3}");
+            if !self.curves.known(s) {
+                parts.push(format!("{s} no data"));
+                continue;
+            }
             if !offered {
                 part.push_str(" (not on offer)");
             } else if best < ceil - 1e-9 {
@@ -129,10 +120,27 @@ impl Planner {
                 });
             }
         }
-        let verdict = if could.is_empty() {
-            "no signal can reach it".to_string()
-        } else {
+        // a curve held flat beyond what real curves support: its optimistic side may reach
+        // the target there, which is not "unreachable"
+        let beyond: Vec<String> = Signal::ALL
+            .into_iter()
+            .filter(|&s| self.curves.known(s) && self.scenario.limit(s).offered)
+            .filter_map(|s| {
+                let top = self.curves.supported_to(s)?;
+                let at = self.curves.inverse(s, Kind::Hi, target)?;
+                Some(format!(
+                    "{s}: more than {top:.0} annotations, beyond what real learning curves support \
+                     from this pilot (the upper end of the interval reaches it at {:.0})",
+                    at.max(self.curves.measured_from(s)).ceil()
+                ))
+            })
+            .collect();
+        let verdict = if !could.is_empty() {
             could.join("; ")
+        } else if !beyond.is_empty() {
+            beyond.join("; ")
+        } else {
+            "no signal can reach it".to_string()
         };
         Error::invalid(
             "target",
@@ -304,40 +312,6 @@ impl Planner {
         }
     }
 
-    fn per_signal(&self, objective: Objective) -> Vec<SignalPlan> {
-        Signal::ALL
-            .into_iter()
-            .map(|s| {
-                let offered = self.scenario.limit(s).offered;
-                let e = if !offered {
-                    None
-                } else {
-                    match objective {
-                        Objective::Target(t) => self.single_for_target(s, t),
-                        Objective::Budget(b) => {
-                            let n = self.afford_whole(s, b);
-                            let c = Counts::single(s, n);
-                            Some(Evaluated {
-                                counts: c,
-                                cost: self.total_cost(&c),
-                                quality: self.quality(Kind::Mean, &c),
-                            })
-                        }
-                    }
-                };
-                SignalPlan {
-                    signal: s,
-                    offered,
-                    annotations: e.map(|e| e.counts.get(s) as u64),
-                    cost: e.map(|e| e.cost),
-                    quality: e.map(|e| e.quality),
-                    ceiling: self.curves.ceiling(s),
-                    best_reachable: if offered { self.best_reachable(s) } else { 0.0 },
-                }
-            })
-            .collect()
-    }
-
     /// Plan for the scenario's objective, or `objective` when given.
     ///
     /// # Errors
@@ -362,6 +336,8 @@ impl Planner {
         recommendation.level = self.level;
         Ok(Plan {
             scenario: self.scenario.name.clone(),
+            items: self.scenario.items,
+            calibrated: self.calibrated,
             objective,
             metric: self.metric,
             unit: self.costs.unit.clone(),
@@ -380,14 +356,16 @@ impl Planner {
         if crossovers.is_empty() {
             return match self.winner(hi) {
                 Some(w) => format!(
-                    "no crossover: {w} is the best single buy at every budget from {lo:.3} to {hi:.0} {unit} where any signal learns"
+                    "no crossover: {w} is the best single buy at every budget from {} to {} {unit} where any signal learns",
+                    money(lo),
+                    money(hi)
                 ),
                 None => "no signal learns within the budgets considered".to_string(),
             };
         }
         let mut s = format!("{} is the best single buy", crossovers[0].from);
         for c in crossovers {
-            s.push_str(&format!(" up to {:.2} {unit}, then {}", c.budget, c.to));
+            s.push_str(&format!(" up to {} {unit}, then {}", money(c.budget), c.to));
         }
         s.push_str(" above");
         s

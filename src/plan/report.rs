@@ -1,11 +1,17 @@
 //! Plain-text rendering of a plan.
 
+use super::alone::SignalStatus;
 use super::file::Objective;
 use super::recommend::Plan;
 use crate::io::render_table;
 
-fn money(v: f64) -> String {
-    if v >= 100.0 {
+/// An amount of money as text: cents from 1 to 100, whole units from 100 to 1e9, four digits
+/// below 1 and three significant digits in scientific notation from 1e9 on (a budget of 1e300
+/// is one short number, not 300 digits).
+pub fn money(v: f64) -> String {
+    if v >= 1e9 {
+        format!("{v:.2e}")
+    } else if v >= 100.0 {
         format!("{v:.0}")
     } else if v >= 1.0 {
         format!("{v:.2}")
@@ -27,8 +33,9 @@ impl Plan {
         let r = &self.recommendation;
         let u = &self.unit;
         let mut out = String::new();
-        if !self.scenario.is_empty() {
-            out.push_str(&format!("Scenario: {}\n", self.scenario));
+        if let Some(line) = self.data_line() {
+            out.push_str(&line);
+            out.push('\n');
         }
         match self.objective {
             Objective::Target(t) => out.push_str(&format!(
@@ -58,7 +65,7 @@ impl Plan {
                 100.0 * s.confidence
             )),
             (Objective::Target(_), None) => out.push_str(&format!(
-                "  no safe budget: no offered signal's pessimistic curve at {:.0}% reaches the target\n",
+                "  no safe budget: no offered signal's pessimistic curve at {:.0}% reaches the target within its limits\n",
                 100.0 * r.confidence
             )),
             (Objective::Budget(_), _) => out.push_str(&format!(
@@ -72,16 +79,22 @@ impl Plan {
             .per_signal
             .iter()
             .map(|p| {
-                let (n, c, q) = match (p.annotations, p.cost, p.quality) {
-                    _ if !p.offered => ("not offered".into(), "-".into(), "-".into()),
-                    (Some(n), Some(c), Some(q)) => (n.to_string(), money(c), format!("{q:.3}")),
+                let dash = || "-".to_string();
+                let (n, c, q) = match (p.status, p.annotations, p.cost, p.quality) {
+                    (SignalStatus::NoData, ..) => ("no data".into(), dash(), dash()),
+                    (SignalStatus::NotOffered, ..) => ("not offered".into(), dash(), dash()),
+                    (SignalStatus::Planned, Some(n), Some(c), Some(q)) => {
+                        (n.to_string(), money(c), format!("{q:.3}"))
+                    }
                     _ => (
                         "unreachable".into(),
-                        "-".into(),
-                        format!("best {:.3}", p.best_reachable),
+                        dash(),
+                        p.best_reachable
+                            .map_or_else(dash, |b| format!("best {b:.3}")),
                     ),
                 };
-                vec![p.signal.to_string(), n, c, q, format!("{:.3}", p.ceiling)]
+                let ceiling = p.ceiling.map_or_else(dash, |c| format!("{c:.3}"));
+                vec![p.signal.to_string(), n, c, q, ceiling]
             })
             .collect();
         let cost_head = format!("cost ({u})");
@@ -111,9 +124,31 @@ impl Plan {
         out
     }
 
-    /// The plan as CSV, one row per signal: whether it is offered, what it needs (or buys) alone
+    /// The line naming the data planned for: the scenario and its items, or, for a calibrated
+    /// model, the user's dataset and pool (`None` for a scenario without a name).
+    pub fn data_line(&self) -> Option<String> {
+        let items = match self.items {
+            0 => String::new(),
+            n => format!(", {n} items to label"),
+        };
+        if self.calibrated {
+            let name = if self.scenario.is_empty() {
+                "your data"
+            } else {
+                &self.scenario
+            };
+            return Some(format!(
+                "Data: {name}{items} (model calibrated on it: {})",
+                self.metric.label()
+            ));
+        }
+        (!self.scenario.is_empty()).then(|| format!("Scenario: {}{items}", self.scenario))
+    }
+
+    /// The plan as CSV, one row per signal: its status (planned, unreachable, not_offered,
+    /// no_data), whether it is offered, what it needs (or buys) alone
     /// with its cost and predicted quality (empty when it cannot reach the target), its ceiling
-    /// and best reachable quality, and its count in the recommendation and in the safe budget
+    /// and best reachable quality (empty without data), and its count in the recommendation and in the safe budget
     /// (empty without a safe budget). The crossovers are in the table and the JSON.
     ///
     /// # Errors
@@ -123,6 +158,7 @@ impl Plan {
         let bad = |e: csv::Error| crate::Error::numerical("csv output", e);
         w.write_record([
             "signal",
+            "status",
             "offered",
             "annotations",
             "cost",
@@ -138,12 +174,13 @@ impl Plan {
         for p in &self.per_signal {
             w.write_record([
                 p.signal.to_string(),
+                p.status.name().to_string(),
                 p.offered.to_string(),
                 opt(p.annotations.map(|n| n.to_string())),
                 opt(p.cost.map(|c| c.to_string())),
                 opt(p.quality.map(|q| q.to_string())),
-                p.ceiling.to_string(),
-                p.best_reachable.to_string(),
+                opt(p.ceiling.map(|c| c.to_string())),
+                opt(p.best_reachable.map(|b| b.to_string())),
                 r.allocation.get(p.signal).to_string(),
                 opt(r
                     .safe

@@ -27,6 +27,8 @@ pub struct Planner {
     pub mix_rule: MixRule,
     /// The quality metric of the model.
     pub metric: Metric,
+    /// Whether the model was calibrated on the user's data.
+    pub calibrated: bool,
 }
 
 /// An allocation with its price and predicted quality.
@@ -43,10 +45,29 @@ impl Planner {
     /// # Errors
     /// The scenario is invalid or outside the range `model` was fitted on (see
     /// [`Planner::new_extrapolating`] to plan anyway).
-    pub fn new(scenario: PlanScenario, costs: Costs, model: &dyn QualityModel) -> Result<Self> {
+    pub fn new(mut scenario: PlanScenario, costs: Costs, model: &dyn QualityModel) -> Result<Self> {
         scenario.validate()?;
         model.check_range(&scenario.dataset)?;
         let curves = Curves::new(model, &scenario.dataset, scenario.confidence);
+        // a signal without data cannot be bought: nothing is known of what it teaches
+        for s in Signal::ALL.into_iter().filter(|&s| !curves.known(s)) {
+            scenario.limits.entry(s).or_default().offered = false;
+        }
+        if scenario.offered().is_empty() {
+            let known: Vec<&str> = Signal::ALL
+                .into_iter()
+                .filter(|&s| curves.known(s))
+                .map(Signal::name)
+                .collect();
+            return Err(Error::invalid(
+                "limits",
+                format!(
+                    "the model has data for {} only, and none of it is on offer",
+                    known.join(", ")
+                ),
+                "at least one offered signal the model has a curve for",
+            ));
+        }
         let level = model.predict(&scenario.dataset, Signal::Hard, 100.0).level;
         Ok(Planner {
             scenario,
@@ -55,6 +76,7 @@ impl Planner {
             level,
             mix_rule: MixRule::default(),
             metric: model.metric(),
+            calibrated: model.is_calibrated(),
         })
     }
 
@@ -89,6 +111,18 @@ impl Planner {
             }
             fn metric(&self) -> Metric {
                 self.0.metric()
+            }
+            fn has_curve(&self, signal: Signal) -> bool {
+                self.0.has_curve(signal)
+            }
+            fn measured_from(&self, signal: Signal) -> Option<f64> {
+                self.0.measured_from(signal)
+            }
+            fn supported_to(&self, signal: Signal) -> Option<f64> {
+                self.0.supported_to(signal)
+            }
+            fn is_calibrated(&self) -> bool {
+                self.0.is_calibrated()
             }
         }
         Planner::new(scenario, costs, &Unchecked(model))

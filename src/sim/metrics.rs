@@ -103,7 +103,7 @@ mod tests {
 
     #[test]
     fn cka_of_a_subspace_matches_sqrt_r_over_d() {
-        // capturing r of d isotropic dimensions perfectly gives CKA sqrt(r/d) (SCIENCE.md)
+        // capturing r of d isotropic dimensions perfectly gives CKA sqrt(r/d) (docs/method.md, "The dimension cap")
         let world = World::new(&Scenario::default(), 2);
         let (n, d) = (world.test.len() as f64, 16.0);
         let z = world.test.z.view();

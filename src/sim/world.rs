@@ -1,5 +1,5 @@
 //! The simulated world: latent positions, class prototypes, the observation map and the
-//! held-out items every quality metric is computed on. See SCIENCE.md, "The simulation world".
+//! held-out items every quality metric is computed on. See docs/method.md, "The simulation world".
 //!
 //! Features are `x = A z + sqrt(nuisance) * P g`, where `A` (D x d) has orthonormal random columns,
 //! `g ~ N(0, I_D)` and `P = I - A A^T` projects it onto the D - d nuisance directions. Every item is

@@ -87,7 +87,7 @@ pub const BITS_TERMS: usize = 6;
 
 /// Basis of the bits approximation: `[1, ln h(C, e), ln p(C, e), ln C, ln d, e]`, where h and p
 /// are the closed-form bits of a hard label and of a pair through a symmetric annotator with
-/// error rate e (SCIENCE.md), floored at 0.01 bits.
+/// error rate e (docs/method.md, "Bits per annotation"), floored at 0.01 bits.
 #[inline]
 pub fn bits_basis(sc: &Scenario) -> [f64; BITS_TERMS] {
     use crate::info::theory::{hard_symmetric_bits, pair_symmetric_bits};
@@ -293,7 +293,7 @@ pub fn signal_share(sc: &Scenario) -> f64 {
 
 /// Ceiling cap of a signal's quality. For CKA, class-based signals identify at most the
 /// (C-1)-dimensional subspace separating the prototypes: cap = sqrt(min(C-1, d) / d)
-/// (SCIENCE.md, "Dimension cap"); triplets are uncapped. Transfer has no closed-form cap: 1.
+/// (docs/method.md, "The dimension cap"); triplets are uncapped. Transfer has no closed-form cap: 1.
 #[inline]
 pub fn cap(sc: &Scenario, signal: Signal, metric: Metric) -> f64 {
     match metric {

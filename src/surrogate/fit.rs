@@ -25,7 +25,7 @@ use rayon::prelude::*;
 /// reference scenario, n = 1000): the usual Huber constant, 95% efficient for normal errors, so
 /// the fit follows the mean curve the planner needs while a failed run still counts linearly.
 /// (0.02 fitted nearer the median of the skewed world-to-world spread, and plans came out
-/// optimistic: notes/plan.md.)
+/// optimistic: docs/validation.md, "Choices measured".)
 pub const HUBER_DELTA: f64 = 0.05;
 pub const RIDGE: f64 = 1e-8;
 pub const MAX_ITERS: u64 = 2000;

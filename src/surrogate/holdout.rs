@@ -431,7 +431,7 @@ pub fn evaluate(runs: &[RunRecord], opts: &FitOptions) -> Result<HoldoutReport> 
 }
 
 impl HoldoutReport {
-    /// The README table.
+    /// The table of docs/validation.md, "The surrogate".
     pub fn table(&self) -> String {
         let f = |v: f64| {
             if v.is_finite() {

@@ -61,6 +61,32 @@ pub trait QualityModel: Send + Sync {
         Metric::Cka
     }
 
+    /// Whether the model has a curve for `signal` (a calibrated model has curves only for the
+    /// signals the user measured). The planner treats a signal without one as "no data": it
+    /// is neither bought nor drawn. Default: every signal.
+    fn has_curve(&self, _signal: Signal) -> bool {
+        true
+    }
+
+    /// The smallest count the model's curve of `signal` rests on a measurement at (a
+    /// calibration's first pilot count): a target its curve reaches below it is answered with
+    /// it, since fewer annotations were never measured. Default: none.
+    fn measured_from(&self, _signal: Signal) -> Option<f64> {
+        None
+    }
+
+    /// The largest count at which real learning curves support a prediction of `signal` (a
+    /// calibration from real curves holds its curve flat beyond it). Default: none.
+    fn supported_to(&self, _signal: Signal) -> Option<f64> {
+        None
+    }
+
+    /// Whether the model was calibrated on the user's data (one dataset) rather than fitted to
+    /// simulations; plans say which. Default: false.
+    fn is_calibrated(&self) -> bool {
+        false
+    }
+
     /// Refuse a scenario far outside the range the model was fitted on; the error names the
     /// key, its value and the fitted range. The default accepts every scenario.
     ///

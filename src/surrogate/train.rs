@@ -122,13 +122,13 @@ impl FitOptions {
 /// The scenario terms of the shipped form (names in `curve::SCALE_TERMS` / `CEILING_TERMS`):
 /// scale on C, d, D, noise, their main interactions and the feature signal share; shape
 /// (alpha) on C, d, D, noise, C*d, C^2, d^2; ceiling on ln(1 + q), noise and d. Chosen by
-/// leave-scenario-out error on the default sweep (notes/surrogate.md, "Scenario terms").
+/// leave-scenario-out error on the default sweep (docs/validation.md, "Choices measured").
 pub const DEFAULT_TERMS: &str =
     "C,d,D,e,Cd,CC,dd,eC,DD,s,a:C,a:d,a:D,a:e,a:Cd,a:CC,a:dd,w:q,w:e,w:d";
 
 /// Scale terms added to [`DEFAULT_TERMS`] when a fit has at least [`DENSE_SWEEP`] scenarios:
 /// the interactions of C and d with D, which take out the held-out residuals' trend with
-/// ln C ln D and ln d ln D (notes/surrogate.md, "Interactions with D").
+/// ln C ln D and ln d ln D (docs/validation.md, "Choices measured").
 pub const DENSE_TERMS: &str = "CD,dD";
 
 /// Scenarios from which [`DENSE_TERMS`] join the default terms. Below it they cost more in
@@ -138,7 +138,7 @@ pub const DENSE_SWEEP: usize = 100;
 
 /// The scenario terms a signal's curve uses unless the options say otherwise, for a fit over
 /// `scenarios` scenarios (the same for every signal: per-signal choices measured no better,
-/// notes/surrogate.md).
+/// docs/validation.md, "Choices measured").
 pub fn default_terms(_signal: Signal, scenarios: usize) -> Terms {
     let list = if scenarios >= DENSE_SWEEP {
         format!("{DEFAULT_TERMS},{DENSE_TERMS}")

@@ -299,6 +299,37 @@ impl QualityModel for Transferred {
         self.user.metric()
     }
 
+    /// Every signal has a curve: the team's own or a transferred one.
+    fn has_curve(&self, signal: Signal) -> bool {
+        self.is_measured(signal) || self.user.has_curve(Signal::Hard)
+    }
+
+    /// The team's model's for a measured signal. A transferred curve rests on no measurement of
+    /// its own signal, and the count of it worth the team's first hard-label count depends on
+    /// the scenario, which this question does not carry: none.
+    fn measured_from(&self, signal: Signal) -> Option<f64> {
+        if self.is_measured(signal) {
+            self.user.measured_from(signal)
+        } else {
+            None
+        }
+    }
+
+    /// The team's model's for a measured signal; none for a transferred one (it follows the
+    /// team's hard-label curve, held flat where that one is, and rises above it only where the
+    /// simulation does).
+    fn supported_to(&self, signal: Signal) -> Option<f64> {
+        if self.is_measured(signal) {
+            self.user.supported_to(signal)
+        } else {
+            None
+        }
+    }
+
+    fn is_calibrated(&self) -> bool {
+        self.user.is_calibrated()
+    }
+
     /// The team's model's check, and the simulation model's on the scenario it is read at (the
     /// exchange rates are extrapolations outside its range).
     fn check_range(&self, sc: &Scenario) -> Result<()> {

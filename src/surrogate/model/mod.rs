@@ -5,18 +5,22 @@
 //! | file | what |
 //! |------|------|
 //! | `mod.rs` | the model, loading, saving and predicting |
-//! | [`format`] | format versions and reading older files |
-//! | [`range`] | the scenarios and counts a model was fitted on |
-//! | [`spread`] | the spread of a run around the curve and its quantile tables |
+//! | `format.rs` | format versions and reading older files |
+//! | `range.rs` | the scenarios and counts a model was fitted on ([`Range`]) |
+//! | `spread.rs` | the spread of a run around the curve and its quantile tables ([`Residual`]) |
 //! | `check.rs` | the checks of every number a file carries |
+//! | [`calibration`] | the user's dataset and measured points behind a calibrated model |
 
+pub mod calibration;
 mod check;
 mod format;
 mod range;
 mod spread;
+mod table;
 #[cfg(test)]
 mod tests;
 
+pub use calibration::{Calibration, MeasuredPoint};
 pub use check::{MAX_RESIDUAL_QUANTILE, MAX_RESIDUAL_SD};
 pub use format::{FORMAT_VERSION, OLDEST_READABLE_FORMAT};
 pub use range::{RANGE_MARGIN, Range};
@@ -25,6 +29,7 @@ pub use spread::{
     PositionQuantiles, QUANTILE_PROBS, Residual, band_of_classes, class_band, normal_quantile,
     stretch_of,
 };
+pub use table::{QuantileTable, reach_prob};
 
 use super::covariate::{self, BitsModel, Covariate, FloorModel, Metric};
 use super::curve::{Inputs, N_PARAMS, Params};
@@ -41,6 +46,9 @@ use std::path::Path;
 
 /// The model compiled into the binary (`models/default.toml`).
 pub const EMBEDDED_DEFAULT: &str = include_str!("../../../models/default.toml");
+
+/// How a model written by `calibrate` starts its `sweep_hash` (the hash of the user's files).
+pub const CALIBRATED_SOURCE: &str = "calibrate:";
 
 /// Fit diagnostics kept with the model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,6 +108,14 @@ pub struct Model {
     pub range: Range,
     pub floor: FloorModel,
     pub signals: Vec<SignalModel>,
+    /// Signals whose curve is a table of quantiles (a calibration from real curves) instead of
+    /// a fitted family.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<QuantileTable>,
+    /// The user's dataset and measured points, in a model written by `calibrate` (absent in
+    /// `fit` models and in calibrated models written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<Calibration>,
     #[serde(skip)]
     cache: Cache,
 }
@@ -108,6 +124,8 @@ pub struct Model {
 #[derive(Debug, Clone, Default, PartialEq)]
 struct Cache {
     index: [Option<usize>; 4],
+    /// Index of each signal's entry in `tables`.
+    table_index: [Option<usize>; 4],
     replicates: Vec<Vec<Params>>,
     /// Normal quantiles of the lower and upper ends of the `level` interval.
     z_level: (f64, f64),
@@ -151,10 +169,28 @@ impl Model {
             range,
             floor,
             signals,
+            tables: Vec::new(),
+            calibration: None,
             cache: Cache::default(),
         };
         m.prepare()?;
         Ok(m)
+    }
+
+    /// The model with the `[calibration]` section `c`, checked.
+    ///
+    /// # Errors
+    /// A value of `c` out of range ([`Calibration::validate`]).
+    pub fn with_calibration(mut self, c: Calibration) -> Result<Model> {
+        c.validate()?;
+        self.calibration = Some(c);
+        Ok(self)
+    }
+
+    /// Whether the model was written by `calibrate` (from the user's data, one dataset, no
+    /// scenario terms) rather than fitted to simulations by `fit`.
+    pub fn is_calibrated(&self) -> bool {
+        self.calibration.is_some() || self.sweep_hash.starts_with(CALIBRATED_SOURCE)
     }
 
     /// Check the contents and build the lookup tables.
@@ -185,6 +221,9 @@ impl Model {
             return Err(Error::invalid("level", self.level, "a coverage in (0, 1)"));
         }
         self.range.validate()?;
+        if let Some(c) = &self.calibration {
+            c.validate()?;
+        }
         for (key, v) in [
             ("floor.intercept", self.floor.intercept),
             ("floor.slope", self.floor.slope),
@@ -256,8 +295,22 @@ impl Model {
             }
             replicates.push(reps);
         }
+        let mut table_index = [None; 4];
+        for (i, t) in self.tables.iter().enumerate() {
+            let slot = signal_slot(t.signal);
+            if index[slot].is_some() || table_index[slot].is_some() {
+                return Err(Error::invalid(
+                    "tables",
+                    t.signal,
+                    "each signal at most once, in `signals` or in `tables`",
+                ));
+            }
+            t.check()?;
+            table_index[slot] = Some(i);
+        }
         self.cache = Cache {
             index,
+            table_index,
             replicates,
             z_level: (
                 normal_quantile(0.5 - self.level / 2.0),
@@ -353,9 +406,33 @@ impl Model {
         crate::io::write_atomic(path, self.to_toml_string()?.as_bytes())
     }
 
-    /// The signals the model can predict.
+    /// The signals the model can predict, fitted curves first, then tables.
     pub fn signals(&self) -> impl Iterator<Item = Signal> + '_ {
-        self.signals.iter().map(|s| s.signal)
+        self.signals
+            .iter()
+            .map(|s| s.signal)
+            .chain(self.tables.iter().map(|t| t.signal))
+    }
+
+    /// Whether the model predicts `signal` (by a fitted curve or a table).
+    pub fn has(&self, signal: Signal) -> bool {
+        let slot = signal_slot(signal);
+        self.cache.index[slot].is_some() || self.cache.table_index[slot].is_some()
+    }
+
+    /// The quantile table of `signal`, if the model gives its curve as one.
+    pub fn table(&self, signal: Signal) -> Option<&QuantileTable> {
+        self.cache.table_index[signal_slot(signal)].map(|i| &self.tables[i])
+    }
+
+    /// Attach quantile tables (a calibration from real curves) and check them.
+    ///
+    /// # Errors
+    /// A table fails its check, or names a signal the model already has.
+    pub fn with_tables(mut self, tables: Vec<QuantileTable>) -> Result<Model> {
+        self.tables = tables;
+        self.prepare()?;
+        Ok(self)
     }
 
     /// The fitted curve of `signal`, if the model has one.
@@ -505,6 +582,14 @@ impl Model {
 impl QualityModel for Model {
     /// For a signal missing from the model: the floor, with the whole [0, 1] as interval.
     fn predict(&self, scenario: &Scenario, signal: Signal, n: f64) -> Prediction {
+        if let Some(t) = self.table(signal) {
+            return Prediction {
+                mean: t.quantile(n, 0.5),
+                lo: t.quantile(n, 0.5 - self.level / 2.0),
+                hi: t.quantile(n, 0.5 + self.level / 2.0),
+                level: self.level,
+            };
+        }
         match self.spot(scenario, signal, n) {
             Some(s) => self.interval(&s),
             None => Prediction {
@@ -517,11 +602,17 @@ impl QualityModel for Model {
     }
 
     fn quantile(&self, scenario: &Scenario, signal: Signal, n: f64, prob: f64) -> f64 {
+        if let Some(t) = self.table(signal) {
+            return t.quantile(n, reach_prob(&t.reach, prob));
+        }
         self.spot(scenario, signal, n)
             .map_or(0.0, |s| self.exceeded(&s, prob))
     }
 
     fn ceiling(&self, scenario: &Scenario, signal: Signal) -> f64 {
+        if let Some(t) = self.table(signal) {
+            return t.ceiling();
+        }
         self.signal(signal).map_or(1.0, |s| {
             s.params
                 .bounds(&self.inputs_with(scenario, signal, s.bits.as_ref(), 1.0))
@@ -535,6 +626,22 @@ impl QualityModel for Model {
 
     fn metric(&self) -> Metric {
         self.metric
+    }
+
+    fn has_curve(&self, signal: Signal) -> bool {
+        self.has(signal)
+    }
+
+    fn measured_from(&self, signal: Signal) -> Option<f64> {
+        self.table(signal).map(|t| t.ln_n[0].exp())
+    }
+
+    fn supported_to(&self, signal: Signal) -> Option<f64> {
+        self.table(signal).map(|t| t.supported_to.exp())
+    }
+
+    fn is_calibrated(&self) -> bool {
+        Model::is_calibrated(self)
     }
 
     /// An error naming the first scenario parameter outside the fitted range (see

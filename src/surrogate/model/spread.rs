@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Spread of a single run around the curve (see [`super::residual`]):
+/// Spread of a single run around the curve (see [`crate::surrogate::residual`]):
 /// `sd^2 = exp(2 (c0 + c1 ln x)) + (slope * dQ/dln x)^2`, with ln x held inside the fitted range
 /// `ln_x` so the spread does not run away when n extrapolates; and the shape of the
 /// distribution of a run around the curve in units of sd.
@@ -48,7 +48,7 @@ pub struct PositionQuantiles {
 /// the shoulder (0.6 to 0.95) and the plateau (above 0.95). On the default sweep the held-out
 /// residuals' lower tail is about 1.5 times longer on the shoulder than on the rise, relative
 /// to their spread: some worlds level off below the curve the scenario predicts, and quality
-/// targets usually lie there (notes/surrogate.md).
+/// targets usually lie there (docs/validation.md, "The surrogate").
 pub const POSITION_EDGES: [f64; N_POSITION_BINS - 1] = [0.6, 0.95];
 /// Number of stretches in [`POSITION_EDGES`].
 pub const N_POSITION_BINS: usize = 3;
@@ -58,7 +58,8 @@ pub const POSITION_RAMP: f64 = 0.02;
 /// Class counts at which a band of residual tables ends ([`Residual::by_classes`]): 2 to 5
 /// classes, 6 to 10, and more than 10. On the default sweep the held-out hard-label runs on the
 /// shoulder of the curve fell below the quality said to be exceeded with probability 0.9 in
-/// 15% of cases with 3 to 5 classes, 10% with 6 to 10 and 6% with 11 to 30 (notes/surrogate.md).
+/// 13% of cases with 2 to 5 classes, 12% with 6 to 10 and 6% with 11 and more (docs/validation.md,
+/// "The surrogate").
 pub const CLASS_EDGES: [f64; N_CLASS_BANDS - 1] = [5.5, 10.5];
 /// Number of class bands.
 pub const N_CLASS_BANDS: usize = 3;
