@@ -73,12 +73,49 @@ fn digits_from_data_to_a_plan_across_every_signal() {
         .get_output()
         .stdout
         .clone();
-    let p: serde_json::Value = serde_json::from_slice(&plan).unwrap();
+    every_signal_planned(&plan, 0.9);
+
+    // the README's pilot, calibrated as the README does (a real-curve quantile-table curve)
+    let pilot_model = dir.path().join("pilot-model.toml");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    lb().args(["calibrate", "--pilot"])
+        .arg(root.join("examples/own-data/pilot.csv"))
+        .args([
+            "--metric", "accuracy", "--floor", "0.1", "--pool", "1438", "--out",
+        ])
+        .arg(&pilot_model)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&pilot_model).unwrap();
+    assert!(
+        text.contains("[[tables]]"),
+        "a quantile-table curve:\n{text}"
+    );
+    let plan = lb()
+        .args(["plan", "--no-chart", "--format", "json", "--target", "0.91"])
+        .arg("--model")
+        .arg(&pilot_model)
+        .arg("--scenario")
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("soft, triplet, pair read through"))
+        .get_output()
+        .stdout
+        .clone();
+    every_signal_planned(&plan, 0.91);
+}
+
+/// Every one of the four signals of a plan's JSON is planned (none "no data") and reaches
+/// `target` at a positive cost.
+fn every_signal_planned(plan: &[u8], target: f64) {
+    let p: serde_json::Value = serde_json::from_slice(plan).unwrap();
     let per_signal = p["per_signal"].as_array().unwrap();
     assert_eq!(per_signal.len(), 4);
     for s in per_signal {
+        assert_eq!(s["status"], "planned", "{s}");
         let q = s["quality"].as_f64().unwrap();
-        assert!(q >= 0.9 - 1e-6, "{s}: every signal reaches the target");
+        assert!(q >= target - 1e-6, "{s}: every signal reaches the target");
         assert!(s["cost"].as_f64().unwrap() > 0.0, "{s}");
     }
 }
