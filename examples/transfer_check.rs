@@ -2,7 +2,7 @@
 //! in the simulation world (issue 22, must-show 2).
 //!
 //! `cargo run --release --example transfer_check -- [--cases K] [--seeds R] [--from J]
-//! [--nuisance] [--across-worlds]`
+//! [--nuisance] [--across-worlds] [--prior real|sim]`
 //!
 //! Draws K cases (default 40) from a ChaCha8 stream with seed [`RANDOM_SEED`] over the common
 //! region: C log-uniform in 3..30, d log-uniform in 4..32, D uniform in max(d, 32)..128, noise
@@ -14,8 +14,9 @@
 //!    log of 5 labels for each of 1,000 items (`calibrate::synthetic`), from which the scenario
 //!    is estimated as `labelbudget scenario` does;
 //! 2. the pilot: hard-label runs of the team's world at 5 counts log-spaced up to 10% of the pool
-//!    (from 1/16 of that), fitted as `calibrate --pilot` does (floor: the untrained encoder's
-//!    CKA, 200 replicates);
+//!    (from 1/16 of that), fitted as `calibrate --pilot --metric user` does (floor: the
+//!    untrained encoder's CKA): by default extrapolated with the real-curve prior (a
+//!    quantile-table curve), with `--prior sim` with the simulation shapes (200 replicates);
 //! 3. the transfer (`surrogate::transfer`) predicts the soft labels and the triplets reaching the
 //!    target, and the planner (default costs, confidence 0.9) its safe budget;
 //! 4. the truth, in the team's world with R (default 10) fresh draws of the annotations (the
@@ -40,8 +41,11 @@ use labelbudget::cost::Costs;
 use labelbudget::estimate::{self, Data, Options};
 use labelbudget::info::item_labels::ItemLabels;
 use labelbudget::plan::{Counts, PlanScenario, Planner};
+use labelbudget::realprior::predict;
+use labelbudget::realprior::prior::CurvePrior;
 use labelbudget::sim::Setting;
 use labelbudget::sim::annotator::draw_categorical;
+use labelbudget::surrogate::model::CALIBRATED_SOURCE;
 use labelbudget::surrogate::transfer::Transferred;
 use labelbudget::surrogate::{Metric, Model};
 use labelbudget::{Scenario, Signal};
@@ -130,8 +134,9 @@ fn estimated(case: &Case, seed: u64) -> anyhow::Result<Scenario> {
 }
 
 /// The calibrated hard-label model of a pilot on the team's world, as `calibrate --pilot` fits
-/// it, and its largest count.
-fn pilot_model(case: &Case, seed: u64) -> anyhow::Result<(Model, f64)> {
+/// it (a pilot in CKA is `--metric user`, extrapolated by default with the real-curve prior;
+/// `sim`: with the simulation shapes, `--prior sim`), and its largest count.
+fn pilot_model(case: &Case, seed: u64, prior: &str) -> anyhow::Result<(Model, f64)> {
     let top = (0.1 * case.items as f64).floor();
     let setting = Setting::new(&case.sc, seed)?;
     let counts: Vec<f64> = (0..5)
@@ -150,6 +155,22 @@ fn pilot_model(case: &Case, seed: u64) -> anyhow::Result<(Model, f64)> {
         Signal::Hard,
         runs.iter().map(|&(n, y, _)| CurvePoint { n, y }).collect(),
     );
+    anyhow::ensure!(
+        ["real", "sim"].contains(&prior),
+        "--prior {prior}: real or sim"
+    );
+    if prior == "real" {
+        let pilots: Vec<_> = pts.into_iter().collect();
+        let source = format!("{CALIBRATED_SOURCE}{seed}");
+        let (model, _) = predict::model(
+            &CurvePrior::embedded(),
+            &pilots,
+            floor,
+            Metric::User,
+            source,
+        )?;
+        return Ok((model, top));
+    }
     let fits = pilot::fit_pilot(&pts, floor, 200, seed)?;
     let model = calibrate::build_model(
         Metric::User,
@@ -263,6 +284,7 @@ fn within(pred: Option<f64>, truth: Option<f64>) -> Option<(bool, f64)> {
 
 fn main() -> anyhow::Result<()> {
     let (mut k, mut seeds, mut from, mut vary, mut across) = (40usize, 10u64, 1usize, false, false);
+    let mut prior = String::from("real");
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -271,6 +293,7 @@ fn main() -> anyhow::Result<()> {
             "--from" => from = args.next().expect("--from J").parse()?,
             "--nuisance" => vary = true,
             "--across-worlds" => across = true,
+            "--prior" => prior = args.next().expect("--prior real|sim"),
             other => anyhow::bail!("unknown option {other}"),
         }
     }
@@ -292,7 +315,7 @@ fn main() -> anyhow::Result<()> {
             across_worlds: across,
         };
         let est = estimated(&case, base)?;
-        let (user, top) = pilot_model(&case, base)?;
+        let (user, top) = pilot_model(&case, base, &prior)?;
         let t = Transferred::new(Box::new(user), vec![Signal::Hard], sim.clone())?;
         let mut cells = Vec::new();
         for (j, s) in [Signal::Soft, Signal::Triplet, Signal::Hard]
