@@ -226,8 +226,10 @@ fn report(est: &ScenarioEstimate, sens: &[Sensitivity], metric: &str) -> String 
         first.key,
         ratio_text(first.cost_ratio)
     ));
-    let rows: Vec<Vec<String>> = first
-        .plans
+    // an interval's end at the estimate is one row, not two
+    let mut plans = first.plans.clone();
+    plans.dedup_by(|b, a| a.value == b.value);
+    let rows: Vec<Vec<String>> = plans
         .iter()
         .map(|p| {
             vec![
