@@ -54,6 +54,11 @@ pub struct Args {
     #[arg(long, short = 'o', value_name = "PATH")]
     pub out: PathBuf,
 
+    /// Items to label, the scenario's pool (default: the rows of the features; 0: as many as
+    /// needed).
+    #[arg(long, value_name = "N")]
+    pub items: Option<u64>,
+
     /// The scenario's name (default: the features file's name).
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
@@ -171,7 +176,8 @@ pub fn run(args: Args) -> Result<()> {
     .map(|p| p.display().to_string())
     .collect::<Vec<_>>()
     .join(", ");
-    let text = est.plan_toml(&name, objective, &sources);
+    let items = args.items.map_or(est.items, |n| n as usize);
+    let text = est.plan_toml(&name, items, objective, &sources);
     // the file must read back as a planning scenario before it is written
     let base =
         PlanScenario::from_toml(&text).context("the estimated scenario does not parse back")?;

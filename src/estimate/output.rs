@@ -63,9 +63,15 @@ impl ScenarioEstimate {
     }
 
     /// A planning scenario file with the estimates as its `[dataset]`, each interval and
-    /// source in a comment, `items` set to the number of items, and the objective given.
+    /// source in a comment, `items` the pool to label, and the objective given.
     /// `sources` names the input files in the header comment.
-    pub fn plan_toml(&self, name: &str, objective: Objective, sources: &str) -> String {
+    pub fn plan_toml(
+        &self,
+        name: &str,
+        items: usize,
+        objective: Objective,
+        sources: &str,
+    ) -> String {
         let sc = self.scenario();
         let mut out = format!(
             "# Estimated by `labelbudget scenario` from {sources}\n\
@@ -92,7 +98,7 @@ impl ScenarioEstimate {
             "name = {}\nitems = {}\n{goal}\nconfidence = 0.9\n\n[dataset]\nclasses = {}\n\
              dims = {}\nfeatures = {}\nnuisance = {}\nnoise = {}\n",
             toml::Value::String(name.to_string()),
-            self.items,
+            items,
             sc.classes,
             sc.dims,
             sc.features,
