@@ -29,14 +29,9 @@ mod common;
 use labelbudget::Scenario;
 use labelbudget::calibrate::synthetic;
 use labelbudget::estimate::{self, Data, Options, classes, linalg, noise};
-use labelbudget::info::item_labels::ItemLabels;
-use labelbudget::sim::annotator::draw_categorical;
 use ndarray::{Array2, Axis};
 use rand::{RngExt, SeedableRng};
 
-/// Items annotated in each world's log, and labels per item.
-const LOG_ITEMS: usize = 1000;
-const PER_ITEM: usize = 5;
 /// First seed of the worlds.
 const WORLD_SEED: u64 = 700_000;
 
@@ -80,44 +75,6 @@ fn draw(k: usize, seed: u64, undecidable: bool) -> Vec<World> {
             }
         })
         .collect()
-}
-
-/// 5 labels of each of the first items, drawn from their soft labels p(z).
-fn log_of(p: &Array2<f64>, seed: u64) -> ItemLabels {
-    let mut rng = labelbudget::rng::stream(seed, &[0x106]);
-    let n = LOG_ITEMS.min(p.nrows());
-    let mut counts = Vec::with_capacity(n);
-    for i in 0..n {
-        let row = p.row(i);
-        let mut c: Vec<(u32, u32)> = Vec::new();
-        for _ in 0..PER_ITEM {
-            let k = draw_categorical(&mut rng, row.as_slice().expect("row-major")) as u32;
-            match c.iter_mut().find(|x| x.0 == k) {
-                Some(x) => x.1 += 1,
-                None => c.push((k, 1)),
-            }
-        }
-        counts.push(c);
-    }
-    ItemLabels {
-        items: (0..n).map(|i| (i.to_string(), i as u64 + 2)).collect(),
-        counts,
-        classes: (0..p.ncols()).map(|c| c.to_string()).collect(),
-        annotations: (n * PER_ITEM) as u64,
-    }
-}
-
-/// Classes 0..C in sorted order of the labels.
-fn indexed(y: &[i64]) -> (Vec<usize>, usize) {
-    let mut l = y.to_vec();
-    l.sort_unstable();
-    l.dedup();
-    (
-        y.iter()
-            .map(|v| l.binary_search(v).expect("present"))
-            .collect(),
-        l.len(),
-    )
 }
 
 /// The two-level likelihood split: the k minimising k ln(mean low) + (D - k) ln(mean high).
@@ -197,8 +154,8 @@ fn main() -> anyhow::Result<()> {
         let sc = &world.sc;
         let wseed = WORLD_SEED + w as u64;
         let (x, y, p) = synthetic::generate(sc, world.items, wseed)?;
-        let (y, c) = indexed(&y);
-        let log = log_of(&p, wseed);
+        let (y, c) = common::indexed(&y);
+        let log = common::log_of(&p, wseed);
         let data = Data {
             x: x.view(),
             labels: Some((&y, c)),

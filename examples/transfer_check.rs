@@ -39,17 +39,14 @@ use labelbudget::calibrate::fit::CurvePoint;
 use labelbudget::calibrate::{self, pilot, synthetic};
 use labelbudget::cost::Costs;
 use labelbudget::estimate::{self, Data, Options};
-use labelbudget::info::item_labels::ItemLabels;
 use labelbudget::plan::{Counts, PlanScenario, Planner};
 use labelbudget::realprior::predict;
 use labelbudget::realprior::prior::CurvePrior;
 use labelbudget::sim::Setting;
-use labelbudget::sim::annotator::draw_categorical;
 use labelbudget::surrogate::model::CALIBRATED_SOURCE;
 use labelbudget::surrogate::transfer::Transferred;
 use labelbudget::surrogate::{Metric, Model};
 use labelbudget::{Scenario, Signal};
-use ndarray::Array2;
 use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
 
@@ -83,46 +80,14 @@ fn cases(k: usize, vary_nuisance: bool) -> Vec<Case> {
         .collect()
 }
 
-/// 5 labels of each of the first 1,000 items, drawn from their soft labels.
-fn log_of(p: &Array2<f64>, seed: u64) -> ItemLabels {
-    let mut rng = labelbudget::rng::stream(seed, &[0x106]);
-    let n = 1000.min(p.nrows());
-    let counts = (0..n)
-        .map(|i| {
-            let mut c: Vec<(u32, u32)> = Vec::new();
-            for _ in 0..5 {
-                let row = p.row(i);
-                let k = draw_categorical(&mut rng, row.as_slice().expect("row-major")) as u32;
-                match c.iter_mut().find(|x| x.0 == k) {
-                    Some(x) => x.1 += 1,
-                    None => c.push((k, 1)),
-                }
-            }
-            c
-        })
-        .collect();
-    ItemLabels {
-        items: (0..n).map(|i| (i.to_string(), i as u64 + 2)).collect(),
-        counts,
-        classes: (0..p.ncols()).map(|c| c.to_string()).collect(),
-        annotations: 5 * n as u64,
-    }
-}
-
 /// The scenario estimated from the team's data (world `seed`).
 fn estimated(case: &Case, seed: u64) -> anyhow::Result<Scenario> {
     let (x, y, p) = synthetic::generate(&case.sc, case.items, seed)?;
-    let mut l = y.clone();
-    l.sort_unstable();
-    l.dedup();
-    let y: Vec<usize> = y
-        .iter()
-        .map(|v| l.binary_search(v).expect("present"))
-        .collect();
-    let log = log_of(&p, seed);
+    let (y, classes) = common::indexed(&y);
+    let log = common::log_of(&p, seed);
     let data = Data {
         x: x.view(),
-        labels: Some((&y, l.len())),
+        labels: Some((&y, classes)),
         soft: None,
         log: Some(&log),
     };

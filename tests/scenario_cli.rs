@@ -62,18 +62,7 @@ fn digits_from_data_to_a_plan_across_every_signal() {
         .arg(&model)
         .assert()
         .success();
-    let plan = lb()
-        .args(["plan", "--no-chart", "--format", "json", "--model"])
-        .arg(&model)
-        .arg("--scenario")
-        .arg(&out)
-        .assert()
-        .success()
-        .stderr(predicate::str::contains("soft, triplet, pair read through"))
-        .get_output()
-        .stdout
-        .clone();
-    every_signal_planned(&plan, 0.9);
+    every_signal_planned(&model, &out, 0.9);
 
     // the README's pilot, calibrated as the README does (a real-curve quantile-table curve)
     let pilot_model = dir.path().join("pilot-model.toml");
@@ -91,25 +80,26 @@ fn digits_from_data_to_a_plan_across_every_signal() {
         text.contains("[[tables]]"),
         "a quantile-table curve:\n{text}"
     );
+    every_signal_planned(&pilot_model, &out, 0.91);
+}
+
+/// A plan on `model` for `scenario` with `target` completes the model by transfer, and every
+/// one of the four signals is planned (none "no data") and reaches the target at a positive
+/// cost.
+fn every_signal_planned(model: &Path, scenario: &Path, target: f64) {
     let plan = lb()
-        .args(["plan", "--no-chart", "--format", "json", "--target", "0.91"])
-        .arg("--model")
-        .arg(&pilot_model)
+        .args(["plan", "--no-chart", "--format", "json", "--model"])
+        .arg(model)
         .arg("--scenario")
-        .arg(&out)
+        .arg(scenario)
+        .args(["--target", &target.to_string()])
         .assert()
         .success()
         .stderr(predicate::str::contains("soft, triplet, pair read through"))
         .get_output()
         .stdout
         .clone();
-    every_signal_planned(&plan, 0.91);
-}
-
-/// Every one of the four signals of a plan's JSON is planned (none "no data") and reaches
-/// `target` at a positive cost.
-fn every_signal_planned(plan: &[u8], target: f64) {
-    let p: serde_json::Value = serde_json::from_slice(plan).unwrap();
+    let p: serde_json::Value = serde_json::from_slice(&plan).unwrap();
     let per_signal = p["per_signal"].as_array().unwrap();
     assert_eq!(per_signal.len(), 4);
     for s in per_signal {

@@ -1,11 +1,19 @@
 //! Shared by the check programs of issue 22 (`scenario_check`, `transfer_error`,
-//! `transfer_check`, `partial_fit`): random scenarios over the common region, and the count at
-//! which a model's curve reaches a quality.
+//! `transfer_check`, `partial_fit`): random scenarios over the common region, a world's
+//! annotation log and labels as a team would hold them, and the count at which a model's curve
+//! reaches a quality.
 #![allow(dead_code)]
 
+use labelbudget::info::item_labels::ItemLabels;
+use labelbudget::sim::annotator::draw_categorical;
 use labelbudget::surrogate::QualityModel;
 use labelbudget::{Scenario, Signal};
+use ndarray::Array2;
 use rand::RngExt;
+
+/// Items annotated in a world's log, and labels per item.
+pub const LOG_ITEMS: usize = 1000;
+pub const PER_ITEM: usize = 5;
 
 pub type Rng = rand_chacha::ChaCha8Rng;
 
@@ -52,4 +60,43 @@ pub fn count_for(model: &dyn QualityModel, sc: &Scenario, signal: Signal, q: f64
         }
     }
     Some(hi.exp())
+}
+
+/// A log of [`PER_ITEM`] labels of each of the first [`LOG_ITEMS`] items, drawn from their soft
+/// labels p(z) (the rows of `p`) on a stream of `seed`.
+pub fn log_of(p: &Array2<f64>, seed: u64) -> ItemLabels {
+    let mut rng = labelbudget::rng::stream(seed, &[0x106]);
+    let n = LOG_ITEMS.min(p.nrows());
+    let mut counts = Vec::with_capacity(n);
+    for i in 0..n {
+        let row = p.row(i);
+        let mut c: Vec<(u32, u32)> = Vec::new();
+        for _ in 0..PER_ITEM {
+            let k = draw_categorical(&mut rng, row.as_slice().expect("row-major")) as u32;
+            match c.iter_mut().find(|x| x.0 == k) {
+                Some(x) => x.1 += 1,
+                None => c.push((k, 1)),
+            }
+        }
+        counts.push(c);
+    }
+    ItemLabels {
+        items: (0..n).map(|i| (i.to_string(), i as u64 + 2)).collect(),
+        counts,
+        classes: (0..p.ncols()).map(|c| c.to_string()).collect(),
+        annotations: (n * PER_ITEM) as u64,
+    }
+}
+
+/// Labels as classes 0..C in the sorted order of their values, and C.
+pub fn indexed(y: &[i64]) -> (Vec<usize>, usize) {
+    let mut l = y.to_vec();
+    l.sort_unstable();
+    l.dedup();
+    (
+        y.iter()
+            .map(|v| l.binary_search(v).expect("present"))
+            .collect(),
+        l.len(),
+    )
 }
