@@ -35,13 +35,17 @@ pub enum Command {
     Fit(crate::commands::fit::Args),
     Predict(crate::commands::predict::Args),
     Prior(crate::commands::prior::Args),
+    Scenario(crate::commands::scenario::Args),
 }
 
 /// Inputs shared by `plan`, `frontier` and `chart`.
 #[derive(Debug, Args)]
 pub struct PlanInputs {
-    /// Planning scenario (TOML: dataset, target or budget, confidence, limits per signal).
-    /// Default: the embedded CIFAR-like example.
+    /// Planning scenario (TOML: dataset, target or budget, confidence, limits per signal; one
+    /// for your data is written by `labelbudget scenario`). With a model from `calibrate` that
+    /// has a hard-label curve, the signals it lacks are read through that curve at their
+    /// simulated worth in hard labels for this dataset (transfer). Default: the dataset
+    /// recorded in a calibrated model, else the embedded CIFAR-like example.
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
     /// Prices (TOML: per annotation in money or annotator seconds, per item, fixed).

@@ -23,6 +23,7 @@ pub mod calibrate;
 pub mod chart;
 pub mod cost;
 pub mod error;
+pub mod estimate;
 pub mod fastmath;
 pub mod info;
 pub mod io;

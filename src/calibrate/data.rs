@@ -263,6 +263,90 @@ fn read_labels(path: &Path) -> Result<(Vec<i64>, Origin)> {
     Ok((out, origin))
 }
 
+/// At least one feature column, every feature finite.
+fn check_features(x: &Array2<f64>, xo: Origin, xpath: &Path) -> Result<()> {
+    if x.ncols() == 0 {
+        return Err(Error::file(xpath, "no feature columns"));
+    }
+    for (i, row) in x.rows().into_iter().enumerate() {
+        if let Some(j) = row.iter().position(|v| !v.is_finite()) {
+            return Err(xo.err(
+                xpath,
+                i,
+                format!(
+                    "feature column {} is {} (features must be finite)",
+                    j + 1,
+                    row[j]
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Features alone, with the checks of [`load`] (for estimating a scenario without labels).
+///
+/// # Errors
+/// As [`load`] for the features file.
+pub fn load_features(path: &Path) -> Result<Array2<f64>> {
+    let (x, xo) = read_matrix(path, "feature")?;
+    check_features(&x, xo, path)?;
+    Ok(x)
+}
+
+/// Features and soft labels without hard labels: each item's class is the largest entry of its
+/// soft label, and every check of [`load`] applies.
+///
+/// # Errors
+/// As [`load`]; also fewer items than soft-label columns (classes), or a class that is no
+/// item's largest entry.
+pub fn load_soft(features: &Path, soft: &Path) -> Result<Dataset> {
+    let (x, xo) = read_matrix(features, "feature")?;
+    let (p, po) = read_matrix(soft, "soft label")?;
+    if p.nrows() != x.nrows() {
+        return Err(Error::file(
+            soft,
+            format!(
+                "{} soft-label rows but {} has {} feature rows: one soft label per item is needed",
+                p.nrows(),
+                features.display(),
+                x.nrows()
+            ),
+        ));
+    }
+    if x.nrows() <= p.ncols() {
+        return Err(Error::file(
+            features,
+            format!(
+                "{} items, not more than the {} classes (columns) of {}: at least {MIN_PER_CLASS} \
+                 items per class are needed",
+                x.nrows(),
+                p.ncols(),
+                soft.display()
+            ),
+        ));
+    }
+    let raw: Vec<i64> = p
+        .rows()
+        .into_iter()
+        .map(|r| (0..r.len()).fold(0, |best, j| if r[j] > r[best] { j } else { best }) as i64)
+        .collect();
+    let mut seen = vec![false; p.ncols()];
+    raw.iter().for_each(|&k| seen[k as usize] = true);
+    if let Some(j) = seen.iter().position(|s| !s) {
+        return Err(Error::file(
+            soft,
+            format!(
+                "class column {} is no item's largest entry: without --labels each item's class \
+                 is its soft label's largest entry, so every class needs at least {MIN_PER_CLASS} \
+                 such items (or give --labels)",
+                j + 1
+            ),
+        ));
+    }
+    validate(x, xo, features, &raw, soft, Some(((p, po), soft)))
+}
+
 /// Paths of the inputs, for messages.
 #[derive(Debug, Clone)]
 pub struct Sources {
@@ -308,22 +392,7 @@ pub fn validate(
             ),
         ));
     }
-    if x.ncols() == 0 {
-        return Err(Error::file(xpath, "no feature columns"));
-    }
-    for (i, row) in x.rows().into_iter().enumerate() {
-        if let Some(j) = row.iter().position(|v| !v.is_finite()) {
-            return Err(xo.err(
-                xpath,
-                i,
-                format!(
-                    "feature column {} is {} (features must be finite)",
-                    j + 1,
-                    row[j]
-                ),
-            ));
-        }
-    }
+    check_features(&x, xo, xpath)?;
     let mut labels: Vec<i64> = raw.to_vec();
     labels.sort_unstable();
     labels.dedup();

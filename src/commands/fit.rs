@@ -62,6 +62,13 @@ pub struct Args {
     #[arg(long, value_name = "TERMS")]
     pub terms: Option<String>,
 
+    /// Lean on the default model's curves: auto (for runs of fewer than 3 scenarios, whose
+    /// scenario terms and ceilings the runs alone cannot place), default (always) or none. Only
+    /// with --metric cka and --covariate n, the default model's (docs/scenario.md, "Fitting a
+    /// partial curve").
+    #[arg(long, default_value = "auto", value_name = "PRIOR")]
+    pub prior: labelbudget::surrogate::prior::PriorMode,
+
     /// Bootstrap replicates over seeds (0 disables parameter intervals).
     #[arg(long, default_value_t = 50, value_name = "B")]
     pub bootstrap: usize,
@@ -116,6 +123,7 @@ pub fn run(args: Args) -> Result<()> {
         bootstrap: args.bootstrap,
         level: args.level,
         seed: args.seed,
+        prior: args.prior,
         ..FitOptions::default()
     };
     // every check that can fail runs before anything is written: the options, the outputs,

@@ -2,15 +2,16 @@
 //!
 //! The data planned for is, in order: the `--scenario` file; for a model written by
 //! `calibrate`, the dataset recorded in the model (its name and pool, no target of its own);
-//! otherwise the embedded CIFAR-like example.
+//! otherwise the embedded CIFAR-like example. With a `--scenario` file, a calibrated model's
+//! missing signals come by transfer through its hard-label curve (`surrogate::transfer`).
 
 use crate::cli::PlanInputs;
 use anyhow::Result;
 use labelbudget::Error;
 use labelbudget::cost::Costs;
 use labelbudget::plan::{Objective, PlanScenario, Planner};
-use labelbudget::surrogate::Model;
 use labelbudget::surrogate::model::MeasuredPoint;
+use labelbudget::surrogate::{Model, QualityModel, transfer};
 use std::path::Path;
 
 /// A planner for the inputs, with what the commands need besides.
@@ -82,10 +83,11 @@ pub fn planner(inputs: &PlanInputs) -> Result<Setup> {
         .as_ref()
         .map(|c| c.points.clone())
         .unwrap_or_default();
+    let quality = quality_model(model, inputs.scenario.is_some())?;
     let planner = if inputs.extrapolate {
-        Planner::new_extrapolating(scenario, costs, &model)
+        Planner::new_extrapolating(scenario, costs, quality.as_ref())
     } else {
-        Planner::new(scenario, costs, &model)
+        Planner::new(scenario, costs, quality.as_ref())
     }
     .map_err(|e| explain(&source, e))?;
     Ok(Setup {
@@ -94,6 +96,25 @@ pub fn planner(inputs: &PlanInputs) -> Result<Setup> {
         measured,
         source,
     })
+}
+
+/// The model planned with: with a scenario file (the team's dataset), a model that lacks some
+/// signals but has a hard-label curve (a calibration) is completed for them by transfer from
+/// simulation (docs/scenario.md); otherwise `model` as it is.
+fn quality_model(model: Model, scenario: bool) -> Result<Box<dyn QualityModel>> {
+    if !scenario {
+        return Ok(Box::new(model));
+    }
+    let (model, transferred) = transfer::complete(model)?;
+    if !transferred.is_empty() {
+        let names: Vec<&str> = transferred.iter().map(|s| s.name()).collect();
+        eprintln!(
+            "note: {} read through the model's hard-label curve at the simulated worth of each \
+             signal for this dataset (transfer; docs/scenario.md)",
+            names.join(", ")
+        );
+    }
+    Ok(model)
 }
 
 /// The data of a calibrated model read from `path`: its name (or the file's) and its pool, with

@@ -11,6 +11,7 @@ mod pilot_report;
 mod plan;
 pub mod predict;
 pub mod prior;
+pub mod scenario;
 pub mod simulate;
 
 use crate::cli::{Cli, Command};
@@ -27,5 +28,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Fit(a) => fit::run(a),
         Command::Predict(a) => predict::run(a),
         Command::Prior(a) => prior::run(a),
+        Command::Scenario(a) => scenario::run(a),
     }
 }

@@ -141,7 +141,7 @@ pub struct LogReport {
 
 /// Column positions in the header.
 #[derive(Debug, Clone, Copy)]
-struct Columns {
+pub(super) struct Columns {
     item: usize,
     annotator: usize,
     label: usize,
@@ -150,7 +150,7 @@ struct Columns {
     width: usize,
 }
 
-fn row_err(path: &Path, line: u64, message: impl Into<String>) -> Error {
+pub(super) fn row_err(path: &Path, line: u64, message: impl Into<String>) -> Error {
     Error::Row {
         path: path.to_path_buf(),
         line,
@@ -158,7 +158,7 @@ fn row_err(path: &Path, line: u64, message: impl Into<String>) -> Error {
     }
 }
 
-fn open(path: &Path) -> Result<csv::Reader<std::fs::File>> {
+pub(super) fn open(path: &Path) -> Result<csv::Reader<std::fs::File>> {
     let file = std::fs::File::open(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -170,7 +170,7 @@ fn open(path: &Path) -> Result<csv::Reader<std::fs::File>> {
         .from_reader(file))
 }
 
-fn columns(path: &Path, header: &csv::ByteRecord) -> Result<Columns> {
+pub(super) fn columns(path: &Path, header: &csv::ByteRecord) -> Result<Columns> {
     let names: Vec<String> = header
         .iter()
         .enumerate()
@@ -219,14 +219,14 @@ fn columns(path: &Path, header: &csv::ByteRecord) -> Result<Columns> {
 }
 
 /// Maps label bytes to class indices under a [`LabelSpace`].
-struct Labels {
+pub(super) struct Labels {
     space: LabelSpace,
     index: HashMap<Vec<u8>, u32>,
-    names: Vec<String>,
+    pub(super) names: Vec<String>,
 }
 
 impl Labels {
-    fn new(space: &LabelSpace) -> Labels {
+    pub(super) fn new(space: &LabelSpace) -> Labels {
         let mut l = Labels {
             space: space.clone(),
             index: HashMap::new(),
@@ -325,10 +325,10 @@ impl ItemCounts {
 }
 
 /// A validated row.
-struct Row<'a> {
-    item: &'a [u8],
+pub(super) struct Row<'a> {
+    pub(super) item: &'a [u8],
     annotator: &'a [u8],
-    label: u32,
+    pub(super) label: u32,
     seconds: Option<f64>,
     gold: Option<u32>,
 }
@@ -354,7 +354,7 @@ fn field<'a>(
     Ok(s.trim().as_bytes())
 }
 
-fn parse_row<'a>(
+pub(super) fn parse_row<'a>(
     path: &Path,
     cols: &Columns,
     labels: &mut Labels,

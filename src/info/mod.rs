@@ -20,6 +20,7 @@
 //! are I(counts; z), estimated by nested Monte Carlo.
 
 pub mod estimators;
+pub mod item_labels;
 pub mod logs;
 pub mod synthetic;
 pub mod theory;

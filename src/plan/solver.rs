@@ -115,6 +115,12 @@ impl Planner {
             fn has_curve(&self, signal: Signal) -> bool {
                 self.0.has_curve(signal)
             }
+            fn measured_from(&self, signal: Signal) -> Option<f64> {
+                self.0.measured_from(signal)
+            }
+            fn supported_to(&self, signal: Signal) -> Option<f64> {
+                self.0.supported_to(signal)
+            }
             fn is_calibrated(&self) -> bool {
                 self.0.is_calibrated()
             }

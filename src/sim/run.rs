@@ -93,6 +93,22 @@ impl Setting {
     /// # Errors
     /// n = 0 or above [`MAX_N`], or a numerical failure of the learner.
     pub fn run(&self, signal: Signal, n: usize, timing: bool) -> Result<RunRecord> {
+        self.run_annotated(signal, n, self.world.seed, timing)
+    }
+
+    /// [`Setting::run`] with the annotations drawn from the stream of `annotation_seed` instead
+    /// of the world's seed: the same world, items and starting encoder, another draw of the
+    /// annotations (what a team's own dataset sees when it buys annotations again).
+    ///
+    /// # Errors
+    /// As [`Setting::run`].
+    pub fn run_annotated(
+        &self,
+        signal: Signal,
+        n: usize,
+        annotation_seed: u64,
+        timing: bool,
+    ) -> Result<RunRecord> {
         if n == 0 || n > MAX_N {
             return Err(Error::invalid(
                 "n",
@@ -102,7 +118,7 @@ impl Setting {
         }
         let start = Instant::now();
         let sc = &self.world.scenario;
-        let data = annotate(&self.world, &self.annotator, signal, n, self.world.seed);
+        let data = annotate(&self.world, &self.annotator, signal, n, annotation_seed);
         let dims = Dims {
             rep: sc.rep(),
             features: sc.features,

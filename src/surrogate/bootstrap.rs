@@ -6,7 +6,7 @@
 
 use super::curve::{N_PARAMS, Params};
 use super::families::Family;
-use super::fit::{Point, fit_curve};
+use super::fit::{CurvePrior, Point, fit_curve_with};
 use crate::error::Result;
 use rand::RngExt;
 use rayon::prelude::*;
@@ -22,6 +22,22 @@ pub fn bootstrap(
     best: &Params,
     replicates: usize,
     seed: u64,
+) -> Result<Vec<Params>> {
+    bootstrap_with(family, points, free, best, replicates, seed, None)
+}
+
+/// [`bootstrap`] with every replicate fitted under `prior`.
+///
+/// # Errors
+/// A replicate's fit failed numerically.
+pub fn bootstrap_with(
+    family: Family,
+    points: &[Point],
+    free: [bool; N_PARAMS],
+    best: &Params,
+    replicates: usize,
+    seed: u64,
+    prior: Option<&CurvePrior>,
 ) -> Result<Vec<Params>> {
     let mut seeds: Vec<u64> = points.iter().map(|p| p.seed).collect();
     seeds.sort_unstable();
@@ -59,7 +75,15 @@ pub fn bootstrap(
                 .iter()
                 .map(|p| f64::from(count[seeds.binary_search(&p.seed).unwrap_or(0)]))
                 .collect();
-            fit_curve(family, points, Some(&w), free, std::slice::from_ref(best)).map(|f| f.params)
+            fit_curve_with(
+                family,
+                points,
+                Some(&w),
+                free,
+                std::slice::from_ref(best),
+                prior,
+            )
+            .map(|f| f.params)
         })
         .collect::<Result<_>>()?;
     Ok(which.into_iter().map(|k| fits[k]).collect())

@@ -108,6 +108,19 @@ struct Problem<'a> {
     weights: Option<&'a [f64]>,
     free: [bool; N_PARAMS],
     total: f64,
+    prior: Option<&'a CurvePrior>,
+}
+
+/// A Gaussian prior on the fitting coordinates theta (`Params::to_theta`), for fits that lean
+/// on another model (`surrogate::prior`): with data of noise `sigma`, the cost becomes the
+/// maximum a posteriori one, `[sum huber(r) + sigma^2 sum_k (theta_k - mu_k)^2 / (2 sd_k^2)] /
+/// points` (Huber's loss is r^2 / 2 for the small residuals that dominate).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CurvePrior {
+    pub mu: [f64; N_PARAMS],
+    /// Infinite: no prior on that coordinate.
+    pub sd: [f64; N_PARAMS],
+    pub sigma: f64,
 }
 
 impl Problem<'_> {
@@ -145,6 +158,14 @@ impl Problem<'_> {
             if k >= BETA0 {
                 c += RIDGE * theta[k] * theta[k];
                 g[k] += 2.0 * RIDGE * theta[k];
+            }
+            if let Some(p) = self.prior
+                && p.sd[k].is_finite()
+            {
+                let w = p.sigma * p.sigma / (p.sd[k] * p.sd[k] * self.total);
+                let dev = theta[k] - p.mu[k];
+                c += 0.5 * w * dev * dev;
+                g[k] += w * dev;
             }
             if !self.free[k] {
                 g[k] = 0.0;
@@ -217,6 +238,21 @@ pub fn fit_curve(
     free: [bool; N_PARAMS],
     starts: &[Params],
 ) -> Result<Fitted> {
+    fit_curve_with(family, points, weights, free, starts, None)
+}
+
+/// [`fit_curve`] under a prior (`None`: the plain fit).
+///
+/// # Errors
+/// Every start failed numerically.
+pub fn fit_curve_with(
+    family: Family,
+    points: &[Point],
+    weights: Option<&[f64]>,
+    free: [bool; N_PARAMS],
+    starts: &[Params],
+    prior: Option<&CurvePrior>,
+) -> Result<Fitted> {
     let total = weights.map_or(points.len() as f64, |w| w.iter().sum());
     if total <= 0.0 {
         return Err(Error::numerical("surrogate fit", "no points to fit"));
@@ -228,6 +264,7 @@ pub fn fit_curve(
         weights,
         free,
         total,
+        prior,
     };
     // starts run in parallel; the best is chosen in start order, so the result does not
     // depend on the thread count
@@ -338,6 +375,7 @@ mod tests {
                 weights: Some(&weights),
                 free: [true; N_PARAMS],
                 total,
+                prior: None,
             };
             assert!(problem.groups.len() > 6);
             let (c, g) = problem.cost_grad(&theta);

@@ -12,9 +12,11 @@ pub mod families;
 pub mod fit;
 pub mod holdout;
 pub mod model;
+pub mod prior;
 pub mod residual;
 pub mod runs;
 pub mod train;
+pub mod transfer;
 
 pub use covariate::{Covariate, Metric};
 pub use families::Family;

@@ -7,6 +7,7 @@ use super::curve::{Inputs, N_PARAMS, NW, Params, Terms};
 use super::families::Family;
 use super::fit::{Fitted, Point, fit_curve, free_mask, starts};
 use super::model::{Diagnostics, Model, Range, SignalModel};
+use super::prior::PriorMode;
 use super::residual::{self, HeldOut};
 use crate::error::{Error, Result};
 use crate::scenario::Scenario;
@@ -34,6 +35,7 @@ pub const CV_FOLDS: usize = 4;
 /// | `bootstrap`  | 50        | bootstrap replicates over seeds (0: no intervals but residual)|
 /// | `level`      | 0.9       | nominal coverage of prediction intervals                     |
 /// | `seed`       | 0         | seed of the bootstrap draws                                  |
+/// | `prior`      | auto      | lean on the default model below 3 scenarios ([`super::prior`]) |
 #[derive(Debug, Clone, PartialEq)]
 pub struct FitOptions {
     pub metric: Metric,
@@ -47,6 +49,7 @@ pub struct FitOptions {
     pub bootstrap: usize,
     pub level: f64,
     pub seed: u64,
+    pub prior: PriorMode,
 }
 
 impl Default for FitOptions {
@@ -61,6 +64,7 @@ impl Default for FitOptions {
             bootstrap: 50,
             level: 0.9,
             seed: 0,
+            prior: PriorMode::Auto,
         }
     }
 }
@@ -89,6 +93,18 @@ impl FitOptions {
             ));
         }
         Ok(())
+    }
+
+    /// Whether a fit over `scenarios` scenarios leans on the default model: asked for (or, under
+    /// `auto`, fewer than [`super::prior::PRIOR_BELOW`] scenarios), and possible (the default
+    /// model's metric and covariate, no baseline).
+    pub fn uses_prior(&self, scenarios: usize) -> bool {
+        let wanted = match self.prior {
+            PriorMode::Auto => scenarios < super::prior::PRIOR_BELOW,
+            PriorMode::Default => true,
+            PriorMode::None => false,
+        };
+        wanted && self.metric == Metric::Cka && self.covariate == Covariate::N && !self.baseline
     }
 
     /// The usual baseline: a plain power law `a - b n^-c` in raw n per signal.
@@ -484,7 +500,10 @@ pub fn fit_model_with(
         return Err(Error::invalid("families", "none", "at least one family"));
     }
     let floor = fit_floor(runs, opts.metric);
-    let (ids, _) = scenario_ids(runs);
+    let (ids, scenarios) = scenario_ids(runs);
+    let prior = opts
+        .uses_prior(scenarios.len())
+        .then(Model::embedded_default);
     let mut signals = Vec::new();
     for signal in Signal::ALL {
         if !runs.iter().any(|r| r.signal == signal) {
@@ -494,6 +513,16 @@ pub fn fit_model_with(
             .then(|| bits_model(runs, signal, table));
         let pts = points(runs, &ids, signal, opts, bits.as_ref(), &floor);
         check_enough(signal, &pts)?;
+        if let Some(default) = prior.as_ref().and_then(|m| m.signal(signal)) {
+            let seed = opts.seed ^ signal as u64;
+            signals.push(super::prior::fit_signal(
+                &pts,
+                default,
+                opts.bootstrap,
+                seed,
+            )?);
+            continue;
+        }
         let full = opts
             .families
             .iter()

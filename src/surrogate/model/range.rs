@@ -18,7 +18,9 @@ pub struct Range {
 
 /// Share of a parameter's fitted span tolerated beyond its ends before a scenario counts as
 /// outside the range: a space-filling design never lands exactly on the ends (the default
-/// sweep's smallest noise is 0.005, and noise 0 should not be an extrapolation).
+/// sweep's smallest noise is 0.005, and noise 0 should not be an extrapolation). A parameter
+/// fitted at one value (the default model's nuisance, 4) gets that share of the value instead,
+/// so that a measured 4.02 (`labelbudget scenario`) is not an extrapolation.
 pub const RANGE_MARGIN: f64 = 0.05;
 
 impl Range {
@@ -35,7 +37,8 @@ impl Range {
         ]
         .into_iter()
         .filter(|&(_, v, [lo, hi])| {
-            let m = RANGE_MARGIN * (hi - lo) + 1e-12;
+            let span = if hi > lo { hi - lo } else { hi.abs() };
+            let m = RANGE_MARGIN * span + 1e-12;
             v < lo - m || v > hi + m
         })
         .map(|(k, v, [lo, hi])| (k, v, lo, hi))
@@ -86,5 +89,32 @@ impl Range {
                 self.n[0], self.n[1]
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A parameter fitted at one value tolerates 5% of it; one fitted over a span, 5% of the span.
+    #[test]
+    fn a_single_fitted_value_tolerates_a_share_of_itself() {
+        let r = Range {
+            classes: [2, 96],
+            dims: [2, 63],
+            features: [8, 256],
+            noise: [0.0, 0.4],
+            nuisance: [4.0, 4.0],
+            n: [10, 100_000],
+        };
+        let at = |nuisance: f64, noise: f64| Scenario {
+            nuisance,
+            noise,
+            ..Scenario::default()
+        };
+        assert!(r.outside(&at(4.15, 0.2)).is_empty());
+        assert_eq!(r.outside(&at(4.25, 0.2))[0].0, "nuisance");
+        assert!(r.outside(&at(4.0, 0.41)).is_empty());
+        assert_eq!(r.outside(&at(4.0, 0.43))[0].0, "noise");
     }
 }

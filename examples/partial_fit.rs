@@ -1,0 +1,142 @@
+//! `fit` on one scenario's partial curve (issue 22, must-show 3): does it predict n = 30,000?
+//!
+//! `cargo run --release --example partial_fit -- [--cases K] [--seed S] [--save FILE]
+//! [--runs FILE]`
+//!
+//! Draws K scenarios (default 12) from a ChaCha8 stream with seed S (default 32; the prior's
+//! widths in `surrogate::prior` were chosen on seed 31) over the common region (C log-uniform
+//! 3..30, d log-uniform 4..32, D uniform max(d, 32)..128, noise uniform 0..0.35, nuisance 4),
+//! worlds 900,000 + 100 k onwards, none of the default model's sweep. For each, it simulates the
+//! runs a small sweep would (every signal at n = 10, 30, 100, 300, 1,000 and 3,000, seeds 0 and
+//! 1 of the scenario), fits them as `labelbudget fit` does, once leaning on the default model
+//! (`--prior auto`, which a one-scenario file gets) and once alone (`--prior none`, the
+//! behaviour before), and compares each signal's prediction at n = 30,000 with the same two
+//! worlds' runs continued there (their mean), next to the default model's own prediction.
+//! Prints the errors and the share of (scenario, signal) pairs within 0.05 CKA. `--save` writes
+//! the simulated runs (CSV, as `simulate` does), `--runs` reads them back instead of simulating.
+
+mod common;
+
+use labelbudget::sim::{RunRecord, Setting};
+use labelbudget::surrogate::prior::PriorMode;
+use labelbudget::surrogate::{FitOptions, Model, QualityModel, fit_model};
+use labelbudget::{Scenario, Signal};
+use rand::SeedableRng;
+use rayon::prelude::*;
+
+const COUNTS: [usize; 6] = [10, 30, 100, 300, 1000, 3000];
+const FAR: usize = 30_000;
+
+fn scenarios(k: usize, seed: u64) -> Vec<Scenario> {
+    let mut rng = common::Rng::seed_from_u64(seed);
+    (0..k).map(|_| common::common_region(&mut rng)).collect()
+}
+
+fn main() -> anyhow::Result<()> {
+    let (mut k, mut seed) = (12usize, 32u64);
+    let (mut load, mut save): (Option<String>, Option<String>) = (None, None);
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--cases" => k = args.next().expect("--cases K").parse()?,
+            "--seed" => seed = args.next().expect("--seed S").parse()?,
+            "--runs" => load = args.next(),
+            "--save" => save = args.next(),
+            other => anyhow::bail!("unknown option {other}"),
+        }
+    }
+    let loaded: Option<Vec<RunRecord>> = match &load {
+        Some(p) => Some(labelbudget::sim::runs_io::read_csv(std::path::Path::new(
+            p,
+        ))?),
+        None => None,
+    };
+    let mut saved: Vec<RunRecord> = Vec::new();
+    let default = Model::embedded_default();
+    println!(
+        "| case | C | d | D | noise | signal | simulated at 30,000 | with the default model as prior | alone | the default model |"
+    );
+    println!("|---|---:|---:|---:|---:|---|---:|---:|---:|---:|");
+    let (mut ok_prior, mut ok_alone, mut total) = (0, 0, 0);
+    let mut worst = [0.0f64; 2];
+    let start = std::time::Instant::now();
+    for (i, sc) in scenarios(k, seed).into_iter().enumerate() {
+        let base = 900_000 + 100 * (i as u64 + 100 * seed);
+        let jobs: Vec<(Signal, usize, u64)> = Signal::ALL
+            .into_iter()
+            .flat_map(|s| {
+                COUNTS
+                    .iter()
+                    .flat_map(move |&n| (0..2).map(move |w| (s, n, w)))
+            })
+            .chain(
+                Signal::ALL
+                    .into_iter()
+                    .flat_map(|s| (0..2).map(move |w| (s, FAR, w))),
+            )
+            .collect();
+        let runs: Vec<RunRecord> = match &loaded {
+            Some(all) => all
+                .iter()
+                .filter(|r| r.seed >= base && r.seed < base + 2 && r.scenario() == sc)
+                .cloned()
+                .collect(),
+            None => jobs
+                .par_iter()
+                .map(|&(s, n, w)| Setting::new(&sc, base + w)?.run(s, n, false))
+                .collect::<labelbudget::Result<_>>()?,
+        };
+        saved.extend(runs.iter().cloned());
+        let (fit_runs, far): (Vec<RunRecord>, Vec<RunRecord>) =
+            runs.into_iter().partition(|r| r.n as usize != FAR);
+        let fit = |prior| {
+            fit_model(
+                &fit_runs,
+                "partial",
+                &FitOptions {
+                    prior,
+                    ..FitOptions::default()
+                },
+            )
+        };
+        let (with, alone) = (fit(PriorMode::Auto)?, fit(PriorMode::None)?);
+        for s in Signal::ALL {
+            let qs: Vec<f64> = far
+                .iter()
+                .filter(|r| r.signal == s)
+                .map(|r| r.cka)
+                .collect();
+            let truth = qs.iter().sum::<f64>() / qs.len() as f64;
+            let a = with.predict(&sc, s, FAR as f64).mean;
+            let b = alone.predict(&sc, s, FAR as f64).mean;
+            let c = default.predict(&sc, s, FAR as f64).mean;
+            total += 1;
+            ok_prior += usize::from((a - truth).abs() <= 0.05);
+            ok_alone += usize::from((b - truth).abs() <= 0.05);
+            worst[0] = worst[0].max((a - truth).abs());
+            worst[1] = worst[1].max((b - truth).abs());
+            println!(
+                "| {} | {} | {} | {} | {} | {s} | {truth:.3} | {a:.3} ({:+.3}) | {b:.3} ({:+.3}) | {c:.3} ({:+.3}) |",
+                i + 1,
+                sc.classes,
+                sc.dims,
+                sc.features,
+                sc.noise,
+                a - truth,
+                b - truth,
+                c - truth
+            );
+        }
+    }
+    if let Some(p) = &save {
+        let bytes = labelbudget::sim::runs_io::to_bytes(&saved, labelbudget::io::Format::Csv)?;
+        labelbudget::io::write_atomic(std::path::Path::new(p), &bytes)?;
+    }
+    println!(
+        "\nWithin 0.05 CKA at n = 30,000: {ok_prior} of {total} with the default model as prior (largest error {:.3}), {ok_alone} of {total} alone (largest {:.3}). {:.0} s.",
+        worst[0],
+        worst[1],
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
