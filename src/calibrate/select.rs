@@ -34,7 +34,7 @@
 //! curve, where a ceiling at 0.93 and one at 0.99 predict nearly the same; which of the two
 //! scores lower is decided by the noise of the points, and the ceiling then decides every
 //! target above the measured range. Replicated over master seeds on digits (20 seeds, the
-//! first 10% of the pool, `examples/calibrate_replicates.rs`, notes/calibrate.md), the lowest
+//! first 10% of the pool, `examples/calibrate_replicates.rs`, its "lowest score" row), the lowest
 //! score chose a data-centred ceiling in about half the seeds, with ln LR of at most 1.5 over
 //! the best bound candidate, and those seeds reported 0.94-0.96 unreachable while the full
 //! curve reaches 0.98. When the data do not tell, the prior should decide, and for a quality
@@ -43,7 +43,8 @@
 //! share their fits, so they are not independent, and include the extrapolation error), which
 //! keeps the test conservative in favour of the bound.
 //!
-//! Tried and not adopted ([`Rule::ProfileCeiling`], measured in notes/calibrate.md): keep
+//! Tried and not adopted ([`Rule::ProfileCeiling`], the "profile mean" row of
+//! `examples/calibrate_replicates.rs`): keep
 //! [`Rule::Evidence`]'s candidate but take the central curve's ceiling from the profile
 //! likelihood of the ceiling (`fit::ceiling_profile`) instead of the bound prior's MAP. On
 //! digits the profile is nearly flat over 0.93-0.999 (its cost moves by 0.4-1.8 over the
@@ -89,7 +90,7 @@ pub const EVIDENCE: f64 = 3.0;
 /// stays the default model's: with the handful of counts a calibration sees, letting forward
 /// validation also pick among the families over-fits the choice (measured on digits: a Weibull
 /// curve, whose exponential tail saturates early, won by 0.005 on three residuals and then
-/// under-predicted the labels for 0.96 by half; see notes/calibrate.md).
+/// under-predicted the labels for 0.96 by half; docs/validation.md, "Calibration on real data").
 pub fn candidates(default: &Prior) -> Vec<Prior> {
     let mut out = vec![*default];
     for ceiling in [Ceiling::Data, Ceiling::Bound] {
