@@ -107,7 +107,8 @@ pub struct Args {
     /// learned from 1,712 real learning curves of 106 datasets (LCDB 1.0,
     /// models/real-curves.toml, docs/real-curves.md); `sim`, the curve shapes of the simulation
     /// world (models/default.toml); or a prior file written by `labelbudget prior`. Default:
-    /// `sim` for --features --metric transfer (the simulator's own encoder), `real` otherwise.
+    /// `sim` for --metric transfer (the simulator's encoder, whose curves are the simulation's),
+    /// `real` otherwise.
     #[arg(long, value_name = "real|sim|FILE")]
     pub prior: Option<String>,
 
