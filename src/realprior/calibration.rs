@@ -16,7 +16,10 @@
 //!    target ([`LEVELS`]) to the row whose counts cover at least that share at each of the
 //!    targets [`GAINS`] above every pilot (the size of target where the row covers least
 //!    decides). A curve that never reaches the target within its measured counts is covered
-//!    when the row does not reach it there either.
+//!    when the row does not reach it there either; a row that does not reach the target gives
+//!    no budget, which promises nothing, so a row's share is the lower of its share over all
+//!    pilots and its share over the pilots it gives a budget for: a safe budget, where given,
+//!    keeps its promise.
 
 use super::curves::Curve;
 use super::prior::CurvePrior;
@@ -129,7 +132,7 @@ pub fn fit(
         GAINS
             .iter()
             .map(|&t| {
-                let mut hit = 0usize;
+                let (mut hit, mut given, mut hit_given) = (0usize, 0usize, 0usize);
                 for (x, q) in held.iter().zip(&scaled) {
                     let g = &x.row.gain;
                     let top = g
@@ -139,13 +142,23 @@ pub fn fit(
                         .min(q[k].len() - 1);
                     let truth = crossing(&g[..=top], t);
                     let pred = crossing(&q[k][..=top], t);
-                    hit += usize::from(match (truth, pred) {
+                    let covered = match (truth, pred) {
                         (Some(a), Some(b)) => a <= b + 1e-9,
                         (None, p) => p.is_none(),
                         (Some(_), None) => true,
-                    });
+                    };
+                    hit += usize::from(covered);
+                    if pred.is_some() {
+                        given += 1;
+                        hit_given += usize::from(covered);
+                    }
                 }
-                hit as f64 / held.len().max(1) as f64
+                let all = hit as f64 / held.len().max(1) as f64;
+                if given >= 50 {
+                    all.min(hit_given as f64 / given as f64)
+                } else {
+                    all
+                }
             })
             .fold(1.0, f64::min)
     };

@@ -74,18 +74,23 @@ impl Reach {
     pub fn describe(&self) -> String {
         let safe = self.safe.map_or_else(
             || format!("no safe budget within {:.0}", self.supported),
-            |s| format!("safe budget {s:.0} (reached with 90% probability)"),
+            |s| format!("safe budget {:.0} (reached with 90% probability)", s.ceil()),
         );
         match self.verdict {
             Verdict::Reached { n } => {
-                format!("target {:.3}: n = {n:.0} (central), {safe}", self.target)
+                format!(
+                    "target {:.3}: n = {:.0} (central), {safe}",
+                    self.target,
+                    n.ceil()
+                )
             }
             Verdict::BeyondSupport {
                 at_least,
                 optimistic,
             } => format!(
-                "target {:.3}: more than {at_least:.0}, beyond what the pilot and real curves support (the optimistic side reaches it at {optimistic:.0})",
-                self.target
+                "target {:.3}: more than {at_least:.0}, beyond what the pilot and real curves support (the optimistic side reaches it at {:.0})",
+                self.target,
+                optimistic.ceil()
             ),
             Verdict::Unreachable { within, best } => format!(
                 "target {:.3}: unreachable within {within:.0} even on the optimistic side (it reaches {best:.3})",
