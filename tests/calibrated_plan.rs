@@ -326,3 +326,37 @@ fn bad_names_pools_and_metrics_are_refused_before_anything_is_written() {
         assert!(!dir.path().join("m.toml").exists(), "{args:?}");
     }
 }
+
+#[test]
+fn a_confidence_beyond_what_real_curves_calibrate_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = calibrate(dir.path(), "m.toml", &[]);
+    let run = |confidence: f64| {
+        let sc = write(
+            dir.path(),
+            &format!("s{confidence}.toml"),
+            &format!("name = \"digits\"\nitems = 1438\ntarget = 0.91\nconfidence = {confidence}\n"),
+        );
+        let out = lb()
+            .args(["plan", "--no-chart", "--model"])
+            .arg(&model)
+            .arg("--scenario")
+            .arg(&sc)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    // the shipped prior's safe budget is calibrated at 0.9 (what calibrate asks for), not 0.95
+    assert!(!run(0.9).contains("most cautious row"));
+    let err = run(0.95);
+    assert!(
+        err.contains("warning: hard: the safe budget at confidence 0.95")
+            && err.contains("calibrate up to confidence 0.9"),
+        "{err}"
+    );
+}

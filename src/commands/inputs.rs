@@ -78,6 +78,18 @@ pub fn planner(inputs: &PlanInputs) -> Result<Setup> {
     if let Some(o) = objective {
         o.validate()?;
     }
+    for t in &model.tables {
+        if let Some(top) = t
+            .calibrated_to()
+            .filter(|&l| scenario.confidence > l + 1e-9)
+        {
+            eprintln!(
+                "warning: {}: the safe budget at confidence {} rests on the real-curve prior's most \
+                 cautious row, which real curves calibrate up to confidence {top} only",
+                t.signal, scenario.confidence
+            );
+        }
+    }
     let measured = model
         .calibration
         .as_ref()

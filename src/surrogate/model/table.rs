@@ -163,6 +163,19 @@ impl QuantileTable {
         a + t * (b - a)
     }
 
+    /// The highest probability of reaching a target that the safe budget is calibrated for:
+    /// the largest level of [`Self::reach`] mapped to a row above the table's most cautious one
+    /// (a level mapped to that row may ask for more caution than the rows hold). `None`: no
+    /// calibration, or none above the most cautious row.
+    pub fn calibrated_to(&self) -> Option<f64> {
+        let lowest = *self.probs.first()?;
+        self.reach
+            .iter()
+            .filter(|p| p[1] > lowest + 1e-12)
+            .map(|p| p[0])
+            .fold(None, |a: Option<f64>, l| Some(a.map_or(l, |a| a.max(l))))
+    }
+
     /// The central curve's value at its largest grid point (the curve is held beyond it).
     pub fn ceiling(&self) -> f64 {
         let mid = self.probs.iter().position(|&p| p == 0.5).unwrap_or(0);
@@ -246,5 +259,15 @@ mod tests {
         assert!(err(&|t| t.quality[2] = vec![0.1, 0.1, 0.1]).contains("in probability"));
         assert!(err(&|t| t.supported_to = f64::NAN).contains("supported_to"));
         assert!(err(&|t| t.floor = -0.1).contains("tables.hard.floor"));
+    }
+
+    #[test]
+    fn the_calibrated_level_stops_at_the_most_cautious_row() {
+        let mut t = table();
+        assert_eq!(t.calibrated_to(), None);
+        t.reach = vec![[0.5, 0.5], [0.9, 0.2], [0.95, 0.1], [0.99, 0.1]];
+        assert_eq!(t.calibrated_to(), Some(0.9));
+        t.reach = vec![[0.5, 0.5], [0.9, 0.2], [0.95, 0.15]];
+        assert_eq!(t.calibrated_to(), Some(0.95));
     }
 }
