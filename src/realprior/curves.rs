@@ -142,14 +142,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<Curve>> {
         line,
         message,
     };
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers = rdr
-        .headers()
-        .map_err(|e| Error::file(path, e.to_string()))?
-        .clone();
-    crate::io::distinct_columns(&headers, path)?;
+    let (mut rdr, headers) = crate::calibrate::csv_with_header(text, path)?;
     let col = |name: &str| headers.iter().position(|h| h == name);
     let quality = col("accuracy").or_else(|| col("quality"));
     let (Some(cd), Some(cc), Some(cl), Some(cn), Some(cs), Some(cq)) = (
