@@ -419,6 +419,16 @@ fn run_pilot(args: &Args, path: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
+/// How features mode extrapolated its measured curves: fitted curves under the simulation's
+/// shapes, or quantile tables under a real-curve prior (kept for the report).
+enum Extrapolated {
+    Sim(Vec<(Signal, CurveFit)>),
+    Real(
+        Box<labelbudget::realprior::prior::CurvePrior>,
+        Vec<predict::Prediction>,
+    ),
+}
+
 fn run_features(args: &Args) -> Result<()> {
     let src = data::Sources {
         features: args
@@ -505,7 +515,7 @@ fn run_features(args: &Args) -> Result<()> {
         fitted.push((s, used));
     }
     let source = source_hash(&[&src.features, &src.labels])?;
-    let (model, fits, preds) = if args.prior_for(measured.metric) == "sim" {
+    let (model, curves) = if args.prior_for(measured.metric) == "sim" {
         let default = Prior::default_model();
         let mut fits: Vec<(Signal, CurveFit)> = Vec::new();
         for (s, used) in &fitted {
@@ -527,12 +537,12 @@ fn run_features(args: &Args) -> Result<()> {
             &fits,
             [bottom as u64, top as u64],
         )?;
-        (model, Some(fits), Vec::new())
+        (model, Extrapolated::Sim(fits))
     } else {
         let prior = super::pilot_report::load_prior(args.prior_for(measured.metric))?;
         let (model, preds) =
             predict::model(&prior, &fitted, measured.floor, measured.metric, source)?;
-        (model, None, preds)
+        (model, Extrapolated::Real(Box::new(prior), preds))
     };
     let rows: Vec<ExtrapolationRow> = match (args.target, args.fit_fraction) {
         (Some(target), Some(_)) => fitted
@@ -562,9 +572,11 @@ fn run_features(args: &Args) -> Result<()> {
         write_atomic(path, text.as_bytes())?;
     }
     let extrap = (!rows.is_empty()).then_some(&rows[..]);
-    match &fits {
-        Some(fits) => report(args, &model, fits, &by_signal, extrap)?,
-        None => super::pilot_report::report_real(args, &model, &preds, &by_signal, extrap)?,
+    match &curves {
+        Extrapolated::Sim(fits) => report(args, &model, fits, &by_signal, extrap)?,
+        Extrapolated::Real(prior, preds) => {
+            super::pilot_report::report_real(args, &model, prior, preds, &by_signal, extrap)?
+        }
     }
     eprintln!(
         "measured {} curve points (pool {}, floor {:.3}) in {:.1} s; wrote model {}",

@@ -75,7 +75,7 @@ pub fn run_real(args: &Args, path: &Path, pts: PilotPoints, metric: Metric) -> R
     let (model, preds) = predict::model(&prior, &pilots, args.floor, metric, source)?;
     let model = model.with_calibration(super::calibrate::calibration(args, None, &pilots))?;
     model.save(&args.out)?;
-    report_real(args, &model, &preds, &pilots, None)?;
+    report_real(args, &model, &prior, &preds, &pilots, None)?;
     eprintln!("wrote model {}", args.out.display());
     Ok(())
 }
@@ -86,11 +86,11 @@ pub fn run_real(args: &Args, path: &Path, pts: PilotPoints, metric: Metric) -> R
 pub fn report_real(
     args: &Args,
     model: &labelbudget::surrogate::Model,
+    prior: &CurvePrior,
     preds: &[Prediction],
     shown: &[(Signal, Vec<CurvePoint>)],
     extrap: Option<&[ExtrapolationRow]>,
 ) -> Result<()> {
-    let prior_source = load_prior(args.prior_for(model.metric))?;
     let signals: Vec<SignalReport> = shown
         .iter()
         .zip(preds)
@@ -104,13 +104,13 @@ pub fn report_real(
     if args.format == Format::Json {
         let r = Report {
             model: args.out.display().to_string(),
-            prior: &prior_source.source,
+            prior: &prior.source,
             signals,
             extrapolation: extrap,
         };
         println!("{}", serde_json::to_string_pretty(&r)?);
     } else {
-        print_table(&signals, &prior_source);
+        print_table(&signals, prior);
         if let Some(rows) = extrap {
             super::calibrate::print_extrapolation(rows);
         }
