@@ -3,11 +3,12 @@
 //!
 //! ```text
 //! cargo bench --bench real_curves -- [CURVES.csv[.gz]] [--limit K] [--folds K] [--out table.md]
-//!     [--answers answers.csv] [--groups G] [--uncalibrated]      (--help for each)
+//!     [--answers answers.csv] [--groups G] [--uncalibrated] [--level P]   (--help for each)
 //! ```
 //!
 //! `--answers` writes every method's answer for every case; `--groups G` learns from G pilots a
-//! cut (disjoint seed groups); `--uncalibrated` skips the calibration (the raw regressions).
+//! cut (disjoint seed groups); `--uncalibrated` skips the calibration (the raw regressions);
+//! `--level P` asks the safe budget for probability P instead of 0.9.
 //!
 //! CURVES defaults to the subset shipped for the tests (tests/data/lcdb-subset.csv.gz); the
 //! development set is `../shared/lcdb/curves.csv.gz` (LCDB 1.0, MIT). Every curve is scored
@@ -57,14 +58,17 @@ struct Args {
     /// Skip the calibration: the regressions' own quantiles.
     #[arg(long)]
     uncalibrated: bool,
+    /// Probability the safe budget is asked to reach the target with (`plan --confidence`).
+    #[arg(long, default_value_t = labelbudget::calibrate::LEVEL, value_name = "P")]
+    level: f64,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
 }
 
 /// labelbudget's answer for a case: the model `calibrate --pilot` writes, read as `plan`
-/// (central and 90% safe counts) and `predict` read it.
-fn labelbudget(prior: &labelbudget::realprior::prior::CurvePrior, c: &Case) -> Answer {
+/// (central counts and the safe budget at `level`) and `predict` read it.
+fn labelbudget(prior: &labelbudget::realprior::prior::CurvePrior, c: &Case, level: f64) -> Answer {
     let pilots = vec![(Signal::Hard, c.pilot.clone())];
     let (m, _) = predict::model(
         prior,
@@ -83,7 +87,7 @@ fn labelbudget(prior: &labelbudget::realprior::prior::CurvePrior, c: &Case) -> A
     Answer {
         at: p.map(|p| p.mean),
         need: need(0.5),
-        safe: Some(need(labelbudget::calibrate::LEVEL)),
+        safe: Some(need(level)),
         band: Some(p.map(|p| (p.lo, p.hi))),
     }
 }
@@ -139,7 +143,7 @@ fn main() -> Result<()> {
             .collect();
         let got: Vec<(usize, Answer)> = idx
             .par_iter()
-            .map(|&i| (i, labelbudget(&prior, &cases[i])))
+            .map(|&i| (i, labelbudget(&prior, &cases[i], a.level)))
             .collect();
         for (i, ans) in got {
             ours[i] = Some(ans);
