@@ -167,15 +167,11 @@ fn check_range(key: &str, v: f64, (lo, hi): (f64, f64), what: &str) -> Result<f6
 impl Costs {
     /// Parse a cost file's text. Unknown keys, zero or negative prices are errors naming the key.
     pub fn from_toml(text: &str) -> Result<Costs> {
-        let file: CostFile = toml::from_str(text).map_err(|e| {
-            crate::error::toml_error(
-                text,
-                &e,
-                "costs",
-                "a cost file: unit, wage_per_hour, and [hard]/[soft]/[triplet]/[pair] tables of \
-                 price, seconds, per_item, fixed",
-            )
-        })?;
+        const DOC: &str = "a cost file: unit, wage_per_hour, and [hard]/[soft]/[triplet]/[pair] \
+                           tables of price, seconds, per_item, fixed";
+        crate::error::empty_toml(text, "costs", DOC)?;
+        let file: CostFile =
+            toml::from_str(text).map_err(|e| crate::error::toml_error(text, &e, "costs", DOC))?;
         let mut costs = Costs::default();
         if let Some(u) = file.unit {
             costs.unit = u;
@@ -286,6 +282,18 @@ mod tests {
         assert_eq!(c.of(Signal::Pair).per_annotation, 0.5);
         assert_eq!(c.of(Signal::Pair).total(10.0, 20.0), 105.0);
         assert_eq!(c.of(Signal::Pair).total(0.0, 0.0), 0.0);
+    }
+
+    #[test]
+    fn an_empty_file_is_an_error_not_the_defaults() {
+        for text in ["", "\n  \n", "# prices to come\n"] {
+            let e = Costs::from_toml(text).unwrap_err().to_string();
+            assert!(
+                e.contains("empty file") && e.contains("costs"),
+                "{text:?}: {e}"
+            );
+        }
+        assert!(Costs::from_toml("# a note\nunit = \"EUR\"").is_ok());
     }
 
     #[test]

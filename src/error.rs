@@ -94,6 +94,24 @@ impl Error {
 /// else as [`Error::Syntax`] (`what` names the file's kind when there is no position): the line
 /// and column, toml's message (which says what was expected), and `doc`, where
 /// the file format is described. [`Error::in_file`] then adds the file name.
+/// An error when a TOML file holds no key at all (empty, or only blanks and comments): every
+/// key of a scenario or cost file has a default, so an empty file would silently mean "the
+/// defaults", which is rarely what the file's author meant.
+pub fn empty_toml(text: &str, what: &str, doc: &str) -> Result<()> {
+    let blank = text.lines().all(|l| {
+        let t = l.trim();
+        t.is_empty() || t.starts_with('#')
+    });
+    if blank {
+        return Err(Error::Invalid {
+            key: what.to_string(),
+            value: "an empty file (no keys)".to_string(),
+            expected: doc.to_string(),
+        });
+    }
+    Ok(())
+}
+
 pub fn toml_error(text: &str, e: &toml::de::Error, what: &str, doc: &str) -> Error {
     // toml keeps the key path private, but prints it when it has no input to quote
     let mut bare = e.clone();

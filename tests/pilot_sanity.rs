@@ -1,7 +1,7 @@
 //! A pilot that cannot support a confident answer says so (docs/real-curves.md, "Pilot
 //! sanity"): a falling pilot, seeds that disagree more than the pilot rises, too few counts
 //! each get their warning on stderr and in the JSON report, and a pilot count beyond the pool
-//! is an error that writes nothing.
+//! is an error that writes nothing, as is an empty file.
 
 mod common;
 
@@ -115,4 +115,33 @@ fn a_pilot_count_beyond_the_pool_is_an_error_and_writes_nothing() {
                 .and(predicate::str::contains("the pool (--pool) has 300 items")),
         );
     assert_eq!(files(dir.path()), ["pilot.csv"]);
+}
+
+#[test]
+fn an_empty_pilot_or_curves_file_is_told_empty_with_the_columns_expected() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = write(dir.path(), "empty.csv", "\n");
+    lb().current_dir(dir.path())
+        .args(["calibrate", "--pilot"])
+        .arg(&empty)
+        .args(["--out", "m.toml"])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("empty.csv")
+                .and(predicate::str::contains("the file is empty"))
+                .and(predicate::str::contains("signal,n,quality")),
+        );
+    lb().current_dir(dir.path())
+        .args(["prior", "--curves"])
+        .arg(&empty)
+        .args(["--out", "p.toml"])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("the file is empty").and(predicate::str::contains(
+                "dataset,classes,learner,n,seed,accuracy",
+            )),
+        );
+    assert_eq!(files(dir.path()), ["empty.csv"]);
 }

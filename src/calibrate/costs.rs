@@ -77,7 +77,7 @@ pub fn parse_log(text: &str, path: &Path) -> Result<Vec<TimeStats>> {
         line,
         message,
     };
-    let (mut rdr, headers) = super::csv_with_header(text, path)?;
+    let (mut rdr, headers) = super::csv_with_header(text, path, "signal,seconds")?;
     let (Some(cs), Some(ct)) = (
         headers.iter().position(|h| h == "signal"),
         headers.iter().position(|h| h == "seconds"),

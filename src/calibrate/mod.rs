@@ -262,11 +262,18 @@ pub fn mean_by_n(pts: &[fit::CurvePoint]) -> Vec<(f64, f64)> {
 }
 
 /// A CSV reader over `text` (fields trimmed) and its header row, whose names must be distinct;
-/// errors name `path`.
+/// errors name `path`, and an empty file is told as such with the `expected` columns.
 pub(crate) fn csv_with_header<'t>(
     text: &'t str,
     path: &std::path::Path,
+    expected: &str,
 ) -> Result<(csv::Reader<&'t [u8]>, csv::StringRecord)> {
+    if text.trim().is_empty() {
+        return Err(Error::file(
+            path,
+            format!("the file is empty (expected a header line {expected}, then one row per line)"),
+        ));
+    }
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());

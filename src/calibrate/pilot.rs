@@ -34,7 +34,7 @@ pub fn parse(text: &str, path: &Path) -> Result<PilotPoints> {
         line,
         message,
     };
-    let (mut rdr, headers) = super::csv_with_header(text, path)?;
+    let (mut rdr, headers) = super::csv_with_header(text, path, "signal,n,quality[,seed]")?;
     let col = |name: &str| headers.iter().position(|h| h == name);
     for h in headers.iter() {
         if !["signal", "n", "quality", "seed"].contains(&h) {

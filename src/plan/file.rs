@@ -121,15 +121,11 @@ pub const DEFAULT_TARGET: f64 = 0.6;
 impl PlanScenario {
     /// Parse and validate a scenario file's text; errors name the key and value.
     pub fn from_toml(text: &str) -> Result<PlanScenario> {
-        let f: PlanFile = toml::from_str(text).map_err(|e| {
-            crate::error::toml_error(
-                text,
-                &e,
-                "scenario",
-                "a planning scenario file: name, items, target or budget, confidence, [dataset], \
-                 [limits.<signal>] (docs/reference.md, \"Scenario files\")",
-            )
-        })?;
+        const DOC: &str = "a planning scenario file: name, items, target or budget, confidence, \
+                           [dataset], [limits.<signal>] (docs/reference.md, \"Scenario files\")";
+        crate::error::empty_toml(text, "scenario", DOC)?;
+        let f: PlanFile = toml::from_str(text)
+            .map_err(|e| crate::error::toml_error(text, &e, "scenario", DOC))?;
         let objective = match (f.target, f.budget) {
             (Some(_), Some(_)) => {
                 return Err(Error::invalid(
@@ -389,6 +385,17 @@ mod tests {
         for (text, key) in cases {
             let e = PlanScenario::from_toml(text).unwrap_err().to_string();
             assert!(e.contains(key), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn an_empty_file_is_an_error_not_the_defaults() {
+        for text in ["", "# to fill in\n\n"] {
+            let e = PlanScenario::from_toml(text).unwrap_err().to_string();
+            assert!(
+                e.contains("empty file") && e.contains("scenario"),
+                "{text:?}: {e}"
+            );
         }
     }
 }

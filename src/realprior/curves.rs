@@ -142,7 +142,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<Curve>> {
         line,
         message,
     };
-    let (mut rdr, headers) = crate::calibrate::csv_with_header(text, path)?;
+    let (mut rdr, headers) =
+        crate::calibrate::csv_with_header(text, path, "dataset,classes,learner,n,seed,accuracy")?;
     let col = |name: &str| headers.iter().position(|h| h == name);
     let quality = col("accuracy").or_else(|| col("quality"));
     let (Some(cd), Some(cc), Some(cl), Some(cn), Some(cs), Some(cq)) = (
