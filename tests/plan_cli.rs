@@ -490,3 +490,49 @@ fn the_flagship_safe_budget_reaches_its_target_in_nine_of_ten_worlds() {
                 .and(predicate::str::contains("of 10 worlds should reach it")),
         );
 }
+
+#[test]
+fn a_target_beyond_any_safe_budget_says_what_can_be_promised_and_that_is_attainable() {
+    let dir = tempfile::tempdir().unwrap();
+    let only = |target: f64| {
+        format!(
+            "target = {target}\nitems = 50000\n[limits.triplet]\noffered = false\n\
+             [limits.pair]\noffered = false\n"
+        )
+    };
+    let json = |name: &str, text: &str| -> serde_json::Value {
+        let sc = write(dir.path(), name, text);
+        let out = lb(dir.path())
+            .args(["plan", "--format", "json", "--no-chart", "--scenario", &sc])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    // hard and soft top out near 0.69: 0.68 is reached at the centre, not with 90% certainty
+    let v = json("near.toml", &only(0.68));
+    let r = &v["recommendation"];
+    assert!(r["safe"].is_null(), "{r}");
+    let best = r["safe_best"]["quality"].as_f64().unwrap();
+    assert!(best < 0.68 && best > 0.5, "{best}");
+    let sc = write(dir.path(), "text.toml", &only(0.68));
+    lb(dir.path())
+        .args(["plan", "--no-chart", "--scenario", &sc])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "the most one signal alone promises with probability 90%: quality {best:.3}"
+        )));
+    // a target just below what is promised gets a safe budget
+    let v = json(
+        "below.toml",
+        &only(((best - 0.002) * 1000.0).floor() / 1000.0),
+    );
+    let r = &v["recommendation"];
+    assert!(!r["safe"].is_null(), "{r}");
+    assert!(r["safe_best"].is_null(), "{r}");
+}

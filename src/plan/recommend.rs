@@ -38,6 +38,21 @@ pub struct Recommendation {
     /// The quality exceeded with probability `confidence` at the recommendation.
     pub safe_quality: f64,
     pub confidence: f64,
+    /// For a target no safe budget reaches: the highest quality an offered signal alone
+    /// reaches with probability `confidence` within its limits (what can be promised instead).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub safe_best: Option<SafeBest>,
+}
+
+/// The most a plan can promise with the stated probability when the target is beyond it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SafeBest {
+    pub signal: Signal,
+    /// Quality exceeded with probability `confidence`.
+    pub quality: f64,
+    /// Annotations it is reached at: the signal's limit (the pool, its `max`, or the largest
+    /// count the model supports).
+    pub annotations: f64,
 }
 
 /// The budget that reaches the target with the stated probability under the model.
@@ -297,7 +312,40 @@ impl Planner {
         best
     }
 
+    /// The highest quality any offered signal alone reaches with probability `confidence`
+    /// within its limits, where the safe curve first stops rising (so the count is the least
+    /// that promises it, not the limit itself when the curve is held flat beyond its support).
+    fn safe_best(&self) -> Option<SafeBest> {
+        self.offered()
+            .into_iter()
+            .filter_map(|s| {
+                let top = self.scenario.max_annotations(s);
+                let q = |n: f64| self.quality(Kind::Safe, &Counts::single(s, n));
+                let best = q(top);
+                if !best.is_finite() {
+                    return None;
+                }
+                // the least count within 0.0005 of the best, by bisection in ln n
+                let (mut lo, mut hi) = (0.0f64, top.max(1.0).ln());
+                for _ in 0..60 {
+                    let mid = 0.5 * (lo + hi);
+                    if q(mid.exp()) >= best - 5e-4 {
+                        hi = mid;
+                    } else {
+                        lo = mid;
+                    }
+                }
+                Some(SafeBest {
+                    signal: s,
+                    quality: best,
+                    annotations: hi.exp().ceil(),
+                })
+            })
+            .max_by(|a, b| a.quality.total_cmp(&b.quality))
+    }
+
     fn recommendation(&self, e: &Evaluated, target: Option<f64>) -> Recommendation {
+        let safe = target.and_then(|t| self.cheapest_safe(&e.counts, t));
         Recommendation {
             allocation: e.counts,
             cost: e.cost,
@@ -306,7 +354,12 @@ impl Planner {
             hi: self.quality(Kind::Hi, &e.counts),
             level: 0.0,
             mixed: e.counts.used().len() > 1,
-            safe: target.and_then(|t| self.cheapest_safe(&e.counts, t)),
+            safe_best: if target.is_some() && safe.is_none() {
+                self.safe_best()
+            } else {
+                None
+            },
+            safe,
             safe_quality: self.quality(Kind::Safe, &e.counts),
             confidence: self.scenario.confidence,
         }

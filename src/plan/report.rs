@@ -64,10 +64,21 @@ impl Plan {
                 allocation(&s.allocation),
                 100.0 * s.confidence
             )),
-            (Objective::Target(_), None) => out.push_str(&format!(
-                "  no safe budget: no offered signal's pessimistic curve at {:.0}% reaches the target within its limits\n",
-                100.0 * r.confidence
-            )),
+            (Objective::Target(_), None) => {
+                out.push_str(&format!(
+                    "  no safe budget: no offered signal's pessimistic curve at {:.0}% reaches the target within its limits\n",
+                    100.0 * r.confidence
+                ));
+                if let Some(b) = &r.safe_best {
+                    out.push_str(&format!(
+                        "  the most one signal alone promises with probability {:.0}%: quality {:.3} ({} {})\n",
+                        100.0 * r.confidence,
+                        b.quality,
+                        b.annotations,
+                        b.signal
+                    ));
+                }
+            }
             (Objective::Budget(_), _) => out.push_str(&format!(
                 "  quality exceeded with probability {:.0}%: {:.3}\n",
                 100.0 * r.confidence,

@@ -31,6 +31,10 @@ pub struct Reach {
     pub optimistic: Option<f64>,
     /// The largest count real curves support a prediction at.
     pub supported: f64,
+    /// The probability the safe budget is asked to reach the target with, and the highest
+    /// quality reached with that probability within the supported counts.
+    pub level: f64,
+    pub safe_top: f64,
     #[serde(flatten)]
     pub verdict: Verdict,
 }
@@ -45,7 +49,8 @@ pub fn reach(table: &QuantileTable, target: f64, level: f64) -> Reach {
             .filter(|&n| n <= supported * (1.0 + 1e-9))
     };
     let central = at(0.5);
-    let safe = at(crate::surrogate::model::reach_prob(&table.reach, level));
+    let p_safe = crate::surrogate::model::reach_prob(&table.reach, level);
+    let safe = at(p_safe);
     let hi = 0.5 + level / 2.0;
     let optimistic = at(hi);
     let verdict = match (central, optimistic) {
@@ -65,6 +70,8 @@ pub fn reach(table: &QuantileTable, target: f64, level: f64) -> Reach {
         safe,
         optimistic,
         supported,
+        level,
+        safe_top: table.quantile(supported, p_safe),
         verdict,
     }
 }
@@ -72,9 +79,15 @@ pub fn reach(table: &QuantileTable, target: f64, level: f64) -> Reach {
 impl Reach {
     /// One line for a report.
     pub fn describe(&self) -> String {
+        let pct = 100.0 * self.level;
         let safe = self.safe.map_or_else(
-            || format!("no safe budget within {:.0}", self.supported),
-            |s| format!("safe budget {:.0} (reached with 90% probability)", s.ceil()),
+            || {
+                format!(
+                    "no safe budget within {:.0} (with {pct:.0}% probability the curve reaches {:.3} there)",
+                    self.supported, self.safe_top
+                )
+            },
+            |s| format!("safe budget {:.0} (reached with {pct:.0}% probability)", s.ceil()),
         );
         match self.verdict {
             Verdict::Reached { n } => {
@@ -132,6 +145,12 @@ mod tests {
         };
         assert!((n.ln() - 1.5).abs() < 1e-6, "{n}");
         assert!(r.safe.is_none() && r.optimistic.is_some());
+        // no safe budget: the most the safe row reaches is said instead (0.45 > its 0.2..0.3)
+        assert!(r.safe_top < 0.45 && r.safe_top >= 0.2, "{}", r.safe_top);
+        assert!(
+            r.describe()
+                .contains(&format!("reaches {:.3} there", r.safe_top))
+        );
         let r = reach(&t, 0.7, 0.9);
         assert!(matches!(r.verdict, Verdict::BeyondSupport { .. }), "{r:?}");
         assert!(r.describe().contains("beyond what the pilot"));
