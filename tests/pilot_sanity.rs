@@ -11,18 +11,12 @@ use predicates::prelude::*;
 /// `calibrate --pilot` on `text` with a target of 0.9; returns (stdout, stderr).
 fn run(dir: &std::path::Path, text: &str, extra: &[&str]) -> (String, String) {
     let pilot = write(dir, "pilot.csv", text);
-    let out = lb()
-        .current_dir(dir)
-        .args(["calibrate", "--floor", "0.1", "--target", "0.9", "--pilot"])
-        .arg(&pilot)
-        .args(["--out", "m.toml"])
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = common::succeeded(
+        lb().current_dir(dir)
+            .args(["calibrate", "--floor", "0.1", "--target", "0.9", "--pilot"])
+            .arg(&pilot)
+            .args(["--out", "m.toml"])
+            .args(extra),
     );
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -502,15 +502,14 @@ fn a_target_beyond_any_safe_budget_says_what_can_be_promised_and_that_is_attaina
     };
     let json = |name: &str, text: &str| -> serde_json::Value {
         let sc = write(dir.path(), name, text);
-        let out = lb(dir.path())
-            .args(["plan", "--format", "json", "--no-chart", "--scenario", &sc])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = common::succeeded(lb(dir.path()).args([
+            "plan",
+            "--format",
+            "json",
+            "--no-chart",
+            "--scenario",
+            &sc,
+        ]));
         serde_json::from_slice(&out.stdout).unwrap()
     };
     // hard and soft top out near 0.69: 0.68 is reached at the centre, not with 90% certainty

@@ -24,3 +24,14 @@ pub fn files(dir: &Path) -> Vec<String> {
     v.sort();
     v
 }
+
+/// Run `cmd`, fail the test with its stderr unless it succeeds, and return its output.
+pub fn succeeded(cmd: &mut assert_cmd::Command) -> std::process::Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
