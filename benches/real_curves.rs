@@ -179,7 +179,8 @@ fn main() -> Result<()> {
     print_table(&table);
     if let Some(path) = &a.answers {
         let mut text = String::from(
-            "dataset,learner,delta,target,true_n,method,pred_n,safe_n,acc_mid,acc_N,true_mid,true_N\n",
+            "dataset,learner,delta,target,true_n,method,pred_n,safe_n,acc_mid,acc_N,true_mid,true_N,\
+             lo_mid,hi_mid,lo_N,hi_N,n_cut,N\n",
         );
         let named = std::iter::once(("labelbudget", &ours)).chain(
             methods
@@ -191,8 +192,9 @@ fn main() -> Result<()> {
             for (c, x) in cases.iter().zip(ans.iter()) {
                 for d in 0..2 {
                     let curve = &all[c.curve];
+                    let band = x.band.unwrap_or([(f64::NAN, f64::NAN); 2]);
                     text.push_str(&format!(
-                        "{},{},{},{},{},{m},{},{},{},{},{},{}\n",
+                        "{},{},{},{},{},{m},{},{},{},{},{},{},{},{},{},{},{},{}\n",
                         curve.dataset,
                         curve.learner,
                         protocol::DELTAS[d],
@@ -203,7 +205,13 @@ fn main() -> Result<()> {
                         x.at[0],
                         x.at[1],
                         c.true_at[0],
-                        c.true_at[1]
+                        c.true_at[1],
+                        band[0].0,
+                        band[0].1,
+                        band[1].0,
+                        band[1].1,
+                        c.n_cut,
+                        c.big_n
                     ));
                 }
             }
@@ -240,6 +248,10 @@ fn print_table(t: &[Score]) {
                 format!("{:.4}", s.mae_n),
                 f(s.band_3x),
                 f(s.band_n),
+                format!("{:.4}", s.mae_best_3x),
+                format!("{:.4}", s.mae_best_n),
+                f(s.band_best_3x),
+                f(s.band_best_n),
             ]
         })
         .collect();
@@ -263,6 +275,10 @@ fn print_table(t: &[Score]) {
                 "MAE 3x",
                 "MAE at N",
                 "90% band covers 3x",
+                "at N",
+                "best so far: MAE 3x",
+                "at N",
+                "band covers 3x",
                 "at N",
             ],
             &rows

@@ -12,6 +12,10 @@
 //!    truth, when it says at least N / 1.25 or unreachable;
 //! 3. whether the safe budget (90%) covers the truth (censored: the safe budget is at least N
 //!    or none).
+//!
+//! The qualities are also scored against the best the mean curve reached up to each count: the
+//! quality a plan's non-decreasing curve stands for (a team can always use fewer of its labels),
+//! which a curve that falls after the pilot leaves below its level.
 
 use super::curves::Curve;
 use crate::calibrate::fit::CurvePoint;
@@ -37,6 +41,8 @@ pub struct Case {
     /// The count nearest 3 n_cut, and the true qualities there and at N.
     pub mid: f64,
     pub true_at: [f64; 2],
+    /// The best of the mean curve at counts up to `mid` and up to N.
+    pub best_at: [f64; 2],
     pub targets: [f64; 2],
     /// Counts where the mean curve first reaches each target (`None`: not by N).
     pub truth: [Option<f64>; 2],
@@ -76,6 +82,13 @@ fn case(i: usize, c: &Curve) -> Option<Case> {
         big_n,
         mid,
         true_at: [mean.at(mid)?, *mean.y.last()?],
+        best_at: [mid, big_n].map(|upto| {
+            mean.n
+                .iter()
+                .zip(&mean.y)
+                .filter(|(n, _)| **n <= upto)
+                .fold(f64::NEG_INFINITY, |a, (_, y)| a.max(*y))
+        }),
         targets,
         truth: targets.map(|t| mean.first_crossing(t)),
         chance: c.chance(),
@@ -127,6 +140,11 @@ pub struct Score {
     /// Share of true qualities inside the method's 90% interval at about 3 n_cut and at N.
     pub band_3x: Option<f64>,
     pub band_n: Option<f64>,
+    /// The same two measures against the best quality reached up to each count.
+    pub mae_best_3x: f64,
+    pub mae_best_n: f64,
+    pub band_best_3x: Option<f64>,
+    pub band_best_n: Option<f64>,
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -189,19 +207,25 @@ pub fn score(method: &str, cases: &[Case], answers: &[Answer]) -> Vec<Score> {
                 }
             }
             let n = cases.len();
-            let mae = |k: usize| {
+            let truth = |c: &Case, k: usize, best: bool| {
+                if best { c.best_at[k] } else { c.true_at[k] }
+            };
+            let mae = |k: usize, best: bool| {
                 cases
                     .iter()
                     .zip(answers)
-                    .map(|(c, a)| (a.at[k] - c.true_at[k]).abs())
+                    .map(|(c, a)| (a.at[k] - truth(c, k, best)).abs())
                     .sum::<f64>()
                     / n.max(1) as f64
             };
-            let band = |k: usize| {
+            let band = |k: usize, best: bool| {
                 let inside: Vec<bool> = cases
                     .iter()
                     .zip(answers)
-                    .filter_map(|(c, a)| a.band.map(|b| (b[k].0..=b[k].1).contains(&c.true_at[k])))
+                    .filter_map(|(c, a)| {
+                        a.band
+                            .map(|b| (b[k].0..=b[k].1).contains(&truth(c, k, best)))
+                    })
                     .collect();
                 (!inside.is_empty())
                     .then(|| share(inside.iter().filter(|x| **x).count(), inside.len()))
@@ -222,10 +246,14 @@ pub fn score(method: &str, cases: &[Case], answers: &[Answer]) -> Vec<Score> {
                 safe_over: (with_safe > 0).then(|| median(over)),
                 safe_given: (with_safe > 0).then(|| share(given, reach)),
                 safe_covers_given: (given > 0).then(|| share(given_covers, given)),
-                mae_3x: mae(0),
-                mae_n: mae(1),
-                band_3x: band(0),
-                band_n: band(1),
+                mae_3x: mae(0, false),
+                mae_n: mae(1, false),
+                band_3x: band(0, false),
+                band_n: band(1, false),
+                mae_best_3x: mae(0, true),
+                mae_best_n: mae(1, true),
+                band_best_3x: band(0, true),
+                band_best_n: band(1, true),
             }
         })
         .collect()
@@ -295,6 +323,8 @@ mod tests {
         let c = curve();
         let k = case(0, &c).unwrap();
         assert!(k.pilot.iter().all(|p| p.n <= k.big_n / 10.0));
+        // a rising curve's best so far is its value
+        assert_eq!(k.best_at, k.true_at);
         assert_eq!(k.pilot.len() % 5, 0);
         assert_eq!(k.big_n, 2048.0);
         assert_eq!(k.n_cut, 181.0);
@@ -324,6 +354,29 @@ mod tests {
         assert!(k.truth[1].is_some());
         assert_eq!(s[1].says_unreachable, 1.0);
         assert_eq!(s[1].right, 0.0);
+    }
+
+    #[test]
+    fn a_curve_that_falls_is_scored_against_its_value_and_its_best_so_far() {
+        let mut c = curve();
+        // falls by 0.05 per unit of ln n beyond 800
+        for p in &mut c.points {
+            if p.n > 800.0 {
+                p.y = 0.5 + 0.02 * 50f64.ln() - 0.05 * (p.n / 800.0).ln();
+            }
+        }
+        let k = case(0, &c).unwrap();
+        assert!(k.best_at[1] > k.true_at[1] + 0.03, "{k:?}");
+        let at_best = Answer {
+            at: k.best_at,
+            need: [f64::INFINITY; 2],
+            safe: None,
+            band: Some(k.best_at.map(|b| (b - 1e-9, b + 1e-9))),
+        };
+        let s = score("m", std::slice::from_ref(&k), &[at_best]);
+        assert_eq!((s[0].mae_best_3x, s[0].mae_best_n), (0.0, 0.0));
+        assert!(s[0].mae_n > 0.03);
+        assert_eq!((s[0].band_best_n, s[0].band_n), (Some(1.0), Some(0.0)));
     }
 
     #[test]
