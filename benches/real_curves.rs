@@ -22,7 +22,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use labelbudget::calibrate::n_for_target;
 use labelbudget::realprior::baselines::Family;
 use labelbudget::realprior::protocol::{self, Answer, Case, Score};
-use labelbudget::realprior::{calibration, curves, predict, train};
+use labelbudget::realprior::{calibration, curves, predict, reach, train};
 use labelbudget::scenario::Scenario;
 use labelbudget::signal::Signal;
 use labelbudget::surrogate::QualityModel;
@@ -70,7 +70,7 @@ struct Args {
 /// (central counts and the safe budget at `level`) and `predict` read it.
 fn labelbudget(prior: &labelbudget::realprior::prior::CurvePrior, c: &Case, level: f64) -> Answer {
     let pilots = vec![(Signal::Hard, c.pilot.clone())];
-    let (m, _) = predict::model(
+    let (m, preds) = predict::model(
         prior,
         &pilots,
         c.chance,
@@ -89,6 +89,14 @@ fn labelbudget(prior: &labelbudget::realprior::prior::CurvePrior, c: &Case, leve
         need: need(0.5),
         safe: Some(need(level)),
         band: Some(p.map(|p| (p.lo, p.hi))),
+        // the verdict `calibrate --target` prints: unreachable only when even the optimistic
+        // side of the 90% interval fails within the supported counts
+        unreachable: Some(c.targets.map(|t| {
+            matches!(
+                reach::reach(&preds[0].table, t, labelbudget::calibrate::LEVEL).verdict,
+                reach::Verdict::Unreachable { .. }
+            )
+        })),
     }
 }
 
@@ -238,6 +246,7 @@ fn print_table(t: &[Score]) {
                 format!("{:.3}", s.within_25),
                 format!("{:.3}", s.within_2x),
                 format!("{:.3}", s.says_unreachable),
+                f(s.verdict_unreachable),
                 format!("{:.3}", s.censored_called_reachable),
                 format!("{:.2}", s.median_ratio),
                 f(s.safe_covers),
@@ -265,7 +274,8 @@ fn print_table(t: &[Score]) {
                 "reachable",
                 "within 25%",
                 "within 2x",
-                "says unreachable",
+                "no count",
+                "of them unreachable",
                 "censored called reachable",
                 "median ratio",
                 "safe covers",

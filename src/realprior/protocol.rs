@@ -106,6 +106,10 @@ pub struct Answer {
     pub safe: Option<[f64; 2]>,
     /// The 90% interval of the quality at `mid` and at N, when the method gives one.
     pub band: Option<[(f64, f64); 2]>,
+    /// For a method that tells "unreachable" (even the optimistic side of its interval fails)
+    /// from "more than the supported count" (only the optimistic side reaches the target): which
+    /// targets it calls unreachable. `need` is infinite for both.
+    pub unreachable: Option<[bool; 2]>,
 }
 
 /// One row of the score table: a method at one target increment.
@@ -124,6 +128,9 @@ pub struct Score {
     pub within_25: f64,
     pub within_2x: f64,
     pub says_unreachable: f64,
+    /// Of those, the share with the verdict "unreachable" (the rest: "more than the supported
+    /// count"), for a method that tells them apart.
+    pub verdict_unreachable: Option<f64>,
     pub median_ratio: f64,
     /// Censored targets said reachable below N / 1.25.
     pub censored_called_reachable: f64,
@@ -174,6 +181,7 @@ pub fn score(method: &str, cases: &[Case], answers: &[Answer]) -> Vec<Score> {
             let mut ratios = Vec::new();
             let (mut covered, mut with_safe, mut over) = (0, 0, Vec::new());
             let (mut given, mut given_covers) = (0, 0);
+            let (mut told, mut verdict_unreach) = (0, 0);
             for (c, a) in cases.iter().zip(answers) {
                 let pred = a.need[d];
                 match c.truth[d] {
@@ -185,6 +193,10 @@ pub fn score(method: &str, cases: &[Case], answers: &[Answer]) -> Vec<Score> {
                         w25 += usize::from((0.8..=1.25).contains(&r));
                         w2 += usize::from((0.5..=2.0).contains(&r));
                         unreach += usize::from(pred.is_infinite());
+                        if let Some(u) = a.unreachable {
+                            told += 1;
+                            verdict_unreach += usize::from(u[d]);
+                        }
                     }
                     None => {
                         cens += 1;
@@ -240,6 +252,7 @@ pub fn score(method: &str, cases: &[Case], answers: &[Answer]) -> Vec<Score> {
                 within_25: share(w25, reach),
                 within_2x: share(w2, reach),
                 says_unreachable: share(unreach, reach),
+                verdict_unreachable: (told > 0).then(|| share(verdict_unreach, told)),
                 median_ratio: median(ratios),
                 censored_called_reachable: share(cens_reach, cens),
                 safe_covers: (with_safe > 0).then(|| share(covered, with_safe)),
@@ -269,6 +282,7 @@ pub fn baseline(c: &Case, family: Option<super::baselines::Family>) -> Answer {
             need: [f64::INFINITY; 2],
             safe: None,
             band: None,
+            unreachable: None,
         };
     };
     let pts: Vec<(f64, f64)> = p.anchors.iter().map(|a| (a.n, a.mean)).collect();
@@ -280,12 +294,14 @@ pub fn baseline(c: &Case, family: Option<super::baselines::Family>) -> Answer {
                 .map(|t| super::baselines::n_for(|n| fam.eval(&par, n), t)),
             safe: None,
             band: None,
+            unreachable: None,
         },
         None => Answer {
             at: [f64::NAN; 2],
             need: [f64::NAN; 2],
             safe: None,
             band: None,
+            unreachable: None,
         },
     }
 }
@@ -336,6 +352,7 @@ mod tests {
             need: [t, f64::INFINITY],
             safe: Some([t * 1.5, f64::INFINITY]),
             band: Some([(0.0, 0.0), (0.0, 1.0)]),
+            unreachable: Some([false, true]),
         };
         let s = score("m", std::slice::from_ref(&k), &[right]);
         assert_eq!(s[0].within_25, 1.0);
@@ -353,6 +370,8 @@ mod tests {
         // the +0.03 target is reached by N (1.5 units of ln n): unreachable is wrong there
         assert!(k.truth[1].is_some());
         assert_eq!(s[1].says_unreachable, 1.0);
+        assert_eq!(s[1].verdict_unreachable, Some(1.0));
+        assert_eq!(s[0].verdict_unreachable, Some(0.0));
         assert_eq!(s[1].right, 0.0);
     }
 
@@ -372,6 +391,7 @@ mod tests {
             need: [f64::INFINITY; 2],
             safe: None,
             band: Some(k.best_at.map(|b| (b - 1e-9, b + 1e-9))),
+            unreachable: None,
         };
         let s = score("m", std::slice::from_ref(&k), &[at_best]);
         assert_eq!((s[0].mae_best_3x, s[0].mae_best_n), (0.0, 0.0));
