@@ -1,0 +1,118 @@
+//! Tests of the fit: default terms, thread-count independence, recorded terms, bits and too few runs.
+
+use super::*;
+use crate::scenario::Scenario;
+use crate::surrogate::curve::SCALE_TERMS;
+use crate::surrogate::families::Family;
+use crate::surrogate::runs::parse_runs;
+use std::path::Path;
+
+/// The interactions with D join the default terms from DENSE_SWEEP scenarios on, and only
+/// the scale; everything else is the same below and above.
+#[test]
+fn dense_sweeps_add_the_interactions_with_d() {
+    let at = |name: &str| SCALE_TERMS.iter().position(|x| *x == name).unwrap();
+    let few = default_terms(Signal::Hard, DENSE_SWEEP - 1);
+    let many = default_terms(Signal::Hard, DENSE_SWEEP);
+    for name in ["CD", "dD"] {
+        assert!(!few.scale[at(name)] && many.scale[at(name)], "{name}");
+    }
+    let mut back = many;
+    back.scale[at("CD")] = false;
+    back.scale[at("dD")] = false;
+    assert_eq!(back, few);
+    assert_eq!(few, Terms::parse(DEFAULT_TERMS).unwrap());
+    // options naming their own terms keep them whatever the count
+    let opts = FitOptions {
+        terms: vec![(Signal::Hard, few)],
+        ..FitOptions::default()
+    };
+    assert_eq!(opts.terms_for(Signal::Hard, 1000), few);
+    assert_eq!(opts.terms_for(Signal::Soft, 1000), many);
+}
+
+fn small() -> Vec<RunRecord> {
+    let text = include_str!("../../../tests/data/runs-small.csv");
+    parse_runs(text.as_bytes(), Path::new("runs-small.csv")).unwrap()
+}
+
+#[test]
+fn bootstrap_is_the_same_on_one_and_two_threads() {
+    let runs = small();
+    let opts = FitOptions {
+        bootstrap: 8,
+        families: vec![Family::Mmf],
+        ..FitOptions::default()
+    };
+    let fit = |t: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build()
+            .unwrap()
+            .install(|| fit_model(&runs, "h", &opts).unwrap())
+    };
+    let (a, b) = (fit(1), fit(2));
+    assert_eq!(a, b);
+    assert!(a.signals.iter().all(|s| s.bootstrap.len() == 8));
+}
+
+#[test]
+fn the_model_records_the_terms_each_curve_was_fitted_with() {
+    let opts = FitOptions {
+        bootstrap: 2,
+        families: vec![Family::Mmf],
+        ..FitOptions::default()
+    };
+    // three scenarios: the default terms without the interactions with D
+    let m = fit_model(&small(), "h", &opts).unwrap();
+    for s in &m.signals {
+        let want = default_terms(s.signal, 3).render();
+        assert_eq!(s.diagnostics.terms.as_deref(), Some(want.as_str()));
+        assert!(!want.contains("CD"), "{want}");
+    }
+    // terms asked for are recorded as such, and survive the file
+    let opts = FitOptions {
+        terms: vec![(Signal::Hard, Terms::parse("C,D,a:C").unwrap())],
+        ..opts
+    };
+    let m = fit_model(&small(), "h", &opts).unwrap();
+    let back = Model::from_toml_str(&m.to_toml_string().unwrap()).unwrap();
+    let hard = back.signal(Signal::Hard).unwrap();
+    assert_eq!(hard.diagnostics.terms.as_deref(), Some("C,D,a:C"));
+}
+
+#[test]
+fn bits_covariate_fits_and_round_trips() {
+    let opts = FitOptions {
+        covariate: Covariate::Bits,
+        bootstrap: 4,
+        families: vec![Family::Mmf],
+        ..FitOptions::default()
+    };
+    let m = fit_model(&small(), "h", &opts).unwrap();
+    assert!(
+        m.signals
+            .iter()
+            .all(|s| s.bits.is_some_and(|b| b.max_rel_err < 0.05))
+    );
+    let back = Model::from_toml_str(&m.to_toml_string().unwrap()).unwrap();
+    assert_eq!(m, back);
+    let sc = Scenario::default();
+    let p = crate::surrogate::QualityModel::predict(&m, &sc, Signal::Soft, 500.0);
+    assert!(p.lo <= p.mean && p.mean <= p.hi && p.mean > 0.1, "{p:?}");
+}
+
+#[test]
+fn too_few_runs_say_how_many_are_needed() {
+    let runs: Vec<RunRecord> = small()
+        .into_iter()
+        .filter(|r| r.signal != Signal::Pair || r.n <= 200)
+        .collect();
+    let msg = fit_model(&runs, "h", &FitOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("pair") && msg.contains(&format!("at least {MIN_RUNS} runs")),
+        "{msg}"
+    );
+}
