@@ -154,6 +154,19 @@ pub fn csv_bytes<'a, T: serde::Serialize + 'a>(
 }
 
 /// Render rows as an aligned plain-text table. Numeric-looking cells are right-aligned.
+/// A probability as a percentage with as few decimals as it needs (0.9 -> "90%", 0.999 ->
+/// "99.9%", at most 3 decimals), so that 0.999 is never printed as a certain "100%".
+pub fn percent(p: f64) -> String {
+    let v = 100.0 * p;
+    for d in 0..3 {
+        let s = format!("{v:.d$}");
+        if s.parse::<f64>().is_ok_and(|x| (x - v).abs() < 1e-9) {
+            return format!("{s}%");
+        }
+    }
+    format!("{v:.3}%")
+}
+
 pub fn render_table(header: &[&str], rows: &[Vec<String>]) -> String {
     let cols = header.len();
     let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
@@ -209,6 +222,16 @@ pub fn render_table(header: &[&str], rows: &[Vec<String>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percentages_keep_the_decimals_they_need() {
+        assert_eq!(percent(0.9), "90%");
+        assert_eq!(percent(0.95), "95%");
+        assert_eq!(percent(0.999), "99.9%");
+        assert_eq!(percent(0.9999), "99.99%");
+        assert_eq!(percent(0.123456), "12.346%");
+        assert_eq!(percent(1.0), "100%");
+    }
 
     #[test]
     fn atomic_write_replaces_and_leaves_no_temp() {

@@ -367,6 +367,8 @@ fn bad_options_name_their_flag_and_range() {
             &["`max-fraction`", "1.5", "(0, 1]"],
         ),
         (&["--test-fraction", "1"], &["`test-fraction`", "(0, 1)"]),
+        // as `plan` asks: a perfect score is approached, never promised
+        (&["--target", "1"], &["`target`", "1", "(0, 1)"]),
         (&["--seeds", "0"], &["`seeds`", "1 to 1000"]),
         (&["--points", "100000"], &["`points`", "2 to 1000"]),
         (&["--replicates", "0"], &["`replicates`", "2 to 100000"]),

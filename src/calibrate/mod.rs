@@ -233,15 +233,20 @@ pub fn target_row(model: &Model, signal: Signal, target: f64, measured_n: f64) -
     }
 }
 
-/// Check a quality target lies in (0, 1].
+/// Check a quality target lies in (0, 1), as `plan` asks (1 is a perfect score, which a
+/// learning curve approaches but a plan cannot promise).
 ///
 /// # Errors
-/// A target outside (0, 1].
+/// A target outside (0, 1).
 pub fn check_target(target: f64) -> Result<f64> {
-    if target > 0.0 && target <= 1.0 {
+    if target > 0.0 && target < 1.0 {
         Ok(target)
     } else {
-        Err(Error::invalid("target", target, "a quality in (0, 1]"))
+        Err(Error::invalid(
+            "target",
+            target,
+            "a quality in (0, 1), in the pilot's metric",
+        ))
     }
 }
 

@@ -59,20 +59,20 @@ impl Plan {
         ));
         match (&self.objective, &r.safe) {
             (Objective::Target(t), Some(s)) => out.push_str(&format!(
-                "  safe budget {} {u} ({}) reaches {t} with probability {:.0}% under the model\n",
+                "  safe budget {} {u} ({}) reaches {t} with probability {} under the model\n",
                 money(s.budget),
                 allocation(&s.allocation),
-                100.0 * s.confidence
+                crate::io::percent(s.confidence)
             )),
             (Objective::Target(_), None) => {
                 out.push_str(&format!(
-                    "  no safe budget: no offered signal's pessimistic curve at {:.0}% reaches the target within its limits\n",
-                    100.0 * r.confidence
+                    "  no safe budget: no offered signal's pessimistic curve at {} reaches the target within its limits\n",
+                    crate::io::percent(r.confidence)
                 ));
                 if let Some(b) = &r.safe_best {
                     out.push_str(&format!(
-                        "  the most one signal alone promises with probability {:.0}%: quality {:.3} ({} {})\n",
-                        100.0 * r.confidence,
+                        "  the most one signal alone promises with probability {}: quality {:.3} ({} {})\n",
+                        crate::io::percent(r.confidence),
                         b.quality,
                         b.annotations,
                         b.signal
@@ -80,8 +80,8 @@ impl Plan {
                 }
             }
             (Objective::Budget(_), _) => out.push_str(&format!(
-                "  quality exceeded with probability {:.0}%: {:.3}\n",
-                100.0 * r.confidence,
+                "  quality exceeded with probability {}: {:.3}\n",
+                crate::io::percent(r.confidence),
                 r.safe_quality
             )),
         }

@@ -79,15 +79,15 @@ pub fn reach(table: &QuantileTable, target: f64, level: f64) -> Reach {
 impl Reach {
     /// One line for a report.
     pub fn describe(&self) -> String {
-        let pct = 100.0 * self.level;
+        let pct = crate::io::percent(self.level);
         let safe = self.safe.map_or_else(
             || {
                 format!(
-                    "no safe budget within {:.0} (with {pct:.0}% probability the curve reaches {:.3} there)",
+                    "no safe budget within {:.0} (with {pct} probability the curve reaches {:.3} there)",
                     self.supported, self.safe_top
                 )
             },
-            |s| format!("safe budget {:.0} (reached with {pct:.0}% probability)", s.ceil()),
+            |s| format!("safe budget {:.0} (reached with {pct} probability)", s.ceil()),
         );
         match self.verdict {
             Verdict::Reached { n } => {

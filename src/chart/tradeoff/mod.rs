@@ -68,8 +68,8 @@ impl TradeoffChart {
                     s.budget,
                     planner.quality(Kind::Mean, &s.allocation),
                     format!(
-                        "safe budget ({:.0}%): {}",
-                        100.0 * s.confidence,
+                        "safe budget ({}): {}",
+                        crate::io::percent(s.confidence),
                         s.allocation
                     ),
                 )
