@@ -50,8 +50,7 @@ pub struct SafeBest {
     pub signal: Signal,
     /// Quality exceeded with probability `confidence`.
     pub quality: f64,
-    /// Annotations it is reached at: the signal's limit (the pool, its `max`, or the largest
-    /// count the model supports).
+    /// The fewest annotations that promise it (within 0.0005), at most the signal's limit.
     pub annotations: f64,
 }
 
@@ -320,25 +319,16 @@ impl Planner {
             .into_iter()
             .filter_map(|s| {
                 let top = self.scenario.max_annotations(s);
-                let q = |n: f64| self.quality(Kind::Safe, &Counts::single(s, n));
-                let best = q(top);
+                let best = self.quality(Kind::Safe, &Counts::single(s, top));
                 if !best.is_finite() {
                     return None;
                 }
-                // the least count within 0.0005 of the best, by bisection in ln n
-                let (mut lo, mut hi) = (0.0f64, top.max(1.0).ln());
-                for _ in 0..60 {
-                    let mid = 0.5 * (lo + hi);
-                    if q(mid.exp()) >= best - 5e-4 {
-                        hi = mid;
-                    } else {
-                        lo = mid;
-                    }
-                }
+                // the least count within 0.0005 of the best, on the tabulated safe curve
+                let n = self.curves.inverse(s, Kind::Safe, best - 5e-4)?.min(top);
                 Some(SafeBest {
                     signal: s,
                     quality: best,
-                    annotations: hi.exp().ceil(),
+                    annotations: n.ceil().max(1.0),
                 })
             })
             .max_by(|a, b| a.quality.total_cmp(&b.quality))
