@@ -48,12 +48,12 @@ impl Plan {
             )),
         }
         out.push_str(&format!(
-            "Recommendation: buy {}{}\n  cost {} {u}, predicted quality {:.3} ({:.0}% interval {:.3} to {:.3})\n",
+            "Recommendation: buy {}{}\n  cost {} {u}, predicted quality {:.3} ({} interval {:.3} to {:.3})\n",
             allocation(&r.allocation),
             if r.mixed { " (a mix)" } else { "" },
             money(r.cost),
             r.quality,
-            100.0 * r.level,
+            crate::io::percent(r.level),
             r.lo,
             r.hi
         ));

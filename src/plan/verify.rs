@@ -232,10 +232,10 @@ impl Verification {
         let p = self.confidence;
         let least = expected_at_least(n, p, 0.9);
         out.push_str(&format!(
-            " The safe budget is what to buy: under the model it reaches the target in {:.0}% \
+            " The safe budget is what to buy: under the model it reaches the target in {} \
              of worlds, so at least {least} of {n} worlds should reach it (the model's 90% lower \
              bound for {n} worlds); here {k} of {n}.",
-            100.0 * p
+            crate::io::percent(p)
         ));
         if k < least {
             out.push_str(
