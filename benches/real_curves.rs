@@ -84,19 +84,23 @@ fn labelbudget(prior: &labelbudget::realprior::prior::CurvePrior, c: &Case, leve
             .map(|t| n_for_target(&m, Signal::Hard, t, prob).unwrap_or(f64::INFINITY))
     };
     let p = [c.mid, c.big_n].map(|n| m.predict(&sc, Signal::Hard, n));
-    Answer {
-        at: p.map(|p| p.mean),
-        need: need(0.5),
-        safe: Some(need(level)),
-        band: Some(p.map(|p| (p.lo, p.hi))),
-        // the verdict `calibrate --target` prints: unreachable only when even the optimistic
-        // side of the 90% interval fails within the supported counts
-        unreachable: Some(c.targets.map(|t| {
-            matches!(
-                reach::reach(&preds[0].table, t, labelbudget::calibrate::LEVEL).verdict,
+    let central = need(0.5);
+    // for a target without a central count, the verdict `calibrate --target` prints:
+    // unreachable only when even the optimistic side of the 90% interval fails within the
+    // supported counts (else "more than the supported count")
+    let unreachable = [0, 1].map(|d| {
+        central[d].is_infinite()
+            && matches!(
+                reach::reach(&preds[0].table, c.targets[d], labelbudget::calibrate::LEVEL).verdict,
                 reach::Verdict::Unreachable { .. }
             )
-        })),
+    });
+    Answer {
+        at: p.map(|p| p.mean),
+        need: central,
+        safe: Some(need(level)),
+        band: Some(p.map(|p| (p.lo, p.hi))),
+        unreachable: Some(unreachable),
     }
 }
 

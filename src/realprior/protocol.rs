@@ -193,7 +193,7 @@ pub fn score(method: &str, cases: &[Case], answers: &[Answer]) -> Vec<Score> {
                         w25 += usize::from((0.8..=1.25).contains(&r));
                         w2 += usize::from((0.5..=2.0).contains(&r));
                         unreach += usize::from(pred.is_infinite());
-                        if let Some(u) = a.unreachable {
+                        if let (Some(u), true) = (a.unreachable, pred.is_infinite()) {
                             told += 1;
                             verdict_unreach += usize::from(u[d]);
                         }
@@ -371,7 +371,8 @@ mod tests {
         assert!(k.truth[1].is_some());
         assert_eq!(s[1].says_unreachable, 1.0);
         assert_eq!(s[1].verdict_unreachable, Some(1.0));
-        assert_eq!(s[0].verdict_unreachable, Some(0.0));
+        // the +0.01 target got a count: no verdict to share out
+        assert_eq!(s[0].verdict_unreachable, None);
         assert_eq!(s[1].right, 0.0);
     }
 
