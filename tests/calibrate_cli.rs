@@ -536,25 +536,19 @@ fn the_simulation_prior_reports_the_chosen_candidates_own_forward_rmse() {
     let dir = tempfile::tempdir().unwrap();
     let pilot =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/own-data/pilot.csv");
-    let out = lb()
-        .current_dir(dir.path())
-        .args([
-            "calibrate",
-            "--prior",
-            "sim",
-            "--floor",
-            "0.1",
-            "--replicates",
-            "50",
-        ])
-        .args(["--format", "json", "--out", "m.toml", "--pilot"])
-        .arg(&pilot)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = common::succeeded(
+        lb().current_dir(dir.path())
+            .args([
+                "calibrate",
+                "--prior",
+                "sim",
+                "--floor",
+                "0.1",
+                "--replicates",
+                "50",
+            ])
+            .args(["--format", "json", "--out", "m.toml", "--pilot"])
+            .arg(&pilot),
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let s = &v["signals"][0];

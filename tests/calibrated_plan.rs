@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{lb, write};
+use common::{lb, succeeded, write};
 use predicates::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -34,12 +34,7 @@ fn calibrate(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
 }
 
 fn json(args: &[&str], model: &Path) -> serde_json::Value {
-    let out = lb().args(args).arg("--model").arg(model).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeeded(lb().args(args).arg("--model").arg(model));
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -337,17 +332,11 @@ fn a_confidence_beyond_what_real_curves_calibrate_is_warned_about() {
             &format!("s{confidence}.toml"),
             &format!("name = \"digits\"\nitems = 1438\ntarget = 0.91\nconfidence = {confidence}\n"),
         );
-        let out = lb()
-            .args(["plan", "--no-chart", "--model"])
-            .arg(&model)
-            .arg("--scenario")
-            .arg(&sc)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let out = succeeded(
+            lb().args(["plan", "--no-chart", "--model"])
+                .arg(&model)
+                .arg("--scenario")
+                .arg(&sc),
         );
         String::from_utf8_lossy(&out.stderr).into_owned()
     };
