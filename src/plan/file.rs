@@ -330,7 +330,7 @@ impl Objective {
                 "a quality in (0, 1), in the model's metric",
             )),
             Objective::Budget(b) if !(b.is_finite() && b > 0.0) => {
-                Err(Error::invalid("budget", b, "an amount of money > 0"))
+                Err(Error::invalid("budget", b, "a finite amount of money > 0"))
             }
             _ => Ok(()),
         }
@@ -359,6 +359,20 @@ mod tests {
         assert_eq!(p.max_annotations(Signal::Pair), 0.0);
         assert_eq!(p.items_touched(Signal::Triplet, 500.0), 1000.0);
         assert_eq!(p.objective, Objective::Budget(50.0));
+    }
+
+    #[test]
+    fn an_objective_must_be_a_finite_positive_amount_or_a_quality_inside_0_1() {
+        for b in [0.0, -5.0, f64::INFINITY, f64::NAN] {
+            let e = Objective::Budget(b).validate().unwrap_err().to_string();
+            assert!(e.contains("`budget`") && e.contains("finite"), "{e}");
+        }
+        for t in [0.0, 1.0, f64::NAN] {
+            let e = Objective::Target(t).validate().unwrap_err().to_string();
+            assert!(e.contains("`target`") && e.contains("(0, 1)"), "{e}");
+        }
+        assert!(Objective::Budget(1e-3).validate().is_ok());
+        assert!(Objective::Target(0.999).validate().is_ok());
     }
 
     #[test]
