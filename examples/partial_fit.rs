@@ -75,10 +75,15 @@ fn main() -> anyhow::Result<()> {
                     .flat_map(|s| (0..2).map(move |w| (s, FAR, w))),
             )
             .collect();
+        // a run records the representation's dimension it was given, resolved
+        let recorded = Scenario {
+            rep_dims: Some(sc.rep()),
+            ..sc.clone()
+        };
         let runs: Vec<RunRecord> = match &loaded {
             Some(all) => all
                 .iter()
-                .filter(|r| r.seed >= base && r.seed < base + 2 && r.scenario() == sc)
+                .filter(|r| r.seed >= base && r.seed < base + 2 && r.scenario() == recorded)
                 .cloned()
                 .collect(),
             None => jobs
