@@ -12,7 +12,8 @@
 //! (`--prior auto`, which a one-scenario file gets) and once alone (`--prior none`, the
 //! behaviour before), and compares each signal's prediction at n = 30,000 with the same two
 //! worlds' runs continued there (their mean), next to the default model's own prediction.
-//! Prints the errors and the share of (scenario, signal) pairs within 0.05 CKA. `--save` writes
+//! Prints the errors, the share of (scenario, signal) pairs within 0.05 CKA, and per signal how
+//! often the 90% interval of the fit leaning on the default model holds the truth. `--save` writes
 //! the simulated runs (CSV, as `simulate` does), `--runs` reads them back instead of simulating.
 
 mod common;
@@ -59,6 +60,9 @@ fn main() -> anyhow::Result<()> {
     println!("|---|---:|---:|---:|---:|---|---:|---:|---:|---:|");
     let (mut ok_prior, mut ok_alone, mut total) = (0, 0, 0);
     let mut worst = [0.0f64; 2];
+    // per signal: cases whose 90% interval (fitted with the default model as prior) holds the
+    // truth, and cases
+    let mut held = [(0usize, 0usize); 4];
     let start = std::time::Instant::now();
     for (i, sc) in scenarios(k, seed).into_iter().enumerate() {
         let base = 900_000 + 100 * (i as u64 + 100 * seed);
@@ -112,7 +116,11 @@ fn main() -> anyhow::Result<()> {
                 .map(|r| r.cka)
                 .collect();
             let truth = qs.iter().sum::<f64>() / qs.len() as f64;
-            let a = with.predict(&sc, s, FAR as f64).mean;
+            let with_at = with.predict(&sc, s, FAR as f64);
+            let a = with_at.mean;
+            let h = &mut held[Signal::ALL.iter().position(|x| *x == s).unwrap_or(0)];
+            h.0 += usize::from(with_at.lo <= truth && truth <= with_at.hi);
+            h.1 += 1;
             let b = alone.predict(&sc, s, FAR as f64).mean;
             let c = default.predict(&sc, s, FAR as f64).mean;
             total += 1;
@@ -142,6 +150,15 @@ fn main() -> anyhow::Result<()> {
         worst[0],
         worst[1],
         start.elapsed().as_secs_f64()
+    );
+    let held: Vec<String> = Signal::ALL
+        .iter()
+        .zip(held)
+        .map(|(s, (k, n))| format!("{s} {k} of {n}"))
+        .collect();
+    println!(
+        "The 90% interval (with the default model as prior) holds the truth: {}.",
+        held.join(", ")
     );
     Ok(())
 }
