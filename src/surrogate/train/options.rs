@@ -125,15 +125,22 @@ pub const DENSE_TERMS: &str = "CD,dD";
 /// at 25 scenarios, even at 50, better from 100).
 pub const DENSE_SWEEP: usize = 100;
 
+/// Ceiling terms added to the pair curve's in fits of at least [`DENSE_SWEEP`] scenarios: the
+/// feature signal share and the class count, which take the pair curve's held-out error at
+/// n = 30,000 from 0.036 to 0.032 (docs/validation.md, "Choices measured").
+pub const PAIR_TERMS: &str = "w:s,w:C";
+
 /// The scenario terms a signal's curve uses unless the options say otherwise, for a fit over
-/// `scenarios` scenarios (the same for every signal: per-signal choices measured no better,
-/// docs/validation.md, "Choices measured").
-pub fn default_terms(_signal: Signal, scenarios: usize) -> Terms {
-    let list = if scenarios >= DENSE_SWEEP {
-        format!("{DEFAULT_TERMS},{DENSE_TERMS}")
-    } else {
-        DEFAULT_TERMS.to_string()
-    };
+/// `scenarios` scenarios: the same for every signal (per-signal choices measured no better on
+/// the 64-scenario sweep, docs/validation.md, "Choices measured") but for [`PAIR_TERMS`].
+pub fn default_terms(signal: Signal, scenarios: usize) -> Terms {
+    let mut list = DEFAULT_TERMS.to_string();
+    if scenarios >= DENSE_SWEEP {
+        list = format!("{list},{DENSE_TERMS}");
+        if signal == Signal::Pair {
+            list = format!("{list},{PAIR_TERMS}");
+        }
+    }
     Terms::parse(&list).expect("valid default terms")
 }
 

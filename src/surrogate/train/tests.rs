@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::scenario::Scenario;
-use crate::surrogate::curve::SCALE_TERMS;
+use crate::surrogate::curve::{CEILING_TERMS, SCALE_TERMS};
 use crate::surrogate::families::Family;
 use crate::surrogate::runs::parse_runs;
 use std::path::Path;
@@ -29,6 +29,29 @@ fn dense_sweeps_add_the_interactions_with_d() {
     };
     assert_eq!(opts.terms_for(Signal::Hard, 1000), few);
     assert_eq!(opts.terms_for(Signal::Soft, 1000), many);
+}
+
+/// Pairs add the signal share and the class count to their ceiling in dense sweeps only; no
+/// other signal does.
+#[test]
+fn dense_sweeps_give_pairs_two_more_ceiling_terms() {
+    let at = |name: &str| CEILING_TERMS.iter().position(|x| *x == name).unwrap();
+    for signal in Signal::ALL {
+        let many = default_terms(signal, DENSE_SWEEP);
+        let few = default_terms(signal, DENSE_SWEEP - 1);
+        for name in ["s", "C"] {
+            assert_eq!(
+                many.ceiling[at(name)],
+                signal == Signal::Pair,
+                "{signal} {name}"
+            );
+            assert!(!few.ceiling[at(name)], "{signal} {name}");
+        }
+        let mut back = many;
+        back.ceiling[at("s")] = false;
+        back.ceiling[at("C")] = false;
+        assert_eq!(back, default_terms(Signal::Hard, DENSE_SWEEP), "{signal}");
+    }
 }
 
 fn small() -> Vec<RunRecord> {

@@ -49,7 +49,7 @@ const CACHED: usize = 8;
 /// Sd of the transfer's error in ln(count) of each signal (hard, soft, triplet, pair), measured
 /// by `cargo run --release --example transfer_error` (docs/scenario.md, "The transfer's own
 /// error").
-pub const TRANSFER_SD: [f64; 4] = [0.0, 0.28, 0.19, 0.47];
+pub const TRANSFER_SD: [f64; 4] = [0.0, 0.28, 0.19, 0.39];
 
 /// A team's calibrated model, completed by exchange rates from simulation.
 pub struct Transferred {
