@@ -57,8 +57,8 @@ pub struct Args {
     /// Scenario terms of the curves, replacing the shipped set: a comma list of scale terms
     /// (C,d,D,e,Cd,CC,dd,eC,DD,s,CD,dD), shape terms a:NAME (the first ten) and ceiling terms
     /// w:NAME (q,e,d,s,C), for every signal, or per signal as `hard=...;pair=...`
-    /// (docs/method.md, "The surrogate"). The shipped set adds CD,dD only for runs of 100
-    /// scenarios or more.
+    /// (docs/method.md, "The surrogate"). The shipped set adds CD,dD (and for pairs w:s,w:C)
+    /// only for runs of 100 scenarios or more.
     #[arg(long, value_name = "TERMS")]
     pub terms: Option<String>,
 
