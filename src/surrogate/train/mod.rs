@@ -15,7 +15,7 @@ mod select;
 #[cfg(test)]
 mod tests;
 
-pub use options::{DEFAULT_TERMS, DENSE_SWEEP, DENSE_TERMS, FitOptions, default_terms};
+pub use options::{DEFAULT_TERMS, DENSE_SWEEP, DENSE_TERMS, FitOptions, PAIR_TERMS, default_terms};
 pub use points::{
     BitsTable, bits_settings, bits_table, check_enough, fit_floor, observed, points, run_inputs,
     scenario_ids, scenario_key,
