@@ -60,8 +60,8 @@ fn main() -> anyhow::Result<()> {
     println!("|---|---:|---:|---:|---:|---|---:|---:|---:|---:|");
     let (mut ok_prior, mut ok_alone, mut total) = (0, 0, 0);
     let mut worst = [0.0f64; 2];
-    // per signal: cases whose 90% interval (fitted with the default model as prior) holds the
-    // truth, and cases
+    // per signal: (cases whose 90% interval, fitted with the default model as prior, holds the
+    // truth; cases)
     let mut held = [(0usize, 0usize); 4];
     let start = std::time::Instant::now();
     for (i, sc) in scenarios(k, seed).into_iter().enumerate() {

@@ -125,7 +125,7 @@ pub const DENSE_TERMS: &str = "CD,dD";
 /// at 25 scenarios, even at 50, better from 100).
 pub const DENSE_SWEEP: usize = 100;
 
-/// Ceiling terms added to the pair curve's in fits of at least [`DENSE_SWEEP`] scenarios: the
+/// Terms added to the pair curve's ceiling in fits of at least [`DENSE_SWEEP`] scenarios: the
 /// feature signal share and the class count, which take the pair curve's held-out error at
 /// n = 30,000 from 0.036 to 0.032 (docs/validation.md, "Choices measured").
 pub const PAIR_TERMS: &str = "w:s,w:C";
