@@ -109,7 +109,7 @@ fn main() -> anyhow::Result<()> {
             )
         };
         let (with, alone) = (fit(PriorMode::Auto)?, fit(PriorMode::None)?);
-        for s in Signal::ALL {
+        for (k, s) in Signal::ALL.into_iter().enumerate() {
             let qs: Vec<f64> = far
                 .iter()
                 .filter(|r| r.signal == s)
@@ -118,7 +118,7 @@ fn main() -> anyhow::Result<()> {
             let truth = qs.iter().sum::<f64>() / qs.len() as f64;
             let with_at = with.predict(&sc, s, FAR as f64);
             let a = with_at.mean;
-            let h = &mut held[Signal::ALL.iter().position(|x| *x == s).unwrap_or(0)];
+            let h = &mut held[k];
             h.0 += usize::from(with_at.lo <= truth && truth <= with_at.hi);
             h.1 += 1;
             let b = alone.predict(&sc, s, FAR as f64).mean;
