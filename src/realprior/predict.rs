@@ -33,7 +33,10 @@ pub fn predict(
     let u = pilot.u();
     let ln_cut = pilot.n_cut().ln();
     let smooth = smoothed(&pilot);
-    // the pilot's own range: its smoothed means with the spread of one anchor's mean
+    let means = pilot.means();
+    // inside the pilot's range: its measured means with the spread of one anchor's mean;
+    // beyond it: the prior's rows, lifted to the pilot's smoothed means (one noisy anchor does
+    // not lift the extrapolation, and a knee between two anchors is not cut off inside)
     let before: Vec<usize> = (0..u.len()).filter(|&i| u[i] < 0.0).collect();
     let mut ln_n: Vec<f64> = before.iter().map(|&i| ln_cut + u[i]).collect();
     let nh = ahead[0].len();
@@ -44,14 +47,13 @@ pub fn predict(
         .zip(&ahead)
         .map(|(&p, row)| {
             let z = normal_quantile(p);
-            let mut r: Vec<f64> = before
-                .iter()
-                .map(|&i| (smooth[i].1 + z * pilot.var[i].sqrt()).clamp(0.0, 1.0))
-                .collect();
+            let band = |y: f64, i: usize| (y + z * pilot.var[i].sqrt()).clamp(0.0, 1.0);
+            let mut r: Vec<f64> = before.iter().map(|&i| band(smooth[i].1, i)).collect();
             r.extend(row);
             for j in 1..r.len() {
                 r[j] = r[j].max(r[j - 1]);
             }
+            inside_the_pilot(&mut r, before.iter().map(|&i| band(means[i], i)));
             r
         })
         .collect();
@@ -79,6 +81,26 @@ pub fn predict(
         pilot,
         warnings,
     })
+}
+
+/// Replace the first values of `row` (non-decreasing) by `measured`, the pilot's own band at
+/// its anchors before the last one: made non-decreasing, and no higher than where the rest of
+/// the row starts.
+fn inside_the_pilot(row: &mut [f64], measured: impl Iterator<Item = f64>) {
+    let m: Vec<f64> = measured
+        .scan(f64::NEG_INFINITY, |best, v| {
+            *best = best.max(v);
+            Some(*best)
+        })
+        .collect();
+    let nb = m.len();
+    if nb == 0 || nb >= row.len() {
+        return;
+    }
+    let cap = row[nb];
+    for (r, v) in row.iter_mut().zip(m) {
+        *r = v.min(cap);
+    }
 }
 
 /// A model file from pilot points of one or more signals under `prior`: each signal's curve
@@ -210,6 +232,36 @@ mod tests {
             two.iter().any(|w| w.contains("2 distinct counts")),
             "{two:?}"
         );
+    }
+
+    /// A pilot whose curve bends within a factor of 2 of n (a CKA curve's knee): inside its
+    /// range the median follows the measured means (a smoother of the means cut this knee by
+    /// 0.07 and read a target between two anchors past the second), and beyond it the table is
+    /// unchanged by where the measured means lie.
+    #[test]
+    fn inside_the_pilot_the_median_follows_the_measured_means() {
+        let prior = CurvePrior::embedded();
+        let ys = [0.022, 0.077, 0.434, 0.830, 0.925];
+        let pilot = |ys: &[f64]| -> Vec<CurvePoint> {
+            ys.iter()
+                .enumerate()
+                .flat_map(|(k, &y)| {
+                    let n = 48.0 * 2f64.powi(k as i32);
+                    [-0.005, 0.005].map(|e| CurvePoint { n, y: y + e })
+                })
+                .collect()
+        };
+        let p = predict(&prior, Signal::Hard, &pilot(&ys), 0.0).unwrap();
+        for (k, &y) in ys[..4].iter().enumerate() {
+            let q = p.table.quantile(48.0 * 2f64.powi(k as i32), 0.5);
+            assert!((q - y).abs() < 1e-9, "anchor {k}: median {q}, measured {y}");
+        }
+        // a target between the third and fourth anchors' means is reached between their counts
+        let median = |n: f64| p.table.quantile(n, 0.5);
+        assert!(median(192.0) < 0.8 && median(384.0) >= 0.8);
+        // the measured means inside never exceed where the prior's rows start
+        let start = p.table.quantile(768.0, 0.5);
+        assert!(median(384.0) <= start, "{} > {start}", median(384.0));
     }
 
     #[test]
