@@ -16,7 +16,9 @@
 //! sim-to-team map of qualities is continued linearly from its value at [`N_TOP`] hard labels
 //! to the metric's bound 1; at the foot of the simulated hard curve (its first [`FOOT`] of the
 //! rise), where it is too flat to invert, the map is linear in quality from the floors (no
-//! annotations: the untrained encoder, in either world). Measured against a pace transfer (the sim's curve of S shifted in
+//! annotations: the untrained encoder, in either world). A soft label is worth at least one hard
+//! label (a hard label is a draw from its distribution), so a transferred soft curve never falls
+//! below the team's hard curve. Measured against a pace transfer (the sim's curve of S shifted in
 //! n by the ratio of the two hard curves) and against the default model alone: the exchange was
 //! closest for soft labels and on par for triplets (docs/scenario.md).
 //!
@@ -226,7 +228,16 @@ impl Transferred {
         let sim_sc = self.sim_scenario(sc);
         let table = self.table(&sim_sc);
         let q_sim = self.sim.predict(&sim_sc, signal, m).mean;
-        self.team_quality(sc, &sim_sc, &table, q_sim)
+        let (q, h) = self.team_quality(sc, &sim_sc, &table, q_sim);
+        if signal == Signal::Soft {
+            // a hard label is a draw from the soft label's distribution: m soft labels are
+            // worth at least m hard ones
+            let hard = self.user.predict(sc, Signal::Hard, m).mean;
+            if hard > q {
+                return (hard, m);
+            }
+        }
+        (q, h)
     }
 
     /// The half-widths below and above the centre at normal quantile `z` (> 0): the team's

@@ -175,3 +175,41 @@ fn a_model_without_hard_labels_is_refused() {
         "{e}"
     );
 }
+
+/// A soft label is worth at least a hard one (a hard label is a draw from the soft label's
+/// distribution): where the default model's soft curve runs below its hard curve (little
+/// annotator noise, many latent dimensions), the transferred soft curve follows the team's
+/// hard curve instead of falling below it.
+#[test]
+fn soft_labels_are_worth_at_least_as_many_hard_labels() {
+    let sim = Model::embedded_default();
+    let sc = Scenario {
+        classes: 19,
+        dims: 28,
+        features: 56,
+        noise: 0.03,
+        ..Scenario::default()
+    };
+    let t = team(0.05, 1.5);
+    let mut below = 0;
+    for k in 0..25 {
+        let n = 10.0 * 1.4f64.powi(k);
+        if sim.predict(&sc, Signal::Soft, n).mean < sim.predict(&sc, Signal::Hard, n).mean - 0.01 {
+            below += 1;
+        }
+        let soft = t.predict(&sc, Signal::Soft, n);
+        let hard = t.predict(&sc, Signal::Hard, n);
+        assert!(
+            soft.mean >= hard.mean - 1e-12,
+            "at {n}: {soft:?} below {hard:?}"
+        );
+        assert!(
+            soft.lo <= soft.mean && soft.mean <= soft.hi,
+            "at {n}: {soft:?}"
+        );
+    }
+    assert!(
+        below > 0,
+        "the default model's soft curve never runs below its hard one here"
+    );
+}
