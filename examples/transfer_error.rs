@@ -9,10 +9,11 @@
 //! nuisance 4), none of them in the default model's sweep, and simulates W worlds of each
 //! (default 4; world w of scenario k has seed 507,000 + 50 k + w; one run per signal and count) at counts 30 to
 //! 30,000, half a decade apart. For every world, the world's own hard-label curve (its runs,
-//! interpolated in ln n) is the team's curve; the transfer predicts the count of each other
-//! signal reaching a quality, for qualities of 0.3, 0.45, 0.6, 0.75 and 0.85 of the class cap
-//! that the world's curve of that signal reaches, and the error is ln(predicted / the world's
-//! own count). Prints per signal the number of such comparisons, the mean error and its
+//! interpolated in ln n, falling below n = 30 to the untrained encoder's quality at n = 1) is
+//! the team's curve; the transfer predicts the count of each other signal reaching a quality,
+//! for qualities of 0.3, 0.45, 0.6, 0.75 and 0.85 of the class cap that the world's curve of
+//! that signal reaches and the untrained encoder does not, and the error is ln(predicted / the
+//! world's own count). Prints per signal the number of such comparisons, the mean error and its
 //! standard deviation (the sd that `TRANSFER_SD` holds), and the same for two alternatives: a
 //! pace transfer (the default model's count of the signal, times the ratio of the world's hard
 //! labels to the simulated ones at the quality the world reaches with 1,000), and the default
@@ -33,23 +34,26 @@ const SHARES: [f64; 5] = [0.3, 0.45, 0.6, 0.75, 0.85];
 /// The hard-label count at which the pace transfer compares the world with the simulation.
 const PACE_AT: f64 = 1000.0;
 
-/// A tabulated curve (ln n, quality), monotone, as a quality model for hard labels.
-struct Tabulated(Vec<(f64, f64)>);
+/// A tabulated curve (ln n, quality), monotone, as a quality model for hard labels; below its
+/// first count it falls linearly in ln n to `floor` at n = 1, as a calibrated pilot's table does.
+struct Tabulated(Vec<(f64, f64)>, f64);
 
 impl Tabulated {
-    fn new(mut pts: Vec<(f64, f64)>) -> Tabulated {
+    fn new(mut pts: Vec<(f64, f64)>, floor: f64) -> Tabulated {
         pts.sort_by(|a, b| a.0.total_cmp(&b.0));
         let mut best = f64::NEG_INFINITY;
         for p in &mut pts {
             best = best.max(p.1);
             p.1 = best;
         }
-        Tabulated(pts)
+        let floor = floor.min(pts[0].1);
+        Tabulated(pts, floor)
     }
     fn at(&self, ln: f64) -> f64 {
         let c = &self.0;
         if ln <= c[0].0 {
-            return c[0].1;
+            let t = (ln / c[0].0).clamp(0.0, 1.0);
+            return self.1 + t * (c[0].1 - self.1);
         }
         for w in c.windows(2) {
             if ln <= w[1].0 {
@@ -86,7 +90,7 @@ impl QualityModel for Tabulated {
         self.0[self.0.len() - 1].1
     }
     fn floor(&self, _: &Scenario) -> f64 {
-        self.0[0].1
+        self.1
     }
 }
 
@@ -170,7 +174,7 @@ fn main() -> anyhow::Result<()> {
             continue;
         }
         let sc = &scs[*k];
-        let hard = Tabulated::new(pts.clone());
+        let hard = Tabulated::new(pts.clone(), sim.floor(sc));
         // the pace: how many times the simulated hard labels the world's need, at the quality
         // its own hard labels reach at PACE_AT
         let pace =
@@ -178,9 +182,13 @@ fn main() -> anyhow::Result<()> {
         let t = Transferred::new(Box::new(hard), vec![Signal::Hard], sim.clone())?;
         let cap = common::class_cap(sc);
         for other in [Signal::Soft, Signal::Triplet, Signal::Pair] {
-            let own = Tabulated::new(curves[&(*k, *seed, other)].clone());
+            let own = Tabulated::new(curves[&(*k, *seed, other)].clone(), sim.floor(sc));
             for share in SHARES {
                 let q = share * cap;
+                // a quality the untrained encoder already has is no target
+                if q <= sim.floor(sc) {
+                    continue;
+                }
                 let Some(truth) = own.inverse(q) else {
                     continue;
                 };
