@@ -236,8 +236,8 @@ mod tests {
 
     /// A pilot whose curve bends within a factor of 2 of n (a CKA curve's knee): inside its
     /// range the median follows the measured means (a smoother of the means cut this knee by
-    /// 0.07 and read a target between two anchors past the second), and beyond it the table is
-    /// unchanged by where the measured means lie.
+    /// 0.07 and read a target between two anchors past the second), never above where the rows
+    /// beyond the pilot start.
     #[test]
     fn inside_the_pilot_the_median_follows_the_measured_means() {
         let prior = CurvePrior::embedded();
