@@ -174,7 +174,8 @@ fn main() -> anyhow::Result<()> {
             continue;
         }
         let sc = &scs[*k];
-        let hard = Tabulated::new(pts.clone(), sim.floor(sc));
+        let floor = sim.floor(sc);
+        let hard = Tabulated::new(pts.clone(), floor);
         // the pace: how many times the simulated hard labels the world's need, at the quality
         // its own hard labels reach at PACE_AT
         let pace =
@@ -182,11 +183,11 @@ fn main() -> anyhow::Result<()> {
         let t = Transferred::new(Box::new(hard), vec![Signal::Hard], sim.clone())?;
         let cap = common::class_cap(sc);
         for other in [Signal::Soft, Signal::Triplet, Signal::Pair] {
-            let own = Tabulated::new(curves[&(*k, *seed, other)].clone(), sim.floor(sc));
+            let own = Tabulated::new(curves[&(*k, *seed, other)].clone(), floor);
             for share in SHARES {
                 let q = share * cap;
                 // a quality the untrained encoder already has is no target
-                if q <= sim.floor(sc) {
+                if q <= floor {
                     continue;
                 }
                 let Some(truth) = own.inverse(q) else {

@@ -299,7 +299,12 @@ impl QualityModel for Transferred {
         let sim_sc = self.sim_scenario(sc);
         let table = self.table(&sim_sc);
         let q_sim = self.sim.ceiling(&sim_sc, signal);
-        self.team_quality(sc, &sim_sc, &table, q_sim).0
+        let top = self.team_quality(sc, &sim_sc, &table, q_sim).0;
+        if signal == Signal::Soft {
+            // as in `central`: soft labels reach at least what hard labels reach
+            return top.max(self.user.ceiling(sc, Signal::Hard));
+        }
+        top
     }
 
     fn floor(&self, sc: &Scenario) -> f64 {

@@ -212,4 +212,5 @@ fn soft_labels_are_worth_at_least_as_many_hard_labels() {
         below > 0,
         "the default model's soft curve never runs below its hard one here"
     );
+    assert!(t.ceiling(&sc, Signal::Soft) >= t.ceiling(&sc, Signal::Hard));
 }
