@@ -242,16 +242,15 @@ mod tests {
     fn inside_the_pilot_the_median_follows_the_measured_means() {
         let prior = CurvePrior::embedded();
         let ys = [0.022, 0.077, 0.434, 0.830, 0.925];
-        let pilot = |ys: &[f64]| -> Vec<CurvePoint> {
-            ys.iter()
-                .enumerate()
-                .flat_map(|(k, &y)| {
-                    let n = 48.0 * 2f64.powi(k as i32);
-                    [-0.005, 0.005].map(|e| CurvePoint { n, y: y + e })
-                })
-                .collect()
-        };
-        let p = predict(&prior, Signal::Hard, &pilot(&ys), 0.0).unwrap();
+        let pilot: Vec<CurvePoint> = ys
+            .iter()
+            .enumerate()
+            .flat_map(|(k, &y)| {
+                let n = 48.0 * 2f64.powi(k as i32);
+                [-0.005, 0.005].map(|e| CurvePoint { n, y: y + e })
+            })
+            .collect();
+        let p = predict(&prior, Signal::Hard, &pilot, 0.0).unwrap();
         for (k, &y) in ys[..4].iter().enumerate() {
             let q = p.table.quantile(48.0 * 2f64.powi(k as i32), 0.5);
             assert!((q - y).abs() < 1e-9, "anchor {k}: median {q}, measured {y}");
