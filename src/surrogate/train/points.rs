@@ -90,6 +90,7 @@ pub fn run_inputs(
             metric: opts.metric,
             covariate: opts.covariate,
             baseline: opts.baseline,
+            pair_spill: covariate::PAIR_SPILL,
         },
         bits,
         floor,
