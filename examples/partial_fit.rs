@@ -142,7 +142,7 @@ fn main() -> anyhow::Result<()> {
             let with_at = with.predict(&sc, s, FAR as f64);
             let a = with_at.mean;
             let h = &mut held[k];
-            h.0 += usize::from(with_at.lo <= truth && truth <= with_at.hi);
+            h.0 += usize::from(with_at.holds(truth));
             h.1 += 1;
             let b = alone.predict(&sc, s, FAR as f64).mean;
             let c = default.predict(&sc, s, FAR as f64).mean;

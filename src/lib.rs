@@ -15,7 +15,7 @@
 //! assert!((0.0..=1.0).contains(&run.cka));
 //!
 //! let q = Model::embedded_default().predict(&Scenario::default(), Signal::Hard, 1000.0);
-//! assert!(q.lo <= q.mean && q.mean <= q.hi);
+//! assert!(q.holds(q.mean));
 //! # Ok::<(), labelbudget::Error>(())
 //! ```
 

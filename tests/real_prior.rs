@@ -39,8 +39,8 @@ fn the_prior_reproduces_its_own_curves_within_the_interval() {
             predict::model(&prior, &pilots, c.chance, Metric::Accuracy, "t".into()).unwrap();
         for (k, n) in [c.mid, c.big_n].into_iter().enumerate() {
             let p = m.predict(&sc, Signal::Hard, n);
-            assert!(p.lo <= p.mean && p.mean <= p.hi);
-            inside += usize::from(p.lo <= c.true_at[k] && c.true_at[k] <= p.hi);
+            assert!(p.holds(p.mean));
+            inside += usize::from(p.holds(c.true_at[k]));
             total += 1;
         }
     }

@@ -254,7 +254,7 @@ mod tests {
             let p = m.predict(&sc, Signal::Hard, n);
             let q = t.predict(fam, &crate::calibrate::fit::inputs(n, 0.1));
             assert!(
-                p.lo <= q && q <= p.hi,
+                p.holds(q),
                 "n = {n}: truth {q} outside [{}, {}]",
                 p.lo,
                 p.hi

@@ -41,6 +41,13 @@ pub struct Prediction {
     pub level: f64,
 }
 
+impl Prediction {
+    /// Whether `q` lies in the interval [lo, hi] (ends included).
+    pub fn holds(&self, q: f64) -> bool {
+        self.lo <= q && q <= self.hi
+    }
+}
+
 /// What the planner needs from a fitted surrogate.
 pub trait QualityModel: Send + Sync {
     /// Quality after `n` annotations (n >= 0, real-valued) of `signal` alone in `scenario`.

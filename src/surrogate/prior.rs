@@ -230,7 +230,7 @@ mod tests {
                 let p = m.predict(&sc, signal, 30_000.0);
                 let towards = (got - before) * (want - before) > 0.0;
                 assert!(
-                    towards && p.lo <= want && want <= p.hi,
+                    towards && p.holds(want),
                     "{signal} (runs reach {reached:.2} of the rise): {p:?} against {want} (default {before})"
                 );
             }

@@ -10,7 +10,7 @@ fn embedded_default_parses_and_predicts_sensibly() {
     for s in Signal::ALL {
         assert!(m.signal(s).is_some(), "{s} missing");
         let p = m.predict(&sc, s, 1000.0);
-        assert!(p.lo <= p.mean && p.mean <= p.hi, "{s}: {p:?}");
+        assert!(p.holds(p.mean), "{s}: {p:?}");
         assert!((0.0..=1.0).contains(&p.mean));
     }
     assert!(m.range_warnings(&sc).is_empty());
@@ -463,7 +463,7 @@ mod properties {
                 let p = m.predict(&sc, s, n);
                 prop_assert!(p.mean >= last - 1e-12, "n = {n}: {} < {last}", p.mean);
                 prop_assert!(p.mean >= base - 1e-12 && p.mean <= ceil + 1e-12);
-                prop_assert!(p.lo <= p.mean && p.mean <= p.hi);
+                prop_assert!(p.holds(p.mean));
                 let q = m.quantile(&sc, s, n, 0.9);
                 prop_assert!(q <= p.mean + 1e-12);
                 last = p.mean;

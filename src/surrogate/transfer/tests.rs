@@ -22,7 +22,7 @@ fn the_default_model_transferred_onto_itself_is_itself() {
                 "{s} at {n}: {} vs {own}",
                 p.mean
             );
-            assert!(p.lo <= p.mean && p.mean <= p.hi);
+            assert!(p.holds(p.mean));
             let safe = t.quantile(&sc, s, n, 0.9);
             assert!(safe <= p.mean + 1e-12, "{s} at {n}");
         }
@@ -95,7 +95,7 @@ fn transferred_curves_follow_the_team_and_stay_ordered() {
             let p = base.predict(&sc, s, n);
             assert!(p.mean >= last - 1e-9, "{s} falls at {n}");
             last = p.mean;
-            assert!(p.lo <= p.mean && p.mean <= p.hi, "{s} at {n}: {p:?}");
+            assert!(p.holds(p.mean), "{s} at {n}: {p:?}");
             assert!(base.quantile(&sc, s, n, 0.9) <= p.mean + 1e-12);
             assert!(base.quantile(&sc, s, n, 0.1) >= p.mean - 1e-12);
             assert!(
@@ -156,10 +156,7 @@ fn a_quantile_table_pilot_is_completed() {
         assert_eq!(t.supported_to(s), None);
         let (few, many) = (t.predict(&sc, s, 10.0), t.predict(&sc, s, 10_000.0));
         assert!(few.mean < many.mean, "{s}: {few:?} then {many:?}");
-        assert!(
-            many.lo <= many.mean && many.mean <= many.hi,
-            "{s}: {many:?}"
-        );
+        assert!(many.holds(many.mean), "{s}: {many:?}");
         assert!(many.mean > t.floor(&sc), "{s}");
     }
 }
@@ -203,10 +200,7 @@ fn soft_labels_are_worth_at_least_as_many_hard_labels() {
             soft.mean >= hard.mean - 1e-12,
             "at {n}: {soft:?} below {hard:?}"
         );
-        assert!(
-            soft.lo <= soft.mean && soft.mean <= soft.hi,
-            "at {n}: {soft:?}"
-        );
+        assert!(soft.holds(soft.mean), "at {n}: {soft:?}");
     }
     assert!(
         below > 0,
