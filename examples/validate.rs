@@ -10,7 +10,8 @@
 //!   seeds `0 .. R`, the protocol of the tables measured before 2026-11-28);
 //! - finds the true minimal budget by dense simulation: for each signal alone, mean CKA over the
 //!   same seeds on a log grid of counts (8 a decade) until the target is reached, refined by
-//!   bisection; signals whose class cap `sqrt(min(C-1, d)/d)` is below the target are skipped,
+//!   bisection; signals whose dimension cap is below the target are skipped (the class cap
+//!   `sqrt(min(C-1, d)/d)` for hard and soft labels, pairs' with its spill, `covariate::cap`),
 //!   and a signal's search stops once it costs more than the best found so far;
 //! - prints a markdown table with the ratio recommended / true minimal budget and where the safe
 //!   budget lies on the model's curve (`position`: the share of the rise from floor to ceiling
@@ -45,7 +46,7 @@ use labelbudget::cost::Costs;
 use labelbudget::plan::verify::simulate;
 use labelbudget::plan::{Counts, Objective, PlanScenario, Planner};
 use labelbudget::signal::Signal;
-use labelbudget::surrogate::Model;
+use labelbudget::surrogate::{Metric, Model, covariate};
 use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -373,10 +374,11 @@ fn main() -> anyhow::Result<()> {
         let side = &mut by_position[usize::from(position >= POSITION_SPLIT)];
         side.0 += hit;
         side.1 += seeds;
-        let cap = ((ds.classes as f64 - 1.0).min(ds.dims as f64) / ds.dims as f64).sqrt();
         let mut best: Option<(Signal, f64, f64, Tried)> = None;
         for s in Signal::ALL.into_iter().filter(|_| truth) {
-            if s.is_class_based() && target > cap + 0.02 {
+            // the signal's dimension cap (pairs pass the class cap by their spill)
+            let cap = covariate::cap(&ds, s, Metric::Cka, covariate::PAIR_SPILL);
+            if target > cap + 0.02 {
                 continue;
             }
             let bound = best.as_ref().map_or(f64::INFINITY, |b| b.2);
