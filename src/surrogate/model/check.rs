@@ -1,8 +1,14 @@
 //! The checks of every number a model file carries, each naming its field, value and range.
 
-use super::SignalModel;
+use super::spread::ordered;
+use super::{
+    Cache, FORMAT_VERSION, Model, N_POSITION_BINS, POSITION_RAMP, SignalModel, normal_quantile,
+    signal_slot,
+};
 use crate::error::{Error, Result};
+use crate::surrogate::covariate::Covariate;
 use crate::surrogate::curve::MAX_COEF;
+use crate::surrogate::curve::Params;
 
 /// A number for a message: exponent notation when very large or very small, so that 1e300
 /// does not print as 301 digits.
@@ -188,4 +194,140 @@ fn field_of(name: &str) -> String {
         return format!("gamma[{i}]");
     }
     name.to_string()
+}
+
+impl Model {
+    /// Check the contents and build the lookup tables.
+    ///
+    /// # Errors
+    /// An unknown format version, a covariate this build cannot compute, duplicated signals,
+    /// non-finite or out-of-range parameters, a level outside (0, 1).
+    pub(super) fn prepare(&mut self) -> Result<()> {
+        if self.format_version != FORMAT_VERSION {
+            return Err(Error::invalid(
+                "format_version",
+                self.format_version,
+                format!(
+                    "{FORMAT_VERSION} (this labelbudget reads model format {FORMAT_VERSION}; refit with `labelbudget fit`)"
+                ),
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.pair_spill) {
+            return Err(Error::invalid(
+                "pair_spill",
+                self.pair_spill,
+                "a share between 0 and 1 of the latent directions beyond the class subspace the pair curve's cap admits",
+            ));
+        }
+        if self.covariate == Covariate::Bits
+            && let Some(s) = self.signals.iter().find(|s| s.bits.is_none())
+        {
+            return Err(Error::invalid(
+                format!("signals.{}.bits", s.signal),
+                "missing",
+                "a bits approximation for every signal with covariate = \"bits\"",
+            ));
+        }
+        if !(self.level > 0.0 && self.level < 1.0) {
+            return Err(Error::invalid("level", self.level, "a coverage in (0, 1)"));
+        }
+        self.range.validate()?;
+        if let Some(c) = &self.calibration {
+            c.validate()?;
+        }
+        for (key, v) in [
+            ("floor.intercept", self.floor.intercept),
+            ("floor.slope", self.floor.slope),
+        ] {
+            finite(key, v)?;
+        }
+        let mut index = [None; 4];
+        let mut replicates = Vec::with_capacity(self.signals.len());
+        for (i, s) in self.signals.iter().enumerate() {
+            let slot = &mut index[signal_slot(s.signal)];
+            if slot.is_some() {
+                return Err(Error::invalid(
+                    "signals",
+                    s.signal,
+                    "each signal at most once",
+                ));
+            }
+            *slot = Some(i);
+            check_signal_numbers(s)?;
+            if let Some(q) = &s.residual.quantiles
+                && !ordered(q)
+            {
+                return Err(Error::invalid(
+                    format!("signals.{}.residual.quantiles", s.signal),
+                    format!("{q:?}"),
+                    "finite quantiles in non-decreasing order",
+                ));
+            }
+            let bands = s.residual.by_classes.iter().flatten().enumerate();
+            let tables = s.residual.by_position.iter().map(|t| (None, t));
+            for (band, tables) in tables.chain(bands.map(|(k, t)| (Some(k), t))) {
+                let edges_ok = tables[0].from == 0.0
+                    && tables.iter().all(|t| (0.0..1.0).contains(&t.from))
+                    && tables
+                        .windows(2)
+                        .all(|w| w[1].from - w[0].from > 2.0 * POSITION_RAMP);
+                if !(edges_ok && tables.iter().all(|t| ordered(&t.quantiles))) {
+                    let field = match band {
+                        None => "by_position".to_string(),
+                        Some(k) => format!("by_classes[{k}]"),
+                    };
+                    let value = match tables.iter().position(|t| !ordered(&t.quantiles)) {
+                        Some(i) if edges_ok => {
+                            format!("table {i} has quantiles {:?}", tables[i].quantiles)
+                        }
+                        _ => format!("stretches from {:?}", tables.map(|t| t.from)),
+                    };
+                    return Err(Error::invalid(
+                        format!("signals.{}.residual.{field}", s.signal),
+                        value,
+                        format!(
+                            "{N_POSITION_BINS} tables whose stretches start at 0 and then at \
+                             increasing positions below 1, more than {} apart, with finite \
+                             quantiles in non-decreasing order",
+                            2.0 * POSITION_RAMP
+                        ),
+                    ));
+                }
+            }
+            let reps: Vec<Params> = s.bootstrap.iter().map(Params::from_array).collect();
+            for (k, r) in reps.iter().enumerate() {
+                if let Err((name, v, expected)) = r.check() {
+                    return Err(Error::invalid(
+                        format!("signals.{}.bootstrap[{k}] ({name})", s.signal),
+                        num(v),
+                        expected,
+                    ));
+                }
+            }
+            replicates.push(reps);
+        }
+        let mut table_index = [None; 4];
+        for (i, t) in self.tables.iter().enumerate() {
+            let slot = signal_slot(t.signal);
+            if index[slot].is_some() || table_index[slot].is_some() {
+                return Err(Error::invalid(
+                    "tables",
+                    t.signal,
+                    "each signal at most once, in `signals` or in `tables`",
+                ));
+            }
+            t.check()?;
+            table_index[slot] = Some(i);
+        }
+        self.cache = Cache {
+            index,
+            table_index,
+            replicates,
+            z_level: (
+                normal_quantile(0.5 - self.level / 2.0),
+                normal_quantile(0.5 + self.level / 2.0),
+            ),
+        };
+        Ok(())
+    }
 }

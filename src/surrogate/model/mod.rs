@@ -4,16 +4,18 @@
 //!
 //! | file | what |
 //! |------|------|
-//! | `mod.rs` | the model, loading, saving and predicting |
+//! | `mod.rs` | the model, loading and saving |
+//! | `predict.rs` | predicting: the central value, its spread, intervals, [`QualityModel`](crate::surrogate::QualityModel) |
 //! | `format.rs` | format versions and reading older files |
 //! | `range.rs` | the scenarios and counts a model was fitted on ([`Range`]) |
 //! | `spread.rs` | the spread of a run around the curve and its quantile tables ([`Residual`]) |
-//! | `check.rs` | the checks of every number a file carries |
+//! | `check.rs` | the checks of every number a file carries, and the lookup tables built on loading |
 //! | [`calibration`] | the user's dataset and measured points behind a calibrated model |
 
 pub mod calibration;
 mod check;
 mod format;
+mod predict;
 mod range;
 mod spread;
 mod table;
@@ -23,6 +25,7 @@ mod tests;
 pub use calibration::{Calibration, MeasuredPoint};
 pub use check::{MAX_RESIDUAL_QUANTILE, MAX_RESIDUAL_SD};
 pub use format::{FORMAT_VERSION, OLDEST_READABLE_FORMAT};
+pub use predict::Assessment;
 pub use range::{RANGE_MARGIN, Range};
 pub use spread::{
     CLASS_EDGES, N_CLASS_BANDS, N_POSITION_BINS, N_QUANTILES, POSITION_EDGES, POSITION_RAMP,
@@ -32,16 +35,12 @@ pub use spread::{
 pub use table::{QuantileTable, reach_prob};
 
 use super::covariate::{self, BitsModel, Covariate, FloorModel, Metric};
-use super::curve::{Inputs, N_PARAMS, Params};
+use super::curve::{N_PARAMS, Params};
 use super::families::Family;
-use super::{Prediction, QualityModel};
 use crate::error::{Error, Result};
-use crate::scenario::Scenario;
 use crate::signal::Signal;
-use check::{check_signal_numbers, finite, num};
 use format::{not_a_model, upgrade_format2};
 use serde::{Deserialize, Serialize};
-use spread::ordered;
 use std::path::Path;
 
 /// The model compiled into the binary (`models/default.toml`).
@@ -199,140 +198,6 @@ impl Model {
         self.calibration.is_some() || self.sweep_hash.starts_with(CALIBRATED_SOURCE)
     }
 
-    /// Check the contents and build the lookup tables.
-    ///
-    /// # Errors
-    /// An unknown format version, a covariate this build cannot compute, duplicated signals,
-    /// non-finite or out-of-range parameters, a level outside (0, 1).
-    fn prepare(&mut self) -> Result<()> {
-        if self.format_version != FORMAT_VERSION {
-            return Err(Error::invalid(
-                "format_version",
-                self.format_version,
-                format!(
-                    "{FORMAT_VERSION} (this labelbudget reads model format {FORMAT_VERSION}; refit with `labelbudget fit`)"
-                ),
-            ));
-        }
-        if !(0.0..=1.0).contains(&self.pair_spill) {
-            return Err(Error::invalid(
-                "pair_spill",
-                self.pair_spill,
-                "a share between 0 and 1 of the latent directions beyond the class subspace the pair curve's cap admits",
-            ));
-        }
-        if self.covariate == Covariate::Bits
-            && let Some(s) = self.signals.iter().find(|s| s.bits.is_none())
-        {
-            return Err(Error::invalid(
-                format!("signals.{}.bits", s.signal),
-                "missing",
-                "a bits approximation for every signal with covariate = \"bits\"",
-            ));
-        }
-        if !(self.level > 0.0 && self.level < 1.0) {
-            return Err(Error::invalid("level", self.level, "a coverage in (0, 1)"));
-        }
-        self.range.validate()?;
-        if let Some(c) = &self.calibration {
-            c.validate()?;
-        }
-        for (key, v) in [
-            ("floor.intercept", self.floor.intercept),
-            ("floor.slope", self.floor.slope),
-        ] {
-            finite(key, v)?;
-        }
-        let mut index = [None; 4];
-        let mut replicates = Vec::with_capacity(self.signals.len());
-        for (i, s) in self.signals.iter().enumerate() {
-            let slot = &mut index[signal_slot(s.signal)];
-            if slot.is_some() {
-                return Err(Error::invalid(
-                    "signals",
-                    s.signal,
-                    "each signal at most once",
-                ));
-            }
-            *slot = Some(i);
-            check_signal_numbers(s)?;
-            if let Some(q) = &s.residual.quantiles
-                && !ordered(q)
-            {
-                return Err(Error::invalid(
-                    format!("signals.{}.residual.quantiles", s.signal),
-                    format!("{q:?}"),
-                    "finite quantiles in non-decreasing order",
-                ));
-            }
-            let bands = s.residual.by_classes.iter().flatten().enumerate();
-            let tables = s.residual.by_position.iter().map(|t| (None, t));
-            for (band, tables) in tables.chain(bands.map(|(k, t)| (Some(k), t))) {
-                let edges_ok = tables[0].from == 0.0
-                    && tables.iter().all(|t| (0.0..1.0).contains(&t.from))
-                    && tables
-                        .windows(2)
-                        .all(|w| w[1].from - w[0].from > 2.0 * POSITION_RAMP);
-                if !(edges_ok && tables.iter().all(|t| ordered(&t.quantiles))) {
-                    let field = match band {
-                        None => "by_position".to_string(),
-                        Some(k) => format!("by_classes[{k}]"),
-                    };
-                    let value = match tables.iter().position(|t| !ordered(&t.quantiles)) {
-                        Some(i) if edges_ok => {
-                            format!("table {i} has quantiles {:?}", tables[i].quantiles)
-                        }
-                        _ => format!("stretches from {:?}", tables.map(|t| t.from)),
-                    };
-                    return Err(Error::invalid(
-                        format!("signals.{}.residual.{field}", s.signal),
-                        value,
-                        format!(
-                            "{N_POSITION_BINS} tables whose stretches start at 0 and then at \
-                             increasing positions below 1, more than {} apart, with finite \
-                             quantiles in non-decreasing order",
-                            2.0 * POSITION_RAMP
-                        ),
-                    ));
-                }
-            }
-            let reps: Vec<Params> = s.bootstrap.iter().map(Params::from_array).collect();
-            for (k, r) in reps.iter().enumerate() {
-                if let Err((name, v, expected)) = r.check() {
-                    return Err(Error::invalid(
-                        format!("signals.{}.bootstrap[{k}] ({name})", s.signal),
-                        num(v),
-                        expected,
-                    ));
-                }
-            }
-            replicates.push(reps);
-        }
-        let mut table_index = [None; 4];
-        for (i, t) in self.tables.iter().enumerate() {
-            let slot = signal_slot(t.signal);
-            if index[slot].is_some() || table_index[slot].is_some() {
-                return Err(Error::invalid(
-                    "tables",
-                    t.signal,
-                    "each signal at most once, in `signals` or in `tables`",
-                ));
-            }
-            t.check()?;
-            table_index[slot] = Some(i);
-        }
-        self.cache = Cache {
-            index,
-            table_index,
-            replicates,
-            z_level: (
-                normal_quantile(0.5 - self.level / 2.0),
-                normal_quantile(0.5 + self.level / 2.0),
-            ),
-        };
-        Ok(())
-    }
-
     /// Parse and validate a model from TOML text.
     ///
     /// # Errors
@@ -451,226 +316,5 @@ impl Model {
     /// The fitted curve of `signal`, if the model has one.
     pub fn signal(&self, signal: Signal) -> Option<&SignalModel> {
         self.cache.index[signal_slot(signal)].map(|i| &self.signals[i])
-    }
-
-    /// Warnings for a scenario outside the fitted range (empty when inside).
-    pub fn range_warnings(&self, sc: &Scenario) -> Vec<String> {
-        self.range.check(sc)
-    }
-
-    /// Inputs of the curve for (scenario, signal, n).
-    #[inline]
-    pub fn inputs(&self, sc: &Scenario, signal: Signal, n: f64) -> Inputs {
-        let bits = self.signal(signal).and_then(|s| s.bits.as_ref());
-        self.inputs_with(sc, signal, bits, n)
-    }
-
-    #[inline]
-    fn inputs_with(
-        &self,
-        sc: &Scenario,
-        signal: Signal,
-        bits: Option<&BitsModel>,
-        n: f64,
-    ) -> Inputs {
-        covariate::inputs(
-            sc,
-            signal,
-            n,
-            covariate::Spec {
-                metric: self.metric,
-                covariate: self.covariate,
-                baseline: self.baseline,
-                pair_spill: self.pair_spill,
-            },
-            bits,
-            &self.floor,
-        )
-    }
-
-    /// Central prediction and standard deviation (bootstrap spread of the curve and residual
-    /// spread of a single run, added in quadrature). `None` for a signal the model lacks.
-    #[inline]
-    pub fn mean_sd(&self, sc: &Scenario, signal: Signal, n: f64) -> Option<(f64, f64)> {
-        self.spot(sc, signal, n).map(|s| (s.mean, s.sd))
-    }
-
-    /// Where (scenario, signal, n) lies on the signal's curve: the share of the rise from floor
-    /// to ceiling its central prediction reaches, in [0, 1]. `None` for a signal the model lacks.
-    pub fn position(&self, sc: &Scenario, signal: Signal, n: f64) -> Option<f64> {
-        self.spot(sc, signal, n).map(|s| s.position)
-    }
-
-    /// [`Model::mean_sd`] with the signal's index in the model and the position on the curve.
-    #[inline]
-    fn spot(&self, sc: &Scenario, signal: Signal, n: f64) -> Option<Spot> {
-        let i = self.cache.index[signal_slot(signal)]?;
-        let s = &self.signals[i];
-        let inp = self.inputs_with(sc, signal, s.bits.as_ref(), n);
-        let place = s.params.predict_place(s.family, &inp);
-        let reps = &self.cache.replicates[i];
-        let var_boot = if reps.len() > 1 {
-            let (mut a, mut b) = (0.0, 0.0);
-            for r in reps {
-                let q = r.predict(s.family, &inp);
-                a += q;
-                b += q * q;
-            }
-            let k = reps.len() as f64;
-            ((b - a * a / k) / (k - 1.0)).max(0.0)
-        } else {
-            0.0
-        };
-        let sd_res = s.residual.sd(inp.ln_x.max(f64::MIN), place.slope);
-        Some(Spot {
-            index: i,
-            mean: place.q,
-            sd: (var_boot + sd_res * sd_res).sqrt(),
-            position: place.position,
-            ln_c: inp.z[0],
-        })
-    }
-}
-
-/// A prediction's centre, spread and place on the curve, with the signal's index in the model.
-struct Spot {
-    index: usize,
-    mean: f64,
-    sd: f64,
-    position: f64,
-    /// The scenario's class feature ln(C / 10), which picks the residual tables' class band.
-    ln_c: f64,
-}
-
-/// What [`Model::assess`] says of one (scenario, signal, n).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Assessment {
-    /// As [`QualityModel::predict`].
-    pub prediction: Prediction,
-    /// As [`QualityModel::quantile`] at the probability asked.
-    pub exceeded: f64,
-    /// As [`Model::position`].
-    pub position: f64,
-    /// The spread of a single run there (residual and bootstrap terms): the unit of the
-    /// residual quantiles.
-    pub sd: f64,
-}
-
-impl Model {
-    /// The interval, the quality exceeded with probability `prob` and the position on the curve
-    /// of (scenario, signal, n), from one evaluation of the curve and its replicates (a
-    /// held-out check needs all three). `None` for a signal the model lacks.
-    pub fn assess(&self, sc: &Scenario, signal: Signal, n: f64, prob: f64) -> Option<Assessment> {
-        self.spot(sc, signal, n).map(|s| Assessment {
-            prediction: self.interval(&s),
-            exceeded: self.exceeded(&s, prob),
-            position: s.position,
-            sd: s.sd,
-        })
-    }
-
-    /// The `level` interval at a spot: the residual quantiles read at its position.
-    fn interval(&self, s: &Spot) -> Prediction {
-        let r = &self.signals[s.index].residual;
-        let (z_lo, z_hi) = (
-            r.z_normal(self.cache.z_level.0, s.position, s.ln_c),
-            r.z_normal(self.cache.z_level.1, s.position, s.ln_c),
-        );
-        Prediction {
-            mean: s.mean,
-            lo: (s.mean + z_lo * s.sd).clamp(0.0, 1.0),
-            hi: (s.mean + z_hi * s.sd).clamp(0.0, 1.0),
-            level: self.level,
-        }
-    }
-
-    /// The quality exceeded with probability `prob` at a spot.
-    fn exceeded(&self, s: &Spot, prob: f64) -> f64 {
-        let z = self.signals[s.index]
-            .residual
-            .z(1.0 - prob, s.position, s.ln_c);
-        (s.mean + z * s.sd).clamp(0.0, 1.0)
-    }
-}
-
-impl QualityModel for Model {
-    /// For a signal missing from the model: the floor, with the whole [0, 1] as interval.
-    fn predict(&self, scenario: &Scenario, signal: Signal, n: f64) -> Prediction {
-        if let Some(t) = self.table(signal) {
-            return Prediction {
-                mean: t.quantile(n, 0.5),
-                lo: t.quantile(n, 0.5 - self.level / 2.0),
-                hi: t.quantile(n, 0.5 + self.level / 2.0),
-                level: self.level,
-            };
-        }
-        match self.spot(scenario, signal, n) {
-            Some(s) => self.interval(&s),
-            None => Prediction {
-                mean: self.floor(scenario),
-                lo: 0.0,
-                hi: 1.0,
-                level: self.level,
-            },
-        }
-    }
-
-    fn quantile(&self, scenario: &Scenario, signal: Signal, n: f64, prob: f64) -> f64 {
-        if let Some(t) = self.table(signal) {
-            return t.quantile(n, reach_prob(&t.reach, prob));
-        }
-        self.spot(scenario, signal, n)
-            .map_or(0.0, |s| self.exceeded(&s, prob))
-    }
-
-    fn ceiling(&self, scenario: &Scenario, signal: Signal) -> f64 {
-        if let Some(t) = self.table(signal) {
-            return t.ceiling();
-        }
-        self.signal(signal).map_or(1.0, |s| {
-            s.params
-                .bounds(&self.inputs_with(scenario, signal, s.bits.as_ref(), 1.0))
-                .1
-        })
-    }
-
-    fn floor(&self, scenario: &Scenario) -> f64 {
-        self.floor.floor(scenario)
-    }
-
-    fn metric(&self) -> Metric {
-        self.metric
-    }
-
-    fn has_curve(&self, signal: Signal) -> bool {
-        self.has(signal)
-    }
-
-    fn measured_from(&self, signal: Signal) -> Option<f64> {
-        self.table(signal).map(|t| t.ln_n[0].exp())
-    }
-
-    fn supported_to(&self, signal: Signal) -> Option<f64> {
-        self.table(signal).map(|t| t.supported_to.exp())
-    }
-
-    fn is_calibrated(&self) -> bool {
-        Model::is_calibrated(self)
-    }
-
-    /// An error naming the first scenario parameter outside the fitted range (see
-    /// [`RANGE_MARGIN`]).
-    fn check_range(&self, scenario: &Scenario) -> Result<()> {
-        match self.range.outside(scenario).first() {
-            None => Ok(()),
-            Some(&(key, v, lo, hi)) => Err(Error::invalid(
-                format!("dataset.{key}"),
-                v,
-                format!(
-                    "a value in the model's fitted range {lo} to {hi}; outside it the \
-                     prediction would be an extrapolation"
-                ),
-            )),
-        }
     }
 }

@@ -2,6 +2,8 @@
 
 use super::format::FORMAT2_NZ;
 use super::*;
+use crate::scenario::Scenario;
+use crate::surrogate::QualityModel;
 
 #[test]
 fn embedded_default_parses_and_predicts_sensibly() {
