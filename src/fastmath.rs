@@ -42,34 +42,51 @@ pub fn exp(x: f64) -> f64 {
     p * scale
 }
 
-/// e^x for every element, in place.
-///
-/// On x86-64 machines with AVX2 the same loop is compiled for 4-wide vectors and chosen at run
-/// time. Rust never fuses a multiply and an add on its own, so both versions give the same bits.
-pub fn exp_in_place(xs: &mut [f64]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked just above.
-            unsafe { exp_in_place_avx2(xs) };
-            return;
+/// An in-place elementwise map over a slice, with a portable loop and, on x86-64, the same loop
+/// compiled for AVX2 and chosen at run time (`$f` must be `#[inline(always)]` so that it is
+/// compiled into each).
+macro_rules! in_place {
+    ($(#[$doc:meta])* $name:ident, $portable:ident, $avx2:ident, $t:ty, $f:ident) => {
+        $(#[$doc])*
+        pub fn $name(xs: &mut [$t]) {
+            #[cfg(target_arch = "x86_64")]
+            {
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the CPU supports AVX2, checked just above.
+                    unsafe { $avx2(xs) };
+                    return;
+                }
+            }
+            $portable(xs);
         }
-    }
-    exp_in_place_portable(xs);
+
+        #[inline(always)]
+        fn $portable(xs: &mut [$t]) {
+            for x in xs.iter_mut() {
+                *x = $f(*x);
+            }
+        }
+
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx2")]
+        unsafe fn $avx2(xs: &mut [$t]) {
+            $portable(xs);
+        }
+    };
 }
 
-#[inline(always)]
-fn exp_in_place_portable(xs: &mut [f64]) {
-    for x in xs.iter_mut() {
-        *x = exp(*x);
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn exp_in_place_avx2(xs: &mut [f64]) {
-    exp_in_place_portable(xs);
-}
+in_place!(
+    /// e^x for every element, in place.
+    ///
+    /// On x86-64 machines with AVX2 the same loop is compiled for 4-wide vectors and chosen at
+    /// run time. Rust never fuses a multiply and an add on its own, so both versions give the
+    /// same bits.
+    exp_in_place,
+    exp_in_place_portable,
+    exp_in_place_avx2,
+    f64,
+    exp
+);
 
 /// e^x in single precision (relative error about 2e-7) for x in [-87, 88], clamped outside.
 #[inline(always)]
@@ -91,32 +108,15 @@ pub fn exp_f32(x: f32) -> f32 {
     p * f32::from_bits(k.wrapping_add(127) << 23)
 }
 
-/// e^x for every element of a single-precision slice, in place (vectorised like
-/// [`exp_in_place`]).
-pub fn exp_in_place_f32(xs: &mut [f32]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked just above.
-            unsafe { exp_in_place_f32_avx2(xs) };
-            return;
-        }
-    }
-    exp_in_place_f32_portable(xs);
-}
-
-#[inline(always)]
-fn exp_in_place_f32_portable(xs: &mut [f32]) {
-    for x in xs.iter_mut() {
-        *x = exp_f32(*x);
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn exp_in_place_f32_avx2(xs: &mut [f32]) {
-    exp_in_place_f32_portable(xs);
-}
+in_place!(
+    /// e^x for every element of a single-precision slice, in place (vectorised like
+    /// [`exp_in_place`]).
+    exp_in_place_f32,
+    exp_in_place_f32_portable,
+    exp_in_place_f32_avx2,
+    f32,
+    exp_f32
+);
 
 /// log(1 + e^u), without overflow.
 #[inline]
