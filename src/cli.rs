@@ -99,7 +99,8 @@ pub struct PlanArgs {
         default_value_t = 10,
         value_name = "R",
         requires = "verify",
-        value_parser = clap::value_parser!(u64).range(1..=1000)
+        value_parser = clap::value_parser!(u64).range(1..=1000),
+        allow_negative_numbers = true
     )]
     pub seeds: u64,
 }
@@ -109,7 +110,12 @@ pub struct FrontierArgs {
     #[command(flatten)]
     pub inputs: PlanInputs,
     /// Budgets to solve at (log-spaced).
-    #[arg(long, default_value_t = 200, value_name = "N")]
+    #[arg(
+        long,
+        default_value_t = 200,
+        value_name = "N",
+        allow_negative_numbers = true
+    )]
     pub points: usize,
     /// Output file (.csv or .json); the table goes to stdout when absent.
     #[arg(long, short = 'o', value_name = "PATH")]
@@ -166,5 +172,39 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A negative number given to a numeric option reaches the option's own check, whose error
+    /// names the option, the value and what is accepted, instead of clap's "unexpected
+    /// argument '-0' found": every option parsed as a number takes values that start with '-'.
+    #[test]
+    fn every_numeric_option_takes_a_negative_number_to_its_check() {
+        use clap::builder::ValueParser;
+        let numeric = [
+            ValueParser::from(clap::value_parser!(f64)).type_id(),
+            ValueParser::from(clap::value_parser!(f32)).type_id(),
+            ValueParser::from(clap::value_parser!(usize)).type_id(),
+            ValueParser::from(clap::value_parser!(u64)).type_id(),
+            ValueParser::from(clap::value_parser!(u32)).type_id(),
+            ValueParser::from(clap::value_parser!(u16)).type_id(),
+            ValueParser::from(clap::value_parser!(u8)).type_id(),
+            ValueParser::from(clap::value_parser!(i64)).type_id(),
+            ValueParser::from(clap::value_parser!(i32)).type_id(),
+        ];
+        let (mut seen, mut missing) = (0, Vec::new());
+        for sub in Cli::command().get_subcommands() {
+            for arg in sub.get_arguments() {
+                if !numeric.contains(&arg.get_value_parser().type_id()) {
+                    continue;
+                }
+                seen += 1;
+                if !arg.is_allow_negative_numbers_set() {
+                    missing.push(format!("{} --{}", sub.get_name(), arg.get_id()));
+                }
+            }
+        }
+        // the walk saw the numeric options (noise, level, seeds, threads, ...)
+        assert!(seen >= 40, "only {seen} numeric options found");
+        assert!(missing.is_empty(), "no allow_negative_numbers: {missing:?}");
     }
 }

@@ -190,3 +190,63 @@ fn target_help_names_the_models_metric_not_only_cka() {
     assert!(target.contains("model's metric"), "{target}");
     assert!(target.contains("calibrate"), "{target}");
 }
+
+/// A negative number reaches the option's own check, whose error names the option and the
+/// value, whatever the option's type (clap alone would say "unexpected argument '-0' found").
+#[test]
+fn a_negative_number_is_named_by_its_option() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.toml");
+    let out = out.to_str().unwrap();
+    let pilot = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/own-data/pilot.csv");
+    let pilot = pilot.to_str().unwrap();
+    let cases: [(&[&str], &str, &str); 4] = [
+        (
+            &[
+                "predict", "--signal", "pair", "--n", "100", "--noise", "-0.1",
+            ],
+            "`noise`",
+            "-0.1",
+        ),
+        (
+            &[
+                "predict",
+                "--signal",
+                "pair",
+                "--n",
+                "100",
+                "--classes",
+                "-3",
+            ],
+            "--classes",
+            "-3",
+        ),
+        (
+            &[
+                "calibrate",
+                "--pilot",
+                pilot,
+                "--metric",
+                "accuracy",
+                "--floor",
+                "-0.1",
+                "--out",
+                out,
+            ],
+            "`floor`",
+            "-0.1",
+        ),
+        (
+            &["fit", "--runs", "runs.csv", "--level", "-0.5", "--out", out],
+            "`level`",
+            "-0.5",
+        ),
+    ];
+    for (args, option, value) in cases {
+        lb().args(args)
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains(option).and(predicate::str::contains(value)));
+    }
+    assert!(!Path::new(out).exists(), "nothing written on bad input");
+}

@@ -70,15 +70,25 @@ pub struct Args {
     pub prior: labelbudget::surrogate::prior::PriorMode,
 
     /// Bootstrap replicates over seeds (0 disables parameter intervals).
-    #[arg(long, default_value_t = 50, value_name = "B")]
+    #[arg(
+        long,
+        default_value_t = 50,
+        value_name = "B",
+        allow_negative_numbers = true
+    )]
     pub bootstrap: usize,
 
     /// Nominal coverage of the prediction intervals, strictly between 0 and 1.
-    #[arg(long, default_value_t = 0.9, value_name = "LEVEL")]
+    #[arg(
+        long,
+        default_value_t = 0.9,
+        value_name = "LEVEL",
+        allow_negative_numbers = true
+    )]
     pub level: f64,
 
     /// Seed of the bootstrap draws.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     pub seed: u64,
 
     /// Also report held-out errors: leave-scenario-out MAE per signal and extrapolation from

@@ -43,7 +43,7 @@ pub struct Args {
 
     /// C, number of classes, 2 to 10000 [default: 10]. In log mode: labels must be the integers
     /// 0..C-1, and a log may hold at most 10000 distinct labels.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub classes: Option<usize>,
 
     /// In log mode, the declared label names (comma-separated); any other label is an error.
@@ -56,32 +56,32 @@ pub struct Args {
     pub labels: Option<Vec<String>>,
 
     /// d, latent dimension [default: 16].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub dims: Option<usize>,
 
     /// D, observed feature dimension, >= d [default: 64].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub features: Option<usize>,
 
     /// r, dimension of the learned representation [default: d].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub rep_dims: Option<usize>,
 
     /// A single annotator's hard-label error rate e, in [0, 1 - 1/C) [default: 0.2].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub noise: Option<f64>,
 
     /// Annotator temperature tau instead of an error rate (0 = noiseless).
-    #[arg(long, conflicts_with = "noise")]
+    #[arg(long, conflicts_with = "noise", allow_negative_numbers = true)]
     pub temperature: Option<f64>,
 
     /// K annotators pooled into one soft label, at most 10000; 0 = an elicited soft label
     /// quantised to --levels.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub soft_annotators: Option<usize>,
 
     /// q, levels per class of an elicited soft label (probabilities in steps of 1/(q-1)).
-    #[arg(long, default_value_t = DEFAULT_SOFT_LEVELS)]
+    #[arg(long, default_value_t = DEFAULT_SOFT_LEVELS, allow_negative_numbers = true)]
     pub levels: usize,
 
     /// Latent distribution: gaussian or clustered [default: gaussian].
@@ -89,11 +89,11 @@ pub struct Args {
     pub latent: Option<Latent>,
 
     /// Precision delta in bits needed = P_eff log2(1/delta).
-    #[arg(long, default_value_t = DEFAULT_DELTA)]
+    #[arg(long, default_value_t = DEFAULT_DELTA, allow_negative_numbers = true)]
     pub delta: f64,
 
     /// Monte Carlo draws per world: 0 = automatic, else 100 to 10000000.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     pub samples: usize,
 
     /// Cost file (TOML) for bits per unit cost and lower-bound costs.
@@ -105,11 +105,11 @@ pub struct Args {
     pub correction: CorrectionArg,
 
     /// Log mode: bootstrap replicates of the interval (0 = none).
-    #[arg(long, default_value_t = logs::DEFAULT_BOOTSTRAP)]
+    #[arg(long, default_value_t = logs::DEFAULT_BOOTSTRAP, allow_negative_numbers = true)]
     pub bootstrap: usize,
 
     /// Seed of the Monte Carlo draws and the bootstrap.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     pub seed: u64,
 
     /// Output format: table, json or csv.

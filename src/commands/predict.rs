@@ -37,23 +37,23 @@ pub struct Args {
     pub n: Vec<f64>,
 
     /// Number of classes C.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, allow_negative_numbers = true)]
     pub classes: usize,
 
     /// Latent dimension d.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 16, allow_negative_numbers = true)]
     pub dims: usize,
 
     /// Observed feature dimension D (>= d).
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 64, allow_negative_numbers = true)]
     pub features: usize,
 
     /// Annotator hard-label error rate, in [0, 1 - 1/C).
-    #[arg(long, default_value_t = 0.2)]
+    #[arg(long, default_value_t = 0.2, allow_negative_numbers = true)]
     pub noise: f64,
 
     /// Variance of the nuisance feature directions (signal variance 1).
-    #[arg(long, default_value_t = 4.0)]
+    #[arg(long, default_value_t = 4.0, allow_negative_numbers = true)]
     pub nuisance: f64,
 
     /// Output format: table, json or csv (one row per count: signal, n, mean, lo, hi, level,

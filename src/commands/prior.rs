@@ -25,13 +25,13 @@ pub struct Args {
     #[arg(long, value_name = "TEXT")]
     pub source: Option<String>,
     /// Seeds per count in a pilot (seeds 0 to K-1), from 1 to 1000.
-    #[arg(long, default_value_t = 5, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    #[arg(long, default_value_t = 5, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=1000), allow_negative_numbers = true)]
     pub pilot_seeds: u32,
     /// Pilots per cut from disjoint groups of seeds (0..K, K..2K, ...), from 1 to 100.
-    #[arg(long, default_value_t = 1, value_name = "G", value_parser = clap::value_parser!(u32).range(1..=100))]
+    #[arg(long, default_value_t = 1, value_name = "G", value_parser = clap::value_parser!(u32).range(1..=100), allow_negative_numbers = true)]
     pub groups: u32,
     /// Seed of the row subsample.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     pub seed: u64,
     /// Output prior (TOML).
     #[arg(long, short = 'o', value_name = "FILE")]

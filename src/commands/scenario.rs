@@ -56,7 +56,7 @@ pub struct Args {
 
     /// Items to label, the scenario's pool (default: the rows of the features; 0: as many as
     /// needed).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub items: Option<u64>,
 
     /// The scenario's name (default: the features file's name).
@@ -88,15 +88,16 @@ pub struct Args {
 
     /// Bootstrap replicates of the spectrum (each kind) and of the log, 10 to 10,000.
     #[arg(long, default_value_t = estimate::REPLICATES as u64, value_name = "K",
+          allow_negative_numbers = true,
           value_parser = clap::value_parser!(u64).range(10..=10_000))]
     pub replicates: u64,
 
     /// Seed of the bootstrap draws.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     pub seed: u64,
 
     /// Coverage of the intervals, strictly between 0.5 and 1.
-    #[arg(long, default_value_t = estimate::LEVEL, value_name = "P")]
+    #[arg(long, default_value_t = estimate::LEVEL, value_name = "P", allow_negative_numbers = true)]
     pub level: f64,
 
     /// Output format of the report: table or json.

@@ -49,7 +49,12 @@ pub struct Args {
 
     /// Run only the N-th [[part]] of the sweep, numbered as in the whole sweep: simulate a part
     /// added to a sweep and join it to the earlier runs with `merge`.
-    #[arg(long, value_name = "N", conflicts_with = "shard")]
+    #[arg(
+        long,
+        value_name = "N",
+        conflicts_with = "shard",
+        allow_negative_numbers = true
+    )]
     pub part: Option<usize>,
 
     /// Write 0 in the `seconds` column, making the output byte-identical run to run.
@@ -61,7 +66,7 @@ pub struct Args {
     pub dry_run: bool,
 
     /// Worker threads, 1 to 1024; 0 or absent = all cores (or RAYON_NUM_THREADS).
-    #[arg(long, value_name = "N", value_parser = threads_parser())]
+    #[arg(long, value_name = "N", value_parser = threads_parser(), allow_negative_numbers = true)]
     pub threads: Option<usize>,
 }
 

@@ -83,7 +83,8 @@ pub struct Args {
         long,
         default_value_t = 0.0,
         value_name = "Q",
-        help_heading = "Pilot mode"
+        help_heading = "Pilot mode",
+        allow_negative_numbers = true
     )]
     pub floor: f64,
 
@@ -148,12 +149,18 @@ pub struct Args {
         long,
         default_value_t = 8,
         value_name = "K",
-        help_heading = "Features mode"
+        help_heading = "Features mode",
+        allow_negative_numbers = true
     )]
     pub points: usize,
 
     /// Smallest count of the grid, >= 1 (default: max(2 C, 10)).
-    #[arg(long, value_name = "N", help_heading = "Features mode")]
+    #[arg(
+        long,
+        value_name = "N",
+        help_heading = "Features mode",
+        allow_negative_numbers = true
+    )]
     pub n_min: Option<usize>,
 
     /// Largest count of the grid as a fraction of the training pool, in (0, 1].
@@ -161,7 +168,8 @@ pub struct Args {
         long,
         default_value_t = 0.5,
         value_name = "F",
-        help_heading = "Features mode"
+        help_heading = "Features mode",
+        allow_negative_numbers = true
     )]
     pub max_fraction: f64,
 
@@ -171,7 +179,8 @@ pub struct Args {
         long,
         value_name = "F",
         requires = "target",
-        help_heading = "Features mode"
+        help_heading = "Features mode",
+        allow_negative_numbers = true
     )]
     pub fit_fraction: Option<f64>,
 
@@ -180,7 +189,8 @@ pub struct Args {
         long,
         default_value_t = 0.2,
         value_name = "F",
-        help_heading = "Features mode"
+        help_heading = "Features mode",
+        allow_negative_numbers = true
     )]
     pub test_fraction: f64,
 
@@ -189,12 +199,18 @@ pub struct Args {
         long,
         default_value_t = 3,
         value_name = "K",
-        help_heading = "Features mode"
+        help_heading = "Features mode",
+        allow_negative_numbers = true
     )]
     pub seeds: usize,
 
     /// Encoder dimension r for --metric transfer, 1 to D (default: min(D, 16)).
-    #[arg(long, value_name = "R", help_heading = "Features mode")]
+    #[arg(
+        long,
+        value_name = "R",
+        help_heading = "Features mode",
+        allow_negative_numbers = true
+    )]
     pub rep: Option<usize>,
 
     /// Also write the measured curve points (CSV: signal,n,seed,quality).
@@ -214,7 +230,7 @@ pub struct Args {
 
     /// Money per annotator hour, to price the measured seconds (0.001 to 1e7; each logged time
     /// must lie in 0.001 to 1e6 s, and the price per annotation in 1e-6 to 1e9).
-    #[arg(long, default_value_t = costs::WAGE, value_name = "MONEY", help_heading = "Annotations mode")]
+    #[arg(long, default_value_t = costs::WAGE, value_name = "MONEY", help_heading = "Annotations mode", allow_negative_numbers = true)]
     pub wage: f64,
 
     /// Label of the money unit.
@@ -233,19 +249,24 @@ pub struct Args {
     /// Items available to label, kept in the model: `plan --model` buys at most one hard and one
     /// soft label per item (default: the training pool in features mode, unknown with --pilot;
     /// a pilot count above it is an error).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub pool: Option<u64>,
 
     /// A quality to reach: the report says how many annotations it needs.
-    #[arg(long, value_name = "Q")]
+    #[arg(long, value_name = "Q", allow_negative_numbers = true)]
     pub target: Option<f64>,
 
     /// Randomised refits for the interval (2 to 100000).
-    #[arg(long, default_value_t = 200, value_name = "K")]
+    #[arg(
+        long,
+        default_value_t = 200,
+        value_name = "K",
+        allow_negative_numbers = true
+    )]
     pub replicates: usize,
 
     /// Master seed.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     pub seed: u64,
 
     /// Report format: table or json.
@@ -253,6 +274,6 @@ pub struct Args {
     pub format: Format,
 
     /// Worker threads, 1 to 1024; 0 or absent = all cores (or RAYON_NUM_THREADS).
-    #[arg(long, value_name = "N", value_parser = crate::commands::simulate::threads_parser())]
+    #[arg(long, value_name = "N", value_parser = crate::commands::simulate::threads_parser(), allow_negative_numbers = true)]
     pub threads: Option<usize>,
 }
