@@ -32,7 +32,7 @@ fn fit(c: &mut Criterion) {
     };
     let mut g = c.benchmark_group("fit");
     g.sample_size(10);
-    g.bench_function("180 runs, 3 families, 10 bootstrap", |b| {
+    g.bench_function("180 runs, 4 families, 10 bootstrap", |b| {
         b.iter(|| fit_model(black_box(&runs), "", &opts).unwrap())
     });
     g.finish();

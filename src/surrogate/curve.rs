@@ -456,9 +456,9 @@ mod tests {
             ln_x in 2.0f64..10.0,
             z in proptest::array::uniform12(-0.7f64..0.7),
             floor in 0.0f64..0.2,
-            k in 0usize..4,
+            k in 0usize..5,
         ) {
-            let fam = [Family::Power, Family::Weibull, Family::Mmf, Family::Plain][k];
+            let fam = [Family::Power, Family::Weibull, Family::Mmf, Family::Frechet, Family::Plain][k];
             let mut theta = theta;
             theta[0] += ln_x; // keep u near 1, where all terms are live
             let inp = Inputs { ln_x, z, floor, cap: 0.8, w: [z[0], -z[1], 0.5 * z[2], z[3], -z[4]] };

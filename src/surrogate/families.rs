@@ -6,7 +6,14 @@
 //! | `power`   | 1 - (1 + u)^(-alpha)         | power law with offset (pow3 / "exp3")      |
 //! | `weibull` | 1 - exp(-u^alpha)            | Weibull / stretched exponential            |
 //! | `mmf`     | u^alpha / (1 + u^alpha)      | Morgan-Mercer-Flodin (Hill)                |
+//! | `frechet` | exp(-u^(-alpha))             | Frechet / Gumbel in ln n                   |
 //! | `plain`   | 1 - u^(-alpha)               | plain power law `a - b n^-c` (baseline)    |
+//!
+//! In ln u, `mmf` is the symmetric logistic S; `weibull` starts slowly and ends abruptly (its
+//! approach to 1 is a double exponential); `frechet` is its mirror: an abrupt start from 0 and
+//! a slow, power-law approach to 1 (1 - F ~ u^(-alpha)). Simulated pair curves have that shape:
+//! little is learned until enough "same" pairs have been seen, then the curve rises fast and
+//! levels off slowly (docs/validation.md, "Choices measured").
 //!
 //! `plain` is unbounded below as u -> 0; it is kept only as the usual baseline to compare with.
 
@@ -19,6 +26,7 @@ pub enum Family {
     Power,
     Weibull,
     Mmf,
+    Frechet,
     Plain,
 }
 
@@ -32,13 +40,15 @@ pub struct Eval {
 
 impl Family {
     /// The saturating families a fit chooses among.
-    pub const CANDIDATES: [Family; 3] = [Family::Power, Family::Weibull, Family::Mmf];
+    pub const CANDIDATES: [Family; 4] =
+        [Family::Power, Family::Weibull, Family::Mmf, Family::Frechet];
 
     pub fn name(self) -> &'static str {
         match self {
             Family::Power => "power",
             Family::Weibull => "weibull",
             Family::Mmf => "mmf",
+            Family::Frechet => "frechet",
             Family::Plain => "plain",
         }
     }
@@ -50,6 +60,7 @@ impl Family {
             Family::Power => -(-alpha * lnu.exp().ln_1p()).exp_m1(),
             Family::Weibull => -(-(alpha * lnu).exp()).exp_m1(),
             Family::Mmf => 1.0 / (1.0 + (-alpha * lnu).exp()),
+            Family::Frechet => (-(-alpha * lnu).exp()).exp(),
             Family::Plain => 1.0 - (-alpha * lnu).exp(),
         }
     }
@@ -86,6 +97,15 @@ impl Family {
                     d_alpha: lnu * ds,
                 }
             }
+            Family::Frechet => {
+                let e = (-alpha * lnu).exp(); // u^-alpha
+                let f = (-e).exp();
+                Eval {
+                    f,
+                    d_lnu: f * alpha * e,
+                    d_alpha: f * lnu * e,
+                }
+            }
             Family::Plain => {
                 let t = (-alpha * lnu).exp();
                 Eval {
@@ -111,8 +131,8 @@ mod tests {
 
     proptest! {
         #[test]
-        fn derivatives_match_finite_differences(lnu in -6.0f64..6.0, alpha in 0.1f64..4.0, k in 0usize..4) {
-            let fam = [Family::Power, Family::Weibull, Family::Mmf, Family::Plain][k];
+        fn derivatives_match_finite_differences(lnu in -6.0f64..6.0, alpha in 0.1f64..4.0, k in 0usize..5) {
+            let fam = [Family::Power, Family::Weibull, Family::Mmf, Family::Frechet, Family::Plain][k];
             let e = fam.eval(lnu, alpha);
             prop_assert!((e.f - fam.value(lnu, alpha)).abs() < 1e-12);
             let h = 1e-6;
@@ -124,7 +144,7 @@ mod tests {
         }
 
         #[test]
-        fn saturating_families_rise_from_zero_to_one(lnu in -8.0f64..8.0, alpha in 0.05f64..5.0, k in 0usize..3) {
+        fn saturating_families_rise_from_zero_to_one(lnu in -8.0f64..8.0, alpha in 0.05f64..5.0, k in 0usize..4) {
             let fam = Family::CANDIDATES[k];
             let f = fam.value(lnu, alpha);
             prop_assert!((0.0..=1.0).contains(&f));

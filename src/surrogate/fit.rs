@@ -321,7 +321,9 @@ mod tests {
             [-0.9, 0.4, -0.3, -0.1],
         ];
         for (si, z) in design.iter().enumerate() {
-            for n in [50u64, 100, 200, 500, 1000, 2000, 5000, 10000] {
+            // to 100,000: a family that nears its ceiling slowly (frechet) needs the far counts
+            // to place it
+            for n in [50u64, 100, 200, 500, 1000, 2000, 5000, 10000, 30000, 100000] {
                 for seed in 0..3u64 {
                     let mut inp = Inputs::plain((n as f64).ln(), 0.07, 0.8);
                     inp.z[..4].copy_from_slice(z);

@@ -13,7 +13,7 @@ use crate::surrogate::prior::PriorMode;
 /// |--------------|-----------|-------------------------------------------------------------|
 /// | `metric`     | cka       | the runs.csv column to model                                 |
 /// | `covariate`  | n         | raw n, or bits per parameter (info module): n measured better |
-/// | `families`   | all three | candidate families; one entry skips the selection            |
+/// | `families`   | all four  | candidate families; one entry skips the selection            |
 /// | `baseline`   | false     | plain power law in raw n, no floor, cap or scenario terms    |
 /// | `ceiling_terms` | true | ceiling share of the cap varies with the scenario (gamma)  |
 /// | `terms`      | per signal | scenario terms of each signal ([`default_terms`])        |
