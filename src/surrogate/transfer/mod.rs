@@ -51,7 +51,7 @@ const CACHED: usize = 8;
 /// Sd of the transfer's error in ln(count) of each signal (hard, soft, triplet, pair), measured
 /// by `cargo run --release --example transfer_error` (docs/scenario.md, "The transfer's own
 /// error").
-pub const TRANSFER_SD: [f64; 4] = [0.0, 0.28, 0.19, 0.41];
+pub const TRANSFER_SD: [f64; 4] = [0.0, 0.28, 0.19, 0.51];
 
 /// A team's calibrated model, completed by exchange rates from simulation.
 pub struct Transferred {
