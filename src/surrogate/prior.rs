@@ -117,7 +117,9 @@ pub fn fit_signal(
     let prior = curve_prior(default);
     let mut free = [false; N_PARAMS];
     free[..4].iter_mut().for_each(|f| *f = true);
-    if reach(pts, default) < SHAPE_FROM {
+    let reached = reach(pts, default);
+    let kept = reached < SHAPE_FROM;
+    if kept {
         // runs at the foot of the curve: they place it in n, not its shape or ceiling
         free[1] = false;
         free[2] = false;
@@ -154,7 +156,14 @@ pub fn fit_signal(
             runs: pts.len(),
             rmse,
             family_cv_mae: Vec::new(),
-            termination: format!("{} (prior: the default model)", best.termination),
+            termination: if kept {
+                format!(
+                    "{} (prior: the default model; its shape and ceiling kept, the runs reach {reached:.2} of its rise)",
+                    best.termination
+                )
+            } else {
+                format!("{} (prior: the default model)", best.termination)
+            },
             terms: default.diagnostics.terms.clone(),
         },
         bootstrap: reps.iter().map(Params::to_array).collect(),
