@@ -230,6 +230,7 @@ fn terms_lines(model: &Model) -> String {
 }
 
 fn diagnostics_table(model: &Model) -> String {
+    use labelbudget::surrogate::Family;
     let rows: Vec<Vec<String>> = model
         .signals
         .iter()
@@ -241,35 +242,25 @@ fn diagnostics_table(model: &Model) -> String {
                     .find(|c| c.0 == f)
                     .map_or("-".into(), |c| format!("{:.4}", c.1))
             };
-            vec![
+            let mut row = vec![
                 s.signal.to_string(),
                 s.family.to_string(),
                 s.diagnostics.runs.to_string(),
                 format!("{:.4}", s.diagnostics.rmse),
-                cv(labelbudget::surrogate::Family::Power),
-                cv(labelbudget::surrogate::Family::Weibull),
-                cv(labelbudget::surrogate::Family::Mmf),
-                cv(labelbudget::surrogate::Family::Frechet),
+            ];
+            row.extend(Family::CANDIDATES.map(cv));
+            row.extend([
                 format!("{:.3}", s.params.alpha),
                 format!("{:.3}", s.params.qmax),
                 s.diagnostics.termination.clone(),
-            ]
+            ]);
+            row
         })
         .collect();
-    render_table(
-        &[
-            "signal",
-            "family",
-            "runs",
-            "rmse",
-            "cv power",
-            "cv weibull",
-            "cv mmf",
-            "cv frechet",
-            "alpha",
-            "qmax",
-            "termination",
-        ],
-        &rows,
-    )
+    // one cross-validation column per candidate family
+    let cv_heads = Family::CANDIDATES.map(|f| format!("cv {f}"));
+    let mut heads: Vec<&str> = vec!["signal", "family", "runs", "rmse"];
+    heads.extend(cv_heads.iter().map(String::as_str));
+    heads.extend(["alpha", "qmax", "termination"]);
+    render_table(&heads, &rows)
 }
