@@ -17,12 +17,15 @@
 //! standard deviation (the sd that `TRANSFER_SD` holds), and the same for two alternatives: a
 //! pace transfer (the default model's count of the signal, times the ratio of the world's hard
 //! labels to the simulated ones at the quality the world reaches with 1,000), and the default
-//! model alone. `--save` writes the runs (CSV), `--runs` reads them back instead of simulating.
+//! model alone. A second table splits the exchange's errors by where the target lies on the
+//! world's hard rise (share from its floor to its top): their root mean square (near the top,
+//! the `TRANSFER_SD_TOP` the interval ramps to) and how many the interval's 90% factor
+//! `exp(1.645 sigma)` holds with sigma from `transfer_sd`. `--save` writes the runs (CSV), `--runs` reads them back instead of simulating.
 
 mod common;
 
 use labelbudget::sim::Setting;
-use labelbudget::surrogate::transfer::Transferred;
+use labelbudget::surrogate::transfer::{TOP_FROM, Transferred, transfer_sd};
 use labelbudget::surrogate::{Model, Prediction, QualityModel};
 use labelbudget::{Scenario, Signal};
 use rand::SeedableRng;
@@ -169,6 +172,8 @@ fn main() -> anyhow::Result<()> {
     // per signal, the errors of the exchange (the transfer built), of a pace transfer and of
     // the default model alone
     let mut errors: BTreeMap<Signal, [Vec<f64>; 3]> = BTreeMap::new();
+    // per signal, the exchange's errors with the target's position on the world's hard rise
+    let mut placed: BTreeMap<Signal, Vec<(f64, f64)>> = BTreeMap::new();
     for ((k, seed, s), pts) in &curves {
         if *s != Signal::Hard {
             continue;
@@ -176,6 +181,7 @@ fn main() -> anyhow::Result<()> {
         let sc = &scs[*k];
         let floor = sim.floor(sc);
         let hard = Tabulated::new(pts.clone(), floor);
+        let (h_floor, h_top) = (hard.1, hard.0[hard.0.len() - 1].1);
         // the pace: how many times the simulated hard labels the world's need, at the quality
         // its own hard labels reach at PACE_AT
         let pace =
@@ -199,6 +205,13 @@ fn main() -> anyhow::Result<()> {
                     alone.zip(pace).map(|(n, r)| n * r),
                     alone,
                 ];
+                if let Some(p) = preds[0] {
+                    let position = (q - h_floor) / (h_top - h_floor).max(1e-9);
+                    placed
+                        .entry(other)
+                        .or_default()
+                        .push((position, p.ln() - truth));
+                }
                 let e = errors.entry(other).or_default();
                 for (j, p) in preds.into_iter().enumerate() {
                     if let Some(p) = p {
@@ -225,6 +238,34 @@ fn main() -> anyhow::Result<()> {
             .zip(e)
         {
             println!("| {s} | {name} | {} |", stats(v));
+        }
+    }
+    // the exchange's error by where the target lies on the world's hard rise, and how often
+    // the interval's factor exp(z sigma) at 90% (`transfer_sd`) holds the world's own count
+    let z = 1.6449;
+    let bands = [
+        (f64::NEG_INFINITY, TOP_FROM.0),
+        (TOP_FROM.0, TOP_FROM.1),
+        (TOP_FROM.1, f64::INFINITY),
+    ];
+    println!(
+        "\n| signal | target on the world's hard rise | comparisons | rms of ln(predicted / own count) | the 90% interval holds it |"
+    );
+    println!("|---|---|---:|---:|---:|");
+    for (s, v) in &placed {
+        for (lo, hi) in bands {
+            let e: Vec<&(f64, f64)> = v.iter().filter(|(p, _)| *p >= lo && *p < hi).collect();
+            let rms = (e.iter().map(|(_, x)| x * x).sum::<f64>() / e.len().max(1) as f64).sqrt();
+            let held = e
+                .iter()
+                .filter(|(p, x)| x.abs() <= z * transfer_sd(*s, *p))
+                .count();
+            let band = match (lo.is_finite(), hi.is_finite()) {
+                (false, _) => format!("below {hi}"),
+                (_, false) => format!("{lo} or above"),
+                _ => format!("{lo} to {hi}"),
+            };
+            println!("| {s} | {band} | {} | {rms:.3} | {held} |", e.len());
         }
     }
     Ok(())

@@ -24,7 +24,8 @@
 //!
 //! The interval adds, in quadrature, the team's own hard-curve interval at h(m) and the
 //! transfer's error: a factor `exp(z sigma)` in the count of S, with sigma per signal measured in
-//! the simulation world on single worlds not used for the default model ([`TRANSFER_SD`]).
+//! the simulation world on single worlds not used for the default model ([`TRANSFER_SD`]), and
+//! larger near the top of the team's hard curve ([`transfer_sd`]).
 //!
 //! Only the [`QualityModel`] trait of the team's model is used (its predictions, quantiles,
 //! floor, ceiling and metric), never its parameters. The default model is read at the team's
@@ -50,8 +51,27 @@ const CACHED: usize = 8;
 
 /// Sd of the transfer's error in ln(count) of each signal (hard, soft, triplet, pair), measured
 /// by `cargo run --release --example transfer_error` (docs/scenario.md, "The transfer's own
-/// error").
+/// error"): over all its comparisons, and used up to [`TOP_FROM`]`.0` of the team's hard rise.
 pub const TRANSFER_SD: [f64; 4] = [0.0, 0.28, 0.19, 0.51];
+/// The same error near the top of the team's hard-label curve (root mean square of the
+/// comparisons at [`TOP_FROM`]`.1` of its rise or above, never below [`TRANSFER_SD`]): there
+/// h(m) = H_sim^-1(S_sim(m)) reads a flat stretch of the simulated hard curve and the exchange
+/// is ill-conditioned (measured: soft 0.37, triplets 0.19, pairs 0.58).
+pub const TRANSFER_SD_TOP: [f64; 4] = [0.0, 0.37, 0.19, 0.58];
+/// Where on the team's hard-label rise (share from its floor to its ceiling) the transfer's
+/// sd ramps linearly from [`TRANSFER_SD`] to [`TRANSFER_SD_TOP`]. A ramp, not a step, keeps a
+/// quantile of a transferred curve rising with the count (the interval's factor
+/// `exp(z sigma)` grows by less than the count does along the ramp).
+pub const TOP_FROM: (f64, f64) = (0.5, 0.75);
+
+/// The transfer's sd in ln(count) of `signal` at a quality `position` of the way up the team's
+/// hard-label rise (0 at its floor, 1 at its ceiling).
+pub fn transfer_sd(signal: Signal, position: f64) -> f64 {
+    let k = slot(signal);
+    let t = ((position - TOP_FROM.0) / (TOP_FROM.1 - TOP_FROM.0)).clamp(0.0, 1.0);
+    let t = if t.is_nan() { 1.0 } else { t };
+    TRANSFER_SD[k] + t * (TRANSFER_SD_TOP[k] - TRANSFER_SD[k])
+}
 
 /// A team's calibrated model, completed by exchange rates from simulation.
 pub struct Transferred {
@@ -240,12 +260,20 @@ impl Transferred {
         (q, h)
     }
 
+    /// How far up the team's hard-label rise a quality `q` lies: 0 at the team's floor, 1 at
+    /// its hard ceiling (1 when the team's curve does not rise).
+    fn position(&self, sc: &Scenario, q: f64) -> f64 {
+        let floor = self.user.floor(sc);
+        let rise = self.user.ceiling(sc, Signal::Hard) - floor;
+        if rise > 1e-9 { (q - floor) / rise } else { 1.0 }
+    }
+
     /// The half-widths below and above the centre at normal quantile `z` (> 0): the team's
     /// own spread at the hard count (`own_below`, `own_above`) and the transfer's error in the
     /// count, in quadrature.
     fn widths(&self, sc: &Scenario, signal: Signal, m: f64, z: f64, own: (f64, f64)) -> (f64, f64) {
-        let sd = TRANSFER_SD[slot(signal)];
         let mean = self.central(sc, signal, m).0;
+        let sd = transfer_sd(signal, self.position(sc, mean));
         let below = mean - self.central(sc, signal, m * (-z * sd).exp()).0;
         let above = self.central(sc, signal, m * (z * sd).exp()).0 - mean;
         (own.0.hypot(below.max(0.0)), own.1.hypot(above.max(0.0)))

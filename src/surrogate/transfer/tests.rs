@@ -208,3 +208,56 @@ fn soft_labels_are_worth_at_least_as_many_hard_labels() {
     );
     assert!(t.ceiling(&sc, Signal::Soft) >= t.ceiling(&sc, Signal::Hard));
 }
+
+/// The transfer's sd ramps from its value over the whole curve to its value near the top of
+/// the team's hard rise; along the ramp a transferred curve's safe quantile still rises with
+/// the count, and near the top the interval is the top sd's (wider than the flat sd's).
+#[test]
+fn the_transfer_widens_near_the_top_of_the_team_curve() {
+    for s in [Signal::Soft, Signal::Triplet, Signal::Pair] {
+        let k = slot(s);
+        assert_eq!(transfer_sd(s, 0.0), TRANSFER_SD[k]);
+        assert_eq!(transfer_sd(s, TOP_FROM.0), TRANSFER_SD[k]);
+        assert_eq!(transfer_sd(s, TOP_FROM.1), TRANSFER_SD_TOP[k]);
+        assert_eq!(transfer_sd(s, 2.0), TRANSFER_SD_TOP[k]);
+        let mid = transfer_sd(s, 0.5 * (TOP_FROM.0 + TOP_FROM.1));
+        assert!((mid - 0.5 * (TRANSFER_SD[k] + TRANSFER_SD_TOP[k])).abs() < 1e-12);
+        assert!(TRANSFER_SD_TOP[k] >= TRANSFER_SD[k]);
+    }
+    let sc = Scenario {
+        classes: 6,
+        dims: 12,
+        features: 48,
+        noise: 0.25,
+        ..Scenario::default()
+    };
+    let t = team(0.0, 1.0);
+    let z = crate::surrogate::model::normal_quantile(0.95);
+    let (mut last, mut near_top) = (f64::NEG_INFINITY, 0);
+    for k in 0..60 {
+        let n = 5.0 * 1.25f64.powi(k);
+        let safe = t.quantile(&sc, Signal::Pair, n, 0.95);
+        assert!(safe >= last - 1e-9, "the pair's safe quantile falls at {n}");
+        last = safe;
+        let (mean, _) = t.central(&sc, Signal::Pair, n);
+        if t.position(&sc, mean) >= TOP_FROM.1 && mean < t.ceiling(&sc, Signal::Pair) - 0.02 {
+            near_top += 1;
+            // below the centre by at least the transfer's top factor in the count
+            let top = t
+                .central(&sc, Signal::Pair, n * (-z * TRANSFER_SD_TOP[3]).exp())
+                .0;
+            let flat = t
+                .central(&sc, Signal::Pair, n * (-z * TRANSFER_SD[3]).exp())
+                .0;
+            assert!(safe <= top + 1e-9, "at {n}: {safe} above {top}");
+            assert!(
+                top < flat,
+                "at {n}: the top sd does not widen ({top} vs {flat})"
+            );
+        }
+    }
+    assert!(
+        near_top > 0,
+        "no count near the top of the team's hard rise"
+    );
+}
