@@ -65,6 +65,17 @@ impl QualityModel for Team {
     }
 }
 
+/// A scenario of the common region, away from the reference one.
+fn six_classes() -> Scenario {
+    Scenario {
+        classes: 6,
+        dims: 12,
+        features: 48,
+        noise: 0.25,
+        ..Scenario::default()
+    }
+}
+
 fn team(lift: f64, pace: f64) -> Transferred {
     let sim = Model::embedded_default();
     let user = Team {
@@ -79,13 +90,7 @@ fn team(lift: f64, pace: f64) -> Transferred {
 /// a team whose hard labels do better (higher, or sooner) gets no worse other signals.
 #[test]
 fn transferred_curves_follow_the_team_and_stay_ordered() {
-    let sc = Scenario {
-        classes: 6,
-        dims: 12,
-        features: 48,
-        noise: 0.25,
-        ..Scenario::default()
-    };
+    let sc = six_classes();
     let (base, lifted, faster) = (team(0.0, 1.0), team(0.05, 1.0), team(0.0, 2.0));
     assert_eq!(base.metric(), Metric::User);
     for s in [Signal::Soft, Signal::Triplet, Signal::Pair] {
@@ -224,13 +229,7 @@ fn the_transfer_widens_near_the_top_of_the_team_curve() {
         assert!((mid - 0.5 * (TRANSFER_SD[k] + TRANSFER_SD_TOP[k])).abs() < 1e-12);
         assert!(TRANSFER_SD_TOP[k] >= TRANSFER_SD[k]);
     }
-    let sc = Scenario {
-        classes: 6,
-        dims: 12,
-        features: 48,
-        noise: 0.25,
-        ..Scenario::default()
-    };
+    let sc = six_classes();
     let t = team(0.0, 1.0);
     let z = crate::surrogate::model::normal_quantile(0.95);
     let (mut last, mut near_top) = (f64::NEG_INFINITY, 0);
