@@ -69,6 +69,13 @@ pub struct Args {
     #[arg(long, default_value = "auto", value_name = "PRIOR")]
     pub prior: labelbudget::surrogate::prior::PriorMode,
 
+    /// Give every annotation count the same total weight in the fit (and in its
+    /// cross-validation and bootstrap), shared by its runs, instead of every run the same: a
+    /// sweep that runs few scenarios at its largest counts then still fits the top of its
+    /// curves. The shipped model is fitted without it (docs/validation.md, "A partial curve").
+    #[arg(long)]
+    pub weigh_counts: bool,
+
     /// Bootstrap replicates over seeds (0 disables parameter intervals).
     #[arg(
         long,
@@ -134,6 +141,7 @@ pub fn run(args: Args) -> Result<()> {
         level: args.level,
         seed: args.seed,
         prior: args.prior,
+        weigh_counts: args.weigh_counts,
         ..FitOptions::default()
     };
     // every check that can fail runs before anything is written: the options, the outputs,

@@ -15,24 +15,32 @@ use rayon::prelude::*;
 ///
 /// # Errors
 /// A replicate's fit failed numerically.
+/// `weights` are the points' own weights in the fit (`None`: 1 each), multiplied by how many
+/// times a replicate drew their seed.
+///
+/// # Errors
+/// A replicate's fit failed numerically.
 pub fn bootstrap(
     family: Family,
     points: &[Point],
+    weights: Option<&[f64]>,
     free: [bool; N_PARAMS],
     best: &Params,
     replicates: usize,
     seed: u64,
 ) -> Result<Vec<Params>> {
-    bootstrap_with(family, points, free, best, replicates, seed, None)
+    bootstrap_with(family, points, weights, free, best, replicates, seed, None)
 }
 
 /// [`bootstrap`] with every replicate fitted under `prior`.
 ///
 /// # Errors
 /// A replicate's fit failed numerically.
+#[allow(clippy::too_many_arguments)]
 pub fn bootstrap_with(
     family: Family,
     points: &[Point],
+    weights: Option<&[f64]>,
     free: [bool; N_PARAMS],
     best: &Params,
     replicates: usize,
@@ -73,7 +81,11 @@ pub fn bootstrap_with(
         .map(|count| {
             let w: Vec<f64> = points
                 .iter()
-                .map(|p| f64::from(count[seeds.binary_search(&p.seed).unwrap_or(0)]))
+                .enumerate()
+                .map(|(i, p)| {
+                    f64::from(count[seeds.binary_search(&p.seed).unwrap_or(0)])
+                        * weights.map_or(1.0, |w| w[i])
+                })
                 .collect();
             fit_curve_with(
                 family,

@@ -133,6 +133,7 @@ pub fn fit_signal(
     let reps = bootstrap_with(
         family,
         pts,
+        None,
         free,
         &best.params,
         bootstrap,

@@ -20,7 +20,7 @@ pub use points::{
     BitsTable, bits_settings, bits_table, check_enough, fit_floor, observed, points, run_inputs,
     scenario_ids, scenario_key,
 };
-pub use select::{FamilyCv, family_cv};
+pub use select::{FamilyCv, count_weights, family_cv};
 
 use super::bootstrap::{bootstrap, spread};
 use super::covariate::Covariate;
@@ -130,9 +130,11 @@ pub fn fit_model_with(
         let free = mask(family, &pts, opts, signal);
         let index = opts.families.iter().position(|&f| f == family).unwrap_or(0);
         let best = full[index].clone();
+        let weights = opts.weigh_counts.then(|| count_weights(&pts));
         let reps = bootstrap(
             family,
             &pts,
+            weights.as_deref(),
             free,
             &best.params,
             opts.bootstrap,

@@ -37,6 +37,9 @@ pub struct FitOptions {
     pub level: f64,
     pub seed: u64,
     pub prior: PriorMode,
+    /// Give every annotation count the same total weight in the fit, its cross-validation and
+    /// its bootstrap, instead of every run the same ([`super::count_weights`]).
+    pub weigh_counts: bool,
 }
 
 impl Default for FitOptions {
@@ -52,6 +55,7 @@ impl Default for FitOptions {
             level: 0.9,
             seed: 0,
             prior: PriorMode::Auto,
+            weigh_counts: false,
         }
     }
 }

@@ -34,7 +34,35 @@ pub(super) fn fit_family(
     signal: Signal,
 ) -> Result<Fitted> {
     let free = mask(family, pts, opts, signal);
-    fit_curve(family, pts, None, free, &starts(pts))
+    let weights = opts.weigh_counts.then(|| count_weights(pts));
+    fit_curve(family, pts, weights.as_deref(), free, &starts(pts))
+}
+
+/// Each point's weight in a sweep's fit under `fit --weigh-counts`: every annotation count
+/// gets the same total weight, shared by its runs, and the weights sum to the number of points.
+/// A sweep runs every scenario at its small counts but only some of them at the largest (the
+/// default sweep has 624 runs of a signal at each count up to 1,000 and 47-99 at 100,000), so
+/// with a weight per run the top of the curves, where plans are read, has the least say
+/// (docs/validation.md, "A partial curve", measures it on the default sweep).
+pub fn count_weights(pts: &[Point]) -> Vec<f64> {
+    let mut counts: Vec<u64> = pts.iter().map(|p| p.n).collect();
+    counts.sort_unstable();
+    let mut per: Vec<(u64, usize)> = Vec::new();
+    for n in counts {
+        match per.last_mut() {
+            Some((m, k)) if *m == n => *k += 1,
+            _ => per.push((n, 1)),
+        }
+    }
+    let share = pts.len() as f64 / per.len().max(1) as f64;
+    pts.iter()
+        .map(|p| {
+            let k = per
+                .binary_search_by_key(&p.n, |&(n, _)| n)
+                .map_or(1, |i| per[i].1);
+            share / k as f64
+        })
+        .collect()
 }
 
 /// Grouped cross-validation MAE of each family: groups are scenarios when there are at least
@@ -76,17 +104,25 @@ pub fn family_cv(
         .enumerate()
         .flat_map(|(i, &f)| (0..folds).map(move |k| (i, f, k)))
         .collect();
-    let held: Vec<Vec<HeldOut>> = jobs
+    // the held-out error weighs each point as the fit does
+    let weights = if opts.weigh_counts {
+        count_weights(pts)
+    } else {
+        vec![1.0; pts.len()]
+    };
+    let held: Vec<Vec<(HeldOut, f64)>> = jobs
         .par_iter()
         .map(|&(i, f, k)| {
             let in_fold = |p: &Point| groups.binary_search(&group(p)).unwrap_or(0) % folds == k;
             let train: Vec<Point> = pts.iter().filter(|p| !in_fold(p)).copied().collect();
             let free = mask(f, &train, opts, signal);
-            let fit = fit_curve(f, &train, None, free, &[full[i].params])?;
+            let fold_weights = opts.weigh_counts.then(|| count_weights(&train));
+            let fit = fit_curve(f, &train, fold_weights.as_deref(), free, &[full[i].params])?;
             Ok(pts
                 .iter()
-                .filter(|p| in_fold(p))
-                .map(|p| held_out(f, &fit.params, p))
+                .zip(&weights)
+                .filter(|(p, _)| in_fold(p))
+                .map(|(p, &w)| (held_out(f, &fit.params, p), w))
                 .collect())
         })
         .collect::<Result<_>>()?;
@@ -95,9 +131,10 @@ pub fn family_cv(
         .iter()
         .enumerate()
         .map(|(i, &family)| {
-            let residuals: Vec<HeldOut> = held[i * folds..(i + 1) * folds].concat();
-            let mae =
-                residuals.iter().map(|h| h.r.abs()).sum::<f64>() / residuals.len().max(1) as f64;
+            let fold: Vec<(HeldOut, f64)> = held[i * folds..(i + 1) * folds].concat();
+            let total = fold.iter().map(|(_, w)| w).sum::<f64>();
+            let mae = fold.iter().map(|(h, w)| w * h.r.abs()).sum::<f64>() / total.max(1e-300);
+            let residuals: Vec<HeldOut> = fold.into_iter().map(|(h, _)| h).collect();
             FamilyCv {
                 family,
                 mae,

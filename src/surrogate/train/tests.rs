@@ -139,3 +139,59 @@ fn too_few_runs_say_how_many_are_needed() {
         "{msg}"
     );
 }
+
+/// Under `weigh_counts` every annotation count weighs the same in a sweep's fit, however many
+/// runs it has: the weights give each count an equal total and sum to the number of points,
+/// and a sweep whose runs at its largest count are repeated three times fits the same curves.
+#[test]
+fn each_count_weighs_the_same_however_many_runs_it_has() {
+    let runs = small();
+    let (ids, _) = scenario_ids(&runs);
+    let floor = fit_floor(&runs, crate::surrogate::Metric::Cka);
+    let opts = FitOptions {
+        bootstrap: 0,
+        families: vec![Family::Mmf],
+        weigh_counts: true,
+        ..FitOptions::default()
+    };
+    let pts = points(&runs, &ids, Signal::Hard, &opts, None, &floor);
+    let w = count_weights(&pts);
+    let total: f64 = w.iter().sum();
+    assert!((total - pts.len() as f64).abs() < 1e-9);
+    let mut per: std::collections::BTreeMap<u64, f64> = Default::default();
+    for (p, w) in pts.iter().zip(&w) {
+        *per.entry(p.n).or_default() += w;
+    }
+    let share = pts.len() as f64 / per.len() as f64;
+    assert!(per.values().all(|t| (t - share).abs() < 1e-9), "{per:?}");
+
+    let top = pts.iter().map(|p| p.n).max().unwrap();
+    let mut more = pts.clone();
+    for _ in 0..2 {
+        more.extend(pts.iter().filter(|p| p.n == top).copied());
+    }
+    assert!(more.len() > pts.len());
+    let a = fit_family(Family::Mmf, &pts, &opts, Signal::Hard).unwrap();
+    let b = fit_family(Family::Mmf, &more, &opts, Signal::Hard).unwrap();
+    let (a, b) = (a.params.to_array(), b.params.to_array());
+    // the optimiser's own tolerance moves parameters by up to about 0.004 between the two
+    // (equivalent) problems; without the count weights the repeated runs move one by 0.31
+    for (i, (u, v)) in a.iter().zip(&b).enumerate() {
+        assert!((u - v).abs() < 0.02, "parameter {i}: {u} vs {v}");
+    }
+    // off (the default), the repeated runs weigh more
+    let plain = FitOptions {
+        weigh_counts: false,
+        ..opts
+    };
+    let a = fit_family(Family::Mmf, &pts, &plain, Signal::Hard).unwrap();
+    let b = fit_family(Family::Mmf, &more, &plain, Signal::Hard).unwrap();
+    let moved = a
+        .params
+        .to_array()
+        .iter()
+        .zip(&b.params.to_array())
+        .map(|(u, v)| (u - v).abs())
+        .fold(0.0, f64::max);
+    assert!(moved > 0.05, "repeated runs moved no parameter ({moved})");
+}
