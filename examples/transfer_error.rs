@@ -20,7 +20,8 @@
 //! model alone. A second table splits the exchange's errors by where the target lies on the
 //! world's hard rise (share from its floor to its top): their root mean square (near the top,
 //! the `TRANSFER_SD_TOP` the interval ramps to) and how many the interval's 90% factor
-//! `exp(1.645 sigma)` holds with sigma from `transfer_sd`. `--save` writes the runs (CSV), `--runs` reads them back instead of simulating.
+//! `exp(1.645 sigma)` holds with sigma from `transfer_sd`. `--save` writes the runs (CSV),
+//! `--runs` reads them back instead of simulating.
 
 mod common;
 

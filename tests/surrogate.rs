@@ -514,3 +514,42 @@ fn fit_refuses_bad_options_before_writing_anything() {
     );
     assert!(err.contains("held") && err.contains("is a folder"), "{err}");
 }
+
+/// `fit --weigh-counts` changes nothing when every count has as many runs (the small sweep's),
+/// and changes the fit when one count has fewer: its runs then weigh more each.
+#[test]
+fn fit_weigh_counts_matters_only_when_counts_have_unequal_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let fit = |runs: &std::path::Path, weigh: bool, name: &str| -> String {
+        let out = dir.path().join(name);
+        let mut cmd = bin();
+        cmd.args(["fit", "--bootstrap", "3", "--runs"])
+            .arg(runs)
+            .arg("--out")
+            .arg(&out);
+        if weigh {
+            cmd.arg("--weigh-counts");
+        }
+        cmd.assert().success();
+        std::fs::read_to_string(&out).unwrap()
+    };
+    let small = std::path::Path::new("tests/data/runs-small.csv");
+    assert_eq!(fit(small, false, "a.toml"), fit(small, true, "b.toml"));
+    // drop the largest count's runs of every other seed
+    let text = std::fs::read_to_string(small).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let mut kept = vec![header.to_string()];
+    kept.extend(
+        lines
+            .filter(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                !(f[1] == "10000" && f[11].parse::<u64>().unwrap() % 2 == 1)
+            })
+            .map(str::to_string),
+    );
+    assert!(kept.len() < text.lines().count());
+    let uneven = dir.path().join("uneven.csv");
+    std::fs::write(&uneven, kept.join("\n") + "\n").unwrap();
+    assert_ne!(fit(&uneven, false, "c.toml"), fit(&uneven, true, "d.toml"));
+}

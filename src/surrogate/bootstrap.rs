@@ -12,9 +12,6 @@ use rand::RngExt;
 use rayon::prelude::*;
 
 /// Bootstrap replicates of `family` fitted to `points`, starting from `best`.
-///
-/// # Errors
-/// A replicate's fit failed numerically.
 /// `weights` are the points' own weights in the fit (`None`: 1 each), multiplied by how many
 /// times a replicate drew their seed.
 ///
