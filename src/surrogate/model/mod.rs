@@ -101,6 +101,9 @@ pub struct Model {
     pub baseline: bool,
     /// Nominal coverage of prediction intervals.
     pub level: f64,
+    /// Fitted with every annotation count given the same total weight (`fit --weigh-counts`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub weigh_counts: bool,
     /// Hash of the runs file the model was fitted on.
     pub sweep_hash: String,
     pub runs: usize,
@@ -168,6 +171,7 @@ impl Model {
             covariate,
             baseline,
             level,
+            weigh_counts: false,
             sweep_hash,
             runs,
             range,

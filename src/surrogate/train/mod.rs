@@ -179,7 +179,7 @@ pub fn fit_model_with(
             bootstrap: reps.iter().map(Params::to_array).collect(),
         });
     }
-    Model::new(
+    let mut model = Model::new(
         opts.metric,
         opts.covariate,
         opts.baseline,
@@ -189,5 +189,8 @@ pub fn fit_model_with(
         range_of(runs),
         floor,
         signals,
-    )
+    )?;
+    // a fit leaning on the default model weighs its runs as they come
+    model.weigh_counts = opts.weigh_counts && prior.is_none();
+    Ok(model)
 }
