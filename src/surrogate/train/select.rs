@@ -8,6 +8,7 @@ use crate::surrogate::families::Family;
 use crate::surrogate::fit::{Fitted, Point, fit_curve, free_mask, starts};
 use crate::surrogate::residual::HeldOut;
 use rayon::prelude::*;
+use std::collections::BTreeMap;
 
 /// Free parameters of `signal` under the options. The scenario count that picks the default
 /// terms is the number the points are indexed over, so a cross-validation fold of a fit uses
@@ -45,24 +46,12 @@ pub(super) fn fit_family(
 /// with a weight per run the top of the curves, where plans are read, has the least say
 /// (docs/validation.md, "A partial curve", measures it on the default sweep).
 pub fn count_weights(pts: &[Point]) -> Vec<f64> {
-    let mut counts: Vec<u64> = pts.iter().map(|p| p.n).collect();
-    counts.sort_unstable();
-    let mut per: Vec<(u64, usize)> = Vec::new();
-    for n in counts {
-        match per.last_mut() {
-            Some((m, k)) if *m == n => *k += 1,
-            _ => per.push((n, 1)),
-        }
+    let mut runs: BTreeMap<u64, usize> = BTreeMap::new();
+    for p in pts {
+        *runs.entry(p.n).or_default() += 1;
     }
-    let share = pts.len() as f64 / per.len().max(1) as f64;
-    pts.iter()
-        .map(|p| {
-            let k = per
-                .binary_search_by_key(&p.n, |&(n, _)| n)
-                .map_or(1, |i| per[i].1);
-            share / k as f64
-        })
-        .collect()
+    let share = pts.len() as f64 / runs.len().max(1) as f64;
+    pts.iter().map(|p| share / runs[&p.n] as f64).collect()
 }
 
 /// Grouped cross-validation MAE of each family: groups are scenarios when there are at least
