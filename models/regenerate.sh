@@ -15,7 +15,7 @@ if [ "${1:-}" = "-" ]; then
 else
   mkdir -p out
   cargo run --release -- simulate --sweep examples/sweeps/default.toml --no-timing --out out/default-runs.csv
-  cargo run --release -- fit --runs out/default-runs.csv --covariate n --out models/default.toml --holdout
+  cargo run --release -- fit --runs out/default-runs.csv --covariate n --weigh-counts --out models/default.toml --holdout
 fi
 CURVES="${1:-../shared/lcdb/curves.csv.gz}"
 cargo run --release -- prior --curves "$CURVES" --out models/real-curves.toml \

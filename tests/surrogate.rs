@@ -563,3 +563,24 @@ fn fit_weigh_counts_matters_only_when_counts_have_unequal_runs() {
         "no change"
     );
 }
+
+/// The shipped model is fitted as the one documented command refits it: `models/regenerate.sh`
+/// passes `--weigh-counts` exactly when `models/default.toml` says it was fitted so.
+#[test]
+fn the_shipped_model_is_fitted_as_regenerate_sh_says() {
+    let script = std::fs::read_to_string("models/regenerate.sh").unwrap();
+    let fit_line = script
+        .lines()
+        .find(|l| l.contains(" fit ") && l.contains("models/default.toml"))
+        .expect("regenerate.sh fits models/default.toml");
+    let model = Model::embedded_default();
+    assert_eq!(
+        fit_line.contains("--weigh-counts"),
+        model.weigh_counts,
+        "{fit_line}"
+    );
+    assert!(
+        model.weigh_counts,
+        "the shipped model gives every count the same weight"
+    );
+}

@@ -72,7 +72,7 @@ pub struct Args {
     /// Give every annotation count the same total weight in the fit (and in its
     /// cross-validation and bootstrap), shared by its runs, instead of every run the same: a
     /// sweep that runs few scenarios at its largest counts then still fits the top of its
-    /// curves. The shipped model is fitted without it (docs/validation.md, "A partial curve").
+    /// curves. The shipped model is fitted with it (models/regenerate.sh; docs/method.md).
     #[arg(long)]
     pub weigh_counts: bool,
 

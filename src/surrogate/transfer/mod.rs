@@ -52,12 +52,12 @@ const CACHED: usize = 8;
 /// Sd of the transfer's error in ln(count) of each signal (hard, soft, triplet, pair), measured
 /// by `cargo run --release --example transfer_error` (docs/scenario.md, "The transfer's own
 /// error"): over all its comparisons, and used up to [`TOP_FROM`]`.0` of the team's hard rise.
-pub const TRANSFER_SD: [f64; 4] = [0.0, 0.28, 0.19, 0.51];
+pub const TRANSFER_SD: [f64; 4] = [0.0, 0.28, 0.19, 0.44];
 /// The same error near the top of the team's hard-label curve (root mean square of the
 /// comparisons at [`TOP_FROM`]`.1` of its rise or above, never below [`TRANSFER_SD`]): there
 /// h(m) = H_sim^-1(S_sim(m)) reads a flat stretch of the simulated hard curve and the exchange
-/// is ill-conditioned (measured: soft 0.37, triplets 0.19, pairs 0.58).
-pub const TRANSFER_SD_TOP: [f64; 4] = [0.0, 0.37, 0.19, 0.58];
+/// is ill-conditioned (measured: soft 0.37, triplets 0.19, pairs 0.59).
+pub const TRANSFER_SD_TOP: [f64; 4] = [0.0, 0.37, 0.19, 0.59];
 /// Where on the team's hard-label rise (share from its floor to its ceiling) the transfer's
 /// sd ramps linearly from [`TRANSFER_SD`] to [`TRANSFER_SD_TOP`]. A ramp, not a step, keeps a
 /// quantile of a transferred curve rising with the count (the interval's factor
