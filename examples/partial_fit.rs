@@ -160,38 +160,33 @@ fn main() -> anyhow::Result<()> {
             rep_dims: Some(sc.rep()),
             ..sc.clone()
         };
-        let runs: Vec<RunRecord> = match &loaded {
+        // the file's runs of this scenario's worlds: the two fitted ones, and further ones
+        let (runs, mut further): (Vec<RunRecord>, Vec<RunRecord>) = match &loaded {
             Some(all) => all
                 .iter()
-                .filter(|r| r.seed >= base && r.seed < base + 2 && r.scenario() == recorded)
+                .filter(|r| r.seed >= base && r.seed < base + worlds && r.scenario() == recorded)
+                .filter(|r| r.seed < base + 2 || r.n as usize == FAR)
                 .cloned()
-                .collect(),
-            None => jobs
-                .par_iter()
-                .map(|&(s, n, w)| Setting::new(&sc, base + w)?.run(s, n, false))
-                .collect::<labelbudget::Result<_>>()?,
+                .partition(|r| r.seed < base + 2),
+            None => (
+                jobs.par_iter()
+                    .map(|&(s, n, w)| Setting::new(&sc, base + w)?.run(s, n, false))
+                    .collect::<labelbudget::Result<_>>()?,
+                Vec::new(),
+            ),
         };
-        // the further worlds at n = 30,000, loaded where the file holds them, else simulated
-        let further: Vec<RunRecord> = Signal::ALL
+        // the further worlds at n = 30,000 the file does not hold
+        let missing: Vec<(Signal, u64)> = Signal::ALL
             .into_iter()
             .flat_map(|s| (2..worlds).map(move |w| (s, w)))
-            .collect::<Vec<_>>()
-            .par_iter()
-            .map(|&(s, w)| {
-                let found = loaded.as_ref().and_then(|all| {
-                    all.iter().find(|r| {
-                        r.seed == base + w
-                            && r.signal == s
-                            && r.n as usize == FAR
-                            && r.scenario() == recorded
-                    })
-                });
-                match found {
-                    Some(r) => Ok(r.clone()),
-                    None => Setting::new(&sc, base + w)?.run(s, FAR, false),
-                }
-            })
-            .collect::<labelbudget::Result<_>>()?;
+            .filter(|&(s, w)| !further.iter().any(|r| r.signal == s && r.seed == base + w))
+            .collect();
+        further.extend(
+            missing
+                .par_iter()
+                .map(|&(s, w)| Setting::new(&sc, base + w)?.run(s, FAR, false))
+                .collect::<labelbudget::Result<Vec<_>>>()?,
+        );
         saved.extend(runs.iter().cloned());
         saved.extend(further.iter().cloned());
         let (fit_runs, far): (Vec<RunRecord>, Vec<RunRecord>) =
