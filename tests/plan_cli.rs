@@ -535,3 +535,29 @@ fn a_target_beyond_any_safe_budget_says_what_can_be_promised_and_that_is_attaina
     assert!(!r["safe"].is_null(), "{r}");
     assert!(r["safe_best"].is_null(), "{r}");
 }
+
+/// A signal planned within `NEAR_CEILING` of its ceiling gets a note under the table (the
+/// quick start's pairs: 0.600 against 0.601), and none when the target lies well below every
+/// ceiling; the note is for the text table only.
+#[test]
+fn a_target_at_a_signals_ceiling_is_flagged_in_the_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = |extra: &[&str]| -> String {
+        let out = lb(dir.path())
+            .args(["plan", "--no-chart"])
+            .args(extra)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(out).unwrap()
+    };
+    let note = "the target lies within 0.005 of its ceiling";
+    let at_top = text(&[]);
+    let flagged: Vec<&str> = at_top.lines().filter(|l| l.contains(note)).collect();
+    assert_eq!(flagged.len(), 1, "{at_top}");
+    assert!(flagged[0].starts_with("pair: "), "{at_top}");
+    assert!(!text(&["--target", "0.5"]).contains(note));
+    assert!(!text(&["--format", "json"]).contains(note));
+}
