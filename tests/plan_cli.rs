@@ -543,15 +543,9 @@ fn a_target_beyond_any_safe_budget_says_what_can_be_promised_and_that_is_attaina
 fn a_target_at_a_signals_ceiling_is_flagged_in_the_table() {
     let dir = tempfile::tempdir().unwrap();
     let text = |extra: &[&str]| -> String {
-        let out = lb(dir.path())
-            .args(["plan", "--no-chart"])
-            .args(extra)
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        String::from_utf8(out).unwrap()
+        let mut cmd = lb(dir.path());
+        cmd.args(["plan", "--no-chart"]).args(extra);
+        String::from_utf8(common::succeeded(&mut cmd).stdout).unwrap()
     };
     let note = "the target lies within 0.005 of its ceiling";
     let at_top = text(&[]);
