@@ -174,9 +174,6 @@ fn assumed_nuisance() -> Value {
         lo: v,
         hi: v,
         source: "assumed".into(),
-        note: Some(
-            "not measured (the spectrum has no two levels to compare): the simulator's default"
-                .into(),
-        ),
+        note: Some("the spectrum has no two levels to compare: the simulator's default".into()),
     }
 }
