@@ -331,10 +331,14 @@ fn far_scenario_plans_with_extrapolate() {
         "far.toml",
         "[dataset]\nclasses = 5000\ndims = 16\nfeatures = 64\n",
     );
+    // it plans, and says on stderr which value lies outside the model's range
     lb(dir.path())
         .args(["plan", "--no-chart", "--extrapolate", "--scenario", &far])
         .assert()
-        .success();
+        .success()
+        .stderr(predicate::str::contains(
+            "classes = 5000 lies outside the fitted range",
+        ));
 }
 
 #[test]

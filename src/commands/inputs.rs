@@ -90,6 +90,19 @@ pub fn planner(inputs: &PlanInputs) -> Result<Setup> {
             );
         }
     }
+    if let (Some(c), Some(path)) = (&model.calibration, &inputs.model) {
+        for w in &c.warnings {
+            eprintln!(
+                "warning: {}: calibrated from measurements that do not support a confident plan: {w}",
+                path.display()
+            );
+        }
+    }
+    if inputs.extrapolate {
+        for w in model.range_warnings(&scenario.dataset) {
+            eprintln!("warning: {w} (--extrapolate)");
+        }
+    }
     let measured = model
         .calibration
         .as_ref()

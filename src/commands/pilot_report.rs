@@ -73,11 +73,25 @@ pub fn run_real(args: &Args, path: &Path, pts: PilotPoints, metric: Metric) -> R
     let pilots: Vec<(Signal, Vec<CurvePoint>)> = pts.into_iter().collect();
     let source = super::calibrate::source_hash(&[path])?;
     let (model, preds) = predict::model(&prior, &pilots, args.floor, metric, source)?;
-    let model = model.with_calibration(super::calibrate::calibration(args, None, &pilots))?;
+    let mut cal = super::calibrate::calibration(args, None, &pilots);
+    cal.warnings = warnings(&preds);
+    let model = model.with_calibration(cal)?;
     model.save(&args.out)?;
     report_real(args, &model, &prior, &preds, &pilots, None)?;
     eprintln!("wrote model {}", args.out.display());
     Ok(())
+}
+
+/// Each prediction's warnings led by its signal, as the model file keeps them for `plan`.
+pub fn warnings(preds: &[Prediction]) -> Vec<String> {
+    preds
+        .iter()
+        .flat_map(|p| {
+            p.warnings
+                .iter()
+                .map(|w| format!("{}: {w}", p.table.signal))
+        })
+        .collect()
 }
 
 /// The report of a calibration under the real-curve prior: per signal what the pilot shows,

@@ -216,7 +216,7 @@ impl Verification {
              short of the target there",
         );
         match reached("recommended") {
-            Some(k) => out.push_str(&format!(" (here {k} of {n}).")),
+            Some(k) => out.push_str(&format!(" (here {k} of {n} reached it).")),
             None => out.push('.'),
         }
         let safe = reached("safe budget").or_else(|| {

@@ -159,7 +159,11 @@ pub(super) fn run_features(args: &Args) -> Result<()> {
             .collect::<Result<_>>()?,
         _ => Vec::new(),
     };
-    let model = model.with_calibration(calibration(args, Some(measured.pool as u64), &fitted))?;
+    let mut cal = calibration(args, Some(measured.pool as u64), &fitted);
+    if let Extrapolated::Real(_, preds) = &curves {
+        cal.warnings = crate::commands::pilot_report::warnings(preds);
+    }
+    let model = model.with_calibration(cal)?;
     // every check has run: the outputs are written
     model.save(&args.out)?;
     if let Some(path) = &args.curves {

@@ -157,5 +157,6 @@ pub(crate) fn calibration(
         name: args.name.clone(),
         pool: args.pool.or(pool),
         points: mean_points(points),
+        warnings: Vec::new(),
     }
 }

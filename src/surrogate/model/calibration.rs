@@ -27,6 +27,10 @@ pub const MAX_NAME_CHARS: usize = 120;
 /// The largest pool accepted.
 pub const MAX_POOL: u64 = 1_000_000_000_000;
 
+/// The most warnings a model file may carry, and the longest one.
+pub const MAX_WARNINGS: usize = 64;
+pub const MAX_WARNING_CHARS: usize = 2000;
+
 /// The user's data behind a calibrated model.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -40,6 +44,11 @@ pub struct Calibration {
     /// The mean measured quality at each fitted count, per signal.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub points: Vec<MeasuredPoint>,
+    /// What kept the measured curves from supporting a confident answer (`calibrate`'s
+    /// warnings, each led by its signal: "hard: the pilot does not rise ..."), which `plan`
+    /// repeats, since a plan on such a model is no better than its pilot.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// One measured point of a learning curve.
@@ -65,6 +74,23 @@ impl Calibration {
         }
         if let Some(pool) = self.pool {
             check_pool("calibration.pool", pool)?;
+        }
+        if self.warnings.len() > MAX_WARNINGS {
+            return Err(Error::invalid(
+                "calibration.warnings",
+                format!("{} warnings", self.warnings.len()),
+                format!("at most {MAX_WARNINGS}"),
+            ));
+        }
+        for (k, w) in self.warnings.iter().enumerate() {
+            let chars = w.chars().count();
+            if w.trim().is_empty() || chars > MAX_WARNING_CHARS || w.contains(['\n', '\r']) {
+                return Err(Error::invalid(
+                    format!("calibration.warnings[{k}]"),
+                    format!("{:?}", w.chars().take(80).collect::<String>()),
+                    format!("a line of 1 to {MAX_WARNING_CHARS} characters"),
+                ));
+            }
         }
         for (k, p) in self.points.iter().enumerate() {
             within(format!("calibration.points[{k}].n"), p.n, 1.0, 1e12)?;
@@ -196,6 +222,20 @@ mod tests {
                     ..Default::default()
                 },
                 "calibration.points[0].quality",
+            ),
+            (
+                Calibration {
+                    warnings: vec!["hard: fine".into(), "two\nlines".into()],
+                    ..Default::default()
+                },
+                "calibration.warnings[1]",
+            ),
+            (
+                Calibration {
+                    warnings: vec!["w".into(); MAX_WARNINGS + 1],
+                    ..Default::default()
+                },
+                "calibration.warnings",
             ),
         ];
         for (c, key) in cases {
