@@ -57,6 +57,21 @@ fn temp_name(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.tmp{}", std::process::id()))
 }
 
+/// An error naming `path` when the folder it would be written in does not exist.
+fn folder_exists(path: &Path) -> Result<()> {
+    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) if !dir.is_dir() => Err(Error::file(
+            path,
+            format!(
+                "cannot be written: the folder {} does not exist (create it first, or write \
+                 elsewhere)",
+                dir.display()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Check, before long work starts, that `path` can be written: its folder exists and is writable.
 ///
 /// # Errors
@@ -68,6 +83,7 @@ pub fn check_writable(path: &Path) -> Result<()> {
             "is a folder; give the name of a file to write",
         ));
     }
+    folder_exists(path)?;
     let tmp = temp_name(path);
     std::fs::File::create(&tmp)
         .map_err(|source| Error::Io {
@@ -95,6 +111,7 @@ pub fn write_atomic_with(
     path: &Path,
     fill: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
 ) -> Result<()> {
+    folder_exists(path)?;
     let tmp = temp_name(path);
     let io_err = |source| Error::Io {
         path: path.to_path_buf(),

@@ -81,6 +81,32 @@ fn every_command_writes_its_file_with_out_or_o() {
 }
 
 #[test]
+fn an_output_in_a_missing_folder_names_the_folder_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let pilot = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/own-data/pilot.csv");
+    for args in [
+        vec!["frontier", "--points", "5", "--out", "new/f.csv"],
+        vec![
+            "calibrate",
+            "--pilot",
+            pilot.to_str().unwrap(),
+            "--out",
+            "new/m.toml",
+        ],
+    ] {
+        lb().current_dir(d)
+            .args(&args)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(
+                "cannot be written: the folder new does not exist",
+            ));
+    }
+    assert!(files(d).is_empty(), "{:?}", files(d));
+}
+
+#[test]
 fn frontier_files_are_csv_or_json_only() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
