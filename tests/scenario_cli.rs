@@ -30,6 +30,10 @@ fn digits_from_data_to_a_plan_across_every_signal() {
         .arg(&out)
         .assert()
         .success()
+        // without --model the plans across the intervals are the default model's, in CKA
+        .stderr(predicate::str::contains(
+            "read --target 0.9 as linear CKA, the default model's metric",
+        ))
         .get_output()
         .stdout
         .clone();

@@ -141,6 +141,13 @@ pub fn run(args: Args) -> Result<()> {
         Some(p) => transfer::complete(Model::from_file(p)?)?.0,
         None => Box::new(Model::embedded_default()),
     };
+    if let (None, Some(t)) = (&args.model, args.target) {
+        // the scenario file keeps the number; only these plans read it as CKA
+        eprintln!(
+            "note: the plans across the intervals below read --target {t} as linear CKA, the \
+             default model's metric; give --model (e.g. from `calibrate`) to plan in yours"
+        );
+    }
     let paths = Paths {
         features: args.features.clone(),
         labels: args.labels.clone(),
