@@ -228,6 +228,20 @@ fn output_file_is_written() {
 }
 
 #[test]
+fn a_log_as_csv_says_the_per_annotator_table_is_in_json() {
+    bin()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["info", "--annotations", EXAMPLE, "--classes", "10"])
+        .args(["--format", "csv"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("metric,value"))
+        .stderr(predicate::str::contains(
+            "the per-annotator table (20 annotators, 2 flagged",
+        ));
+}
+
+#[test]
 fn absurd_sizes_are_refused_with_the_cap() {
     let dir = tempfile::tempdir().unwrap();
     let cases: [(&[&str], &[&str]); 3] = [

@@ -364,6 +364,17 @@ fn log_mode(args: &Args, path: &std::path::Path) -> Result<String> {
     Ok(match args.format {
         Format::Json => serde_json::to_string_pretty(&report)? + "\n",
         Format::Csv => {
+            // one table only: the per-annotator one (and its low-information flags) is not in it
+            let low = report
+                .per_annotator
+                .iter()
+                .filter(|a| a.low_information)
+                .count();
+            eprintln!(
+                "note: --format csv writes the summary only; the per-annotator table ({} \
+                 annotators, {low} flagged as carrying little information) is in --format json",
+                report.per_annotator.len()
+            );
             let mut w = csv::Writer::from_writer(Vec::new());
             w.write_record(["metric", "value"])?;
             for (k, v) in summary(&report) {
