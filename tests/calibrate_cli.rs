@@ -55,7 +55,11 @@ fn pilot_writes_a_model_that_reloads() {
     .arg(&out)
     .assert()
     .failure()
-    .stderr(predicate::str::contains("--verify").and(predicate::str::contains("linear CKA")));
+    .stderr(
+        predicate::str::contains("--verify runs the plan in the simulator")
+            .and(predicate::str::contains("linear CKA"))
+            .and(predicate::str::contains(out.display().to_string())),
+    );
     // (SVG escapes the apostrophe)
     assert!(
         svg.contains("predicted quality (the pilot&apos;s metric)"),

@@ -22,6 +22,19 @@ pub fn run(args: PlanArgs) -> Result<()> {
     }
     let setup = planner(&args.inputs)?;
     let planner = &setup.planner;
+    if args.verify && planner.metric != labelbudget::surrogate::Metric::Cka {
+        let model = args
+            .inputs
+            .model
+            .as_ref()
+            .map_or("the model".into(), |p| p.display().to_string());
+        anyhow::bail!(
+            "--verify runs the plan in the simulator, whose quality is linear CKA; {model} \
+             predicts {}, so the simulator cannot check it: leave out --verify, and check the \
+             plan on your own data",
+            planner.metric.label()
+        );
+    }
     let plan = planner
         .plan(Some(setup.objective()?))
         .map_err(|e| setup.explain(e))?;
