@@ -266,6 +266,20 @@ fn bad_inputs_are_named_with_what_is_accepted() {
             "{e}"
         );
     }
+    // class names instead of class numbers, and a fractional label
+    for (label, says) in [
+        ("cat", "map class names such as `cat`"),
+        ("1.5", "not a whole number"),
+    ] {
+        let named = write(dir.path(), "named.csv", &format!("0\n1\n{label}\n1\n"));
+        let e = fails(&[features, ("--labels", named.as_os_str())]);
+        assert!(
+            e.contains("named.csv, line 3")
+                && e.contains(&format!("`{label}`"))
+                && e.contains(says),
+            "{e}"
+        );
+    }
     // no source of the number of classes
     let e = fails(&[features]);
     assert!(e.contains("classes") && e.contains("--labels"), "{e}");

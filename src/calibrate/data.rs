@@ -251,11 +251,14 @@ fn read_labels(path: &Path) -> Result<(Vec<i64>, Origin)> {
             origin.err(
                 path,
                 i,
-                format!(
-                    "label `{c}` is not an integer (labels are whole numbers from {} to {})",
-                    i64::MIN,
-                    i64::MAX
-                ),
+                if c.trim().parse::<f64>().is_ok() {
+                    format!("label `{c}` is not a whole number (or lies beyond a 64-bit integer)")
+                } else {
+                    format!(
+                        "label `{c}` is not an integer: labels are class numbers (e.g. 0 to C - 1); \
+                         map class names such as `{c}` to numbers first"
+                    )
+                },
             )
         })?;
         out.push(v);
