@@ -57,6 +57,12 @@ fn temp_name(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.tmp{}", std::process::id()))
 }
 
+/// Whether `path` exists and is neither a regular file nor a folder: a device or a pipe,
+/// which is written in place, not replaced.
+fn is_special(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
 /// An error naming `path` when the folder it would be written in does not exist.
 fn folder_exists(path: &Path) -> Result<()> {
     match path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -84,6 +90,16 @@ pub fn check_writable(path: &Path) -> Result<()> {
         ));
     }
     folder_exists(path)?;
+    if is_special(path) {
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map(|_| ())
+            .map_err(|source| Error::Io {
+                path: path.to_path_buf(),
+                source,
+            });
+    }
     let tmp = temp_name(path);
     std::fs::File::create(&tmp)
         .map_err(|source| Error::Io {
@@ -112,11 +128,21 @@ pub fn write_atomic_with(
     fill: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
 ) -> Result<()> {
     folder_exists(path)?;
-    let tmp = temp_name(path);
     let io_err = |source| Error::Io {
         path: path.to_path_buf(),
         source,
     };
+    if is_special(path) {
+        // a device or a pipe (/dev/null, /dev/stdout) is written in place: renaming a file
+        // over it would replace it
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(io_err)?;
+        let mut w = std::io::BufWriter::new(file);
+        return fill(&mut w).and_then(|_| w.flush()).map_err(io_err);
+    }
+    let tmp = temp_name(path);
     let file = std::fs::File::create(&tmp).map_err(io_err)?;
     let mut w = std::io::BufWriter::new(file);
     let result = fill(&mut w)
@@ -257,6 +283,33 @@ mod tests {
         write_atomic(&p, b"one").unwrap();
         write_atomic(&p, b"two").unwrap();
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "two");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    /// A pipe (as /dev/null or /dev/stdout, a device) is written in place: a temporary file
+    /// renamed over it would replace it with a regular file. A named pipe in a temporary folder
+    /// stands in for the device, so a failure harms nothing outside the test.
+    #[cfg(unix)]
+    #[test]
+    fn a_pipe_is_written_in_place_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&p).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("no mkfifo here: skipped");
+            return;
+        }
+        let reader = {
+            let p = p.clone();
+            std::thread::spawn(move || std::fs::read_to_string(p).unwrap())
+        };
+        // (one writer only: a second open and close would end the reader's stream early)
+        write_atomic(&p, b"through the pipe").unwrap();
+        // (checked before the reader is joined: a replaced pipe would leave it waiting)
+        let kind = std::fs::metadata(&p).unwrap().file_type();
+        assert!(kind.is_fifo(), "{kind:?}");
+        assert_eq!(reader.join().unwrap(), "through the pipe");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
