@@ -113,7 +113,21 @@ fn the_pool_limits_the_plan_not_the_example_scenarios() {
         .stderr(
             predicate::str::contains("digits.toml")
                 .and(predicate::str::contains("300 items"))
-                .and(predicate::str::contains("within its limits")),
+                .and(predicate::str::contains("within its limits"))
+                .and(predicate::str::contains("raise the [limits]")),
+        );
+    // with the whole pool, 0.97 lies beyond what the pilot supports, not beyond the pool: the
+    // way out is a longer pilot, and the limits, which do not bind, are not blamed
+    let whole = calibrate(dir.path(), "whole.toml", &["--pool", "1438"]);
+    lb().args(["plan", "--no-chart", "--target", "0.97", "--model"])
+        .arg(&whole)
+        .assert()
+        .failure()
+        .stderr(
+            predicate::str::contains("beyond what real learning curves support")
+                .and(predicate::str::contains("measure the pilot further"))
+                .and(predicate::str::contains("within its limits").not())
+                .and(predicate::str::contains("raise the [limits]").not()),
         );
     // a scenario file gives the data instead: its name and its items
     let sc = write(

@@ -168,9 +168,14 @@ fn explain(source: &str, e: Error) -> anyhow::Error {
     let text = e.to_string();
     let hint = if text.contains("extrapolation") && !text.contains("--extrapolate") {
         "; pass --extrapolate to plan anyway"
-    } else if text.contains("within its limits") {
+    } else if text.contains("without its limits") || text.contains("if it were on offer") {
         "; raise the [limits] or `items` in a --scenario file, lower the target or plan a \
          budget instead"
+    } else if text.contains("beyond what real learning curves support") {
+        "; measure the pilot further (larger counts) to plan that far, lower the target or plan \
+         a budget instead"
+    } else if text.contains("no signal can reach it") {
+        "; lower the target or plan a budget instead"
     } else {
         ""
     };

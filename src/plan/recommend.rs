@@ -120,7 +120,8 @@ impl Planner {
             }
             if !offered {
                 part.push_str(" (not on offer)");
-            } else if best < ceil - 1e-9 {
+            } else if format!("{best:.3}") != format!("{ceil:.3}") {
+                // (only where the limits cost what the three decimals shown can tell)
                 part.push_str(&format!(" ({best:.3} within its limits)"));
             }
             parts.push(part);
