@@ -559,3 +559,29 @@ fn a_target_at_a_signals_ceiling_is_flagged_in_the_table() {
     assert!(!text(&["--target", "0.5"]).contains(note));
     assert!(!text(&["--format", "json"]).contains(note));
 }
+
+/// A signal the target is out of reach for only because of the scenario's limits says so under
+/// the table (the fine-grained example: one label per item of 30,000 stops hard and soft labels
+/// short of 0.7, which their curves reach); one whose curve tops out below it does not.
+#[test]
+fn a_signal_stopped_by_its_limits_says_so_in_the_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/fine-grained");
+    let mut cmd = lb(dir.path());
+    cmd.args(["plan", "--no-chart", "--extrapolate", "--scenario"])
+        .arg(root.join("scenario.toml"))
+        .arg("--costs")
+        .arg(root.join("costs.toml"));
+    let out = String::from_utf8(common::succeeded(&mut cmd).stdout).unwrap();
+    let stopped: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("its limits stop it at"))
+        .collect();
+    assert_eq!(stopped.len(), 2, "{out}");
+    assert!(
+        stopped[0].starts_with("hard: ") && stopped[1].starts_with("soft: "),
+        "{out}"
+    );
+    // pairs are unreachable too, but their curve tops out below the target
+    assert!(out.contains("pair     unreachable"), "{out}");
+}

@@ -118,13 +118,23 @@ impl Plan {
             &["signal", "annotations", &cost_head, "quality", "ceiling"],
             &rows,
         ));
-        if let Objective::Target(_) = self.objective {
+        if let Objective::Target(t) = self.objective {
             for p in &self.per_signal {
                 if let (SignalStatus::Planned, Some(q), Some(c)) = (p.status, p.quality, p.ceiling)
                     && c - q < NEAR_CEILING
                 {
                     out.push_str(&format!(
                         "{}: the target lies within {NEAR_CEILING} of its ceiling ({c:.3}), where its count is very uncertain\n",
+                        p.signal
+                    ));
+                }
+                // below the target only because of its limits: say so, and which keys move them
+                if let (SignalStatus::Unreachable, Some(b), Some(c)) =
+                    (p.status, p.best_reachable, p.ceiling)
+                    && c >= t
+                {
+                    out.push_str(&format!(
+                        "{}: its limits stop it at {b:.3} (the scenario's `items`, its `max` or `per_item`); its curve reaches {t} beyond them\n",
                         p.signal
                     ));
                 }
