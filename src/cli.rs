@@ -25,6 +25,10 @@ pub enum Command {
     /// writes the tradeoff chart to tradeoff.png.
     Plan(PlanArgs),
     /// Write the Pareto frontier of cost against quality: the best plan at each budget.
+    ///
+    /// The budgets run from the cheapest annotation to where every offered signal reaches 99%
+    /// of its ceiling within its limits; --budget B, or --target Q (the cost of its safe
+    /// budget), extends them to 1.5 times that.
     Frontier(FrontierArgs),
     /// Draw the tradeoff chart (quality against cost) and the bits-per-cost chart.
     Chart(ChartArgs),

@@ -363,3 +363,22 @@ fn a_confidence_beyond_what_real_curves_calibrate_is_warned_about() {
         "{err}"
     );
 }
+
+/// `frontier`'s budgets end where every signal is near its ceiling (99% of it), or, with
+/// `--target`, beyond what the target's safe budget costs: a frontier asked for 0.94 reaches
+/// it, where the plain one stops short.
+#[test]
+fn a_frontier_with_a_target_reaches_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = calibrate(dir.path(), "digits.toml", &["--pool", "1438"]);
+    let last = |extra: &[&str]| -> f64 {
+        let mut args = vec!["frontier", "--points", "12", "--format", "json"];
+        args.extend(extra);
+        let v = json(&args, &model);
+        let points = v.as_array().unwrap();
+        points.last().unwrap()["quality"].as_f64().unwrap()
+    };
+    let plain = last(&[]);
+    let asked = last(&["--target", "0.94"]);
+    assert!(plain < 0.94 && asked >= 0.94, "{plain} {asked}");
+}

@@ -50,9 +50,14 @@ pub fn run(args: FrontierArgs) -> Result<()> {
     }
     let setup = planner(&args.inputs)?;
     let planner = &setup.planner;
+    // the range reaches a budget asked for, or what a target asked for costs
     let extra = match setup.objective().ok() {
         Some(Objective::Budget(b)) => Some(b),
-        _ => None,
+        Some(o @ Objective::Target(_)) => planner.plan(Some(o)).ok().map(|p| {
+            let r = &p.recommendation;
+            r.safe.as_ref().map_or(r.cost, |s| s.budget.max(r.cost))
+        }),
+        None => None,
     };
     let frontier = planner.frontier(args.points, extra);
     let unit = planner.costs.unit.clone();
