@@ -269,7 +269,7 @@ fn bad_inputs_are_named_with_what_is_accepted() {
     // class names instead of class numbers, and a fractional label
     for (label, says) in [
         ("cat", "map class names such as `cat`"),
-        ("1.5", "not a whole number"),
+        ("1.5", "is not an integer (class labels are whole numbers"),
     ] {
         let named = write(dir.path(), "named.csv", &format!("0\n1\n{label}\n1\n"));
         let e = fails(&[features, ("--labels", named.as_os_str())]);

@@ -252,7 +252,7 @@ fn read_labels(path: &Path) -> Result<(Vec<i64>, Origin)> {
                 path,
                 i,
                 if c.trim().parse::<f64>().is_ok() {
-                    format!("label `{c}` is not a whole number (or lies beyond a 64-bit integer)")
+                    format!("label `{c}` is not an integer (class labels are whole numbers within 64 bits)")
                 } else {
                     format!(
                         "label `{c}` is not an integer: labels are class numbers (e.g. 0 to C - 1); \
