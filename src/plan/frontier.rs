@@ -58,6 +58,10 @@ fn log_grid(lo: f64, hi: f64, points: usize) -> Vec<f64> {
         .collect()
 }
 
+/// The least gain in quality a dearer frontier point must bring (half the 0.001 the tables
+/// show): a few annotations that move the quality by less are no plan.
+pub const MIN_GAIN: f64 = 5e-4;
+
 impl Planner {
     /// The budgets worth looking at: from one annotation of the cheapest signal to what the
     /// dearest signal needs for 99% of its tabulated top quality (within its limits), and at
@@ -100,8 +104,9 @@ impl Planner {
                 shares,
             };
             match out.last() {
-                Some(last) if last.quality >= point.quality => {
-                    // this budget buys nothing better: the previous plan stands
+                Some(last) if last.quality + MIN_GAIN > point.quality => {
+                    // this budget buys nothing better (by what three decimals show): the
+                    // previous plan stands
                     let mut keep = last.clone();
                     keep.budget = b;
                     out.push(keep);
