@@ -155,7 +155,7 @@ fn calibrated_data(model: &Model, path: &Path) -> (PlanScenario, String) {
     let items = c.pool.unwrap_or(0);
     let pool = match items {
         0 => "pool unknown".to_string(),
-        n => format!("{n} items, one hard or soft label each"),
+        n => format!("{n} items, at most one hard and one soft label each"),
     };
     let source = format!("{} ({name}, {pool}): ", path.display());
     (PlanScenario::for_data(&name, items), source)
