@@ -13,7 +13,9 @@ use std::path::PathBuf;
 /// The interval combines the bootstrap spread of the fitted curve and the spread of single
 /// simulation runs around it, at the model's nominal level (0.9 by default). Without --model
 /// the calibrated default compiled into labelbudget is used. A scenario outside the range the
-/// model was fitted on gives a warning on stderr naming the range.
+/// model was fitted on gives a warning on stderr naming the range. `ceiling` is the top of the
+/// central curve; the interval, which holds single runs of scenarios the model was not fitted
+/// on, may pass it (near the top, some scenarios level off higher than their curve).
 #[derive(Debug, Parser)]
 #[command(
     after_help = "Examples:\n  labelbudget predict --signal hard --n 1000\n  labelbudget predict --model models/mine.toml --signal triplet --n 5000 --classes 20 --format json"
