@@ -382,3 +382,60 @@ fn a_frontier_with_a_target_reaches_it() {
     let asked = last(&["--target", "0.94"]);
     assert!(plain < 0.94 && asked >= 0.94, "{plain} {asked}");
 }
+
+/// A hand-written scenario file with a `[dataset]` (the LCDB scoring script's: the default
+/// world, a pool of 1e8, only hard labels priced) plans a calibrated model's hard labels, the
+/// signals it did not measure "no data", with a note on how to weigh them; with
+/// `transfer = true` (what `labelbudget scenario` writes for the team's own data) they are
+/// read through the hard-label curve and planned.
+#[test]
+fn a_scenario_file_transfers_unmeasured_signals_only_when_it_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = calibrate(dir.path(), "digits.toml", &[]);
+    let costs = write(dir.path(), "c.toml", "[hard]\nprice = 1.0\n");
+    let scenario = "name = \"lcdb\"\nitems = 100000000\ntarget = 0.5\n[dataset]\nclasses = 10\n\
+                    dims = 16\nfeatures = 64\nnoise = 0.2\n";
+    let plan = |text: &str| {
+        let s = write(dir.path(), "s.toml", text);
+        succeeded(
+            lb().args(["plan", "--no-chart", "--format", "json", "--target", "0.9"])
+                .arg("--model")
+                .arg(&model)
+                .arg("--costs")
+                .arg(&costs)
+                .arg("--scenario")
+                .arg(&s),
+        )
+    };
+    let out = plan(scenario);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rec = &v["recommendation"];
+    assert!(rec["allocation"]["hard"].as_u64().unwrap() > 0, "{rec}");
+    assert!(
+        rec["safe"]["allocation"]["hard"].as_u64().unwrap() > 0,
+        "{rec}"
+    );
+    let status: Vec<&str> = v["per_signal"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(status, ["planned", "no_data", "no_data", "no_data"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("soft, triplet, pair: no data") && err.contains("`transfer = true`"),
+        "{err}"
+    );
+    let out = plan(&format!("transfer = true\n{scenario}"));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["per_signal"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["status"] == "planned"),
+        "{v}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("read through"));
+}

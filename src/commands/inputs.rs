@@ -2,14 +2,16 @@
 //!
 //! The data planned for is, in order: the `--scenario` file; for a model written by
 //! `calibrate`, the dataset recorded in the model (its name and pool, no target of its own);
-//! otherwise the embedded CIFAR-like example. With a `--scenario` file, a calibrated model's
-//! missing signals come by transfer through its hard-label curve (`surrogate::transfer`).
+//! otherwise the embedded CIFAR-like example. With a `--scenario` file that says
+//! `transfer = true` (as `labelbudget scenario` writes), a calibrated model's missing signals
+//! come by transfer through its hard-label curve (`surrogate::transfer`).
 
 use crate::cli::PlanInputs;
 use anyhow::Result;
 use labelbudget::Error;
 use labelbudget::cost::Costs;
 use labelbudget::plan::{Objective, PlanScenario, Planner};
+use labelbudget::signal::Signal;
 use labelbudget::surrogate::model::MeasuredPoint;
 use labelbudget::surrogate::{Model, QualityModel, transfer};
 use std::path::Path;
@@ -108,7 +110,21 @@ pub fn planner(inputs: &PlanInputs) -> Result<Setup> {
         .as_ref()
         .map(|c| c.points.clone())
         .unwrap_or_default();
-    let quality = quality_model(model, inputs.scenario.is_some())?;
+    if inputs.scenario.is_some() && !scenario.transfer && calibrated {
+        let missing: Vec<&str> = Signal::ALL
+            .into_iter()
+            .filter(|&s| !model.has(s))
+            .map(|s| s.name())
+            .collect();
+        if !missing.is_empty() {
+            eprintln!(
+                "note: {}: no data; `transfer = true` in the scenario file (which `labelbudget \
+                 scenario` writes for your data) reads them through the model's hard-label curve",
+                missing.join(", ")
+            );
+        }
+    }
+    let quality = quality_model(model, scenario.transfer)?;
     let planner = if inputs.extrapolate {
         Planner::new_extrapolating(scenario, costs, quality.as_ref())
     } else {
@@ -123,11 +139,11 @@ pub fn planner(inputs: &PlanInputs) -> Result<Setup> {
     })
 }
 
-/// The model planned with: with a scenario file (the team's dataset), a model that lacks some
-/// signals but has a hard-label curve (a calibration) is completed for them by transfer from
-/// simulation (docs/scenario.md); otherwise `model` as it is.
-fn quality_model(model: Model, scenario: bool) -> Result<Box<dyn QualityModel>> {
-    if !scenario {
+/// The model planned with: with a scenario file of the team's dataset (`transfer = true`), a
+/// model that lacks some signals but has a hard-label curve (a calibration) is completed for
+/// them by transfer from simulation (docs/scenario.md); otherwise `model` as it is.
+fn quality_model(model: Model, transfer: bool) -> Result<Box<dyn QualityModel>> {
+    if !transfer {
         return Ok(Box::new(model));
     }
     let (model, transferred) = transfer::complete(model)?;

@@ -95,7 +95,10 @@ impl ScenarioEstimate {
             Objective::Budget(b) => format!("budget = {b}"),
         };
         out.push_str(&format!(
-            "name = {}\nitems = {}\n{goal}\nconfidence = 0.9\n\n[dataset]\nclasses = {}\n\
+            "name = {}\nitems = {}\n{goal}\nconfidence = 0.9\n\
+             # this dataset is the team's own: a model calibrated on a hard-label pilot plans\n\
+             # the other signals through its curve at their simulated worth here\n\
+             transfer = true\n\n[dataset]\nclasses = {}\n\
              dims = {}\nfeatures = {}\nnuisance = {}\nnoise = {}\n",
             toml::Value::String(name.to_string()),
             items,

@@ -84,6 +84,12 @@ pub struct PlanScenario {
     pub objective: Objective,
     pub confidence: f64,
     pub limits: BTreeMap<Signal, SignalLimit>,
+    /// Read the signals a calibrated model did not measure through its hard-label curve at
+    /// their simulated worth for `dataset` (docs/scenario.md): the file's `transfer = true`,
+    /// which `labelbudget scenario` writes, as its `dataset` is then the team's own. Without
+    /// it they are "no data".
+    #[serde(default)]
+    pub transfer: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -113,6 +119,7 @@ struct PlanFile {
     confidence: Option<f64>,
     dataset: Option<Scenario>,
     limits: Option<LimitsFile>,
+    transfer: Option<bool>,
 }
 
 /// The target used when a file gives neither `target` nor `budget`.
@@ -122,7 +129,8 @@ impl PlanScenario {
     /// Parse and validate a scenario file's text; errors name the key and value.
     pub fn from_toml(text: &str) -> Result<PlanScenario> {
         const DOC: &str = "a planning scenario file: name, items, target or budget, confidence, \
-                           [dataset], [limits.<signal>] (docs/reference.md, \"Scenario files\")";
+                           transfer, [dataset], [limits.<signal>] (docs/reference.md, \"Scenario \
+                           files\")";
         crate::error::empty_toml(text, "scenario", DOC)?;
         let f: PlanFile = toml::from_str(text)
             .map_err(|e| crate::error::toml_error(text, &e, "scenario", DOC))?;
@@ -171,6 +179,7 @@ impl PlanScenario {
             objective,
             confidence: f.confidence.unwrap_or(0.9),
             limits,
+            transfer: f.transfer.unwrap_or(false),
         };
         plan.validate()?;
         Ok(plan)
@@ -216,6 +225,7 @@ impl PlanScenario {
             objective: Objective::Target(DEFAULT_TARGET),
             confidence: 0.9,
             limits,
+            transfer: false,
         }
     }
 
