@@ -439,3 +439,20 @@ fn a_scenario_file_transfers_unmeasured_signals_only_when_it_says_so() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("read through"));
 }
+
+/// A target below what the pilot measured at its smallest count (0.724 at n = 20) is planned at
+/// that count, never below it (below it nothing was measured): the recommendation, its safe
+/// budget and the signal's row agree.
+#[test]
+fn no_plan_buys_fewer_than_the_smallest_count_measured() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = calibrate(dir.path(), "digits.toml", &[]);
+    let v = json(
+        &["plan", "--no-chart", "--format", "json", "--target", "0.6"],
+        &model,
+    );
+    let rec = &v["recommendation"];
+    assert_eq!(rec["allocation"]["hard"], 20, "{rec}");
+    assert_eq!(rec["safe"]["allocation"]["hard"], 20, "{rec}");
+    assert_eq!(v["per_signal"][0]["annotations"], 20, "{v}");
+}

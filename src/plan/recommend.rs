@@ -227,8 +227,15 @@ impl Planner {
     pub fn cheapest_for(&self, target: f64) -> Result<(Evaluated, Vec<FrontierPoint>)> {
         Objective::Target(target).validate()?;
         let mut best: Option<Evaluated> = None;
+        // a calibrated curve below its smallest measured count is a guess: no plan buys fewer
+        // of a signal than were measured (a mix from the frontier could)
+        let measured = |c: &Counts| {
+            c.used()
+                .into_iter()
+                .all(|s| c.get(s) >= self.curves.measured_from(s).ceil())
+        };
         let consider = |e: Evaluated, best: &mut Option<Evaluated>| {
-            if best.is_none_or(|b| e.cost < b.cost) {
+            if measured(&e.counts) && best.is_none_or(|b| e.cost < b.cost) {
                 *best = Some(e);
             }
         };
