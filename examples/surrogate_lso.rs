@@ -32,7 +32,10 @@ fn seed_means(pts: &[&Point]) -> Vec<(usize, u64, f64, Point)> {
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let runs = labelbudget::surrogate::read_runs(std::path::Path::new(&args[1]))?;
+    let Some(path) = args.get(1) else {
+        anyhow::bail!("usage: surrogate_lso RUNS.csv [TERMS] [SIGNAL] (e.g. out/default-runs.csv)");
+    };
+    let runs = labelbudget::surrogate::read_runs(std::path::Path::new(path))?;
     let mut opts = FitOptions {
         families: vec![Family::Mmf],
         bootstrap: 0,
@@ -40,7 +43,9 @@ fn main() -> anyhow::Result<()> {
     };
     if let Some(spec) = args.get(2) {
         for part in spec.split(';').filter(|x| !x.is_empty()) {
-            let (sig, t) = part.split_once('=').expect("SIGNAL=TERMS");
+            let Some((sig, t)) = part.split_once('=') else {
+                anyhow::bail!("TERMS: `SIGNAL=terms;...` or `all=terms`, not `{part}`");
+            };
             let t = Terms::parse(t)?;
             for s in Signal::ALL {
                 if sig == "all" || sig == s.to_string() {
