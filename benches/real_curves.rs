@@ -58,7 +58,7 @@ struct Args {
     /// Skip the calibration: the regressions' own quantiles.
     #[arg(long)]
     uncalibrated: bool,
-    /// Probability the safe budget is asked to reach the target with (`plan --confidence`).
+    /// Probability the safe budget is asked to reach the target with (a scenario file's `confidence`).
     #[arg(long, default_value_t = labelbudget::calibrate::LEVEL, value_name = "P")]
     level: f64,
     /// Passed by `cargo bench`; ignored.
