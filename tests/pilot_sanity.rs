@@ -24,6 +24,19 @@ fn run(dir: &std::path::Path, text: &str, extra: &[&str]) -> (String, String) {
     )
 }
 
+/// `plan` on the model `run` wrote, for `target`; returns its stderr.
+fn plan_stderr(dir: &std::path::Path, target: &str) -> String {
+    let out = common::succeeded(lb().current_dir(dir).args([
+        "plan",
+        "--model",
+        "m.toml",
+        "--target",
+        target,
+        "--no-chart",
+    ]));
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 #[test]
 fn a_falling_pilot_is_warned_about_and_not_answered_with_a_count() {
     let dir = tempfile::tempdir().unwrap();
@@ -43,15 +56,7 @@ fn a_falling_pilot_is_warned_about_and_not_answered_with_a_count() {
     // the model file keeps it, and a plan on the model repeats it: a plan is no better than
     // its pilot (one on this model once promised 0.79 at 20 labels, where 0.65 was measured
     // at 160)
-    let plan = common::succeeded(lb().current_dir(dir.path()).args([
-        "plan",
-        "--model",
-        "m.toml",
-        "--target",
-        "0.75",
-        "--no-chart",
-    ]));
-    let plan_err = String::from_utf8_lossy(&plan.stderr);
+    let plan_err = plan_stderr(dir.path(), "0.75");
     assert!(
         plan_err.contains("warning: m.toml: calibrated from measurements")
             && plan_err.contains("hard: the pilot does not rise"),
@@ -71,19 +76,8 @@ fn a_sound_pilot_leaves_no_warning_for_plan() {
     assert!(!err.contains("warning"), "{err}");
     let model = std::fs::read_to_string(dir.path().join("m.toml")).unwrap();
     assert!(!model.contains("warnings"), "{model}");
-    let plan = common::succeeded(lb().current_dir(dir.path()).args([
-        "plan",
-        "--model",
-        "m.toml",
-        "--target",
-        "0.91",
-        "--no-chart",
-    ]));
-    assert!(
-        plan.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&plan.stderr)
-    );
+    let plan_err = plan_stderr(dir.path(), "0.91");
+    assert!(plan_err.is_empty(), "{plan_err}");
 }
 
 #[test]
